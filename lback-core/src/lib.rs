@@ -1,0 +1,25 @@
+//! The engine behind [lback](https://docs.rs/lback): the schema model, the
+//! attribute parser shared by the derive and the build script, and the
+//! model registry.
+//!
+//! Applications depend on the `lback` crate, which re-exports what is public
+//! here; this crate is an implementation detail whose API may change.
+
+#![warn(missing_docs)]
+
+mod error;
+mod mapping;
+#[cfg(feature = "parse")]
+pub mod parse;
+mod registry;
+pub mod schema;
+
+pub use error::Error;
+pub use mapping::HasColumnType;
+pub use registry::{models, registry, try_registry, Model, ModelEntry};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+    pub use std::borrow::Cow;
+}
