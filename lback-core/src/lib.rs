@@ -20,6 +20,19 @@ pub use registry::{models, registry, try_registry, Model, ModelEntry};
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::schema::{
+        Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table,
+        UniqueConstraint,
+    };
+    pub use crate::{HasColumnType, ModelEntry};
     pub use inventory;
     pub use std::borrow::Cow;
+
+    /// `ColumnType::is_integer` on a value, for constant evaluation (a
+    /// borrowed temporary with drop glue is not allowed there).
+    pub const fn is_integer(ty: ColumnType) -> bool {
+        let integer = ty.is_integer();
+        std::mem::forget(ty);
+        integer
+    }
 }

@@ -79,7 +79,7 @@ map! {
 map! { uuid::Uuid => ColumnType::Uuid }
 
 #[cfg(feature = "serde_json")]
-map! { serde_json_value::Value => ColumnType::Json }
+map! { serde_json::Value => ColumnType::Json }
 
 #[cfg(feature = "decimal")]
 map! { bigdecimal::BigDecimal => ColumnType::Decimal { precision: None, scale: None } }
