@@ -56,19 +56,45 @@ impl<'de> Deserialize<'de> for Schema {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Schema, A::Error> {
                 let mut schema = Schema::new();
-                while let Some(table) = seq.next_element::<Table>()? {
-                    if schema.table(&table.name).is_some() {
-                        return Err(de::Error::custom(format_args!(
-                            "table `{}` appears twice",
-                            table.name
-                        )));
-                    }
+                while let Some(table) = seq.next_element_seed(NewTable(&schema))? {
                     schema.upsert(table);
                 }
                 Ok(schema)
             }
         }
         deserializer.deserialize_seq(Tables)
+    }
+}
+
+/// Reads one table and refuses a name already read. The check runs while
+/// the table's own braces are being read, so the error names its line
+/// rather than the end of the whole list.
+struct NewTable<'a>(&'a Schema);
+
+impl<'de> de::DeserializeSeed<'de> for NewTable<'_> {
+    type Value = Table;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Table, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NewTable<'_> {
+    type Value = Table;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a table")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Table, A::Error> {
+        let table = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        if self.0.table(&table.name).is_some() {
+            return Err(de::Error::custom(format_args!(
+                "table `{}` appears twice",
+                table.name
+            )));
+        }
+        Ok(table)
     }
 }
 
