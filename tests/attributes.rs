@@ -34,6 +34,9 @@ model!(AUTHOR_SOURCE,
 );
 
 model!(ARTICLE_SOURCE,
+    // A column in two lists trips clippy's `duplicated_attributes`, which
+    // wrongly assumes every attribute is a set (rust-clippy#13238).
+    #[allow(clippy::duplicated_attributes)]
     #[lback(
         index(author, published_on),
         index(slug, unique, name = "article_slug_key"),

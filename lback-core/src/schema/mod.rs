@@ -335,6 +335,6 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
-fn is_empty<T: Clone>(list: &Cow<'static, [T]>) -> bool {
+fn is_empty<T>(list: &[T]) -> bool {
     list.is_empty()
 }
