@@ -42,7 +42,12 @@ fn main() -> Result<(), lback::Error> {
     let schema = lback::try_registry()?;
     for entry in lback::models() {
         let table = entry.table();
-        println!("{} -> table `{}` ({} columns)", entry.rust_path(), table.name, table.columns.len());
+        println!(
+            "{} -> table `{}` ({} columns)",
+            entry.rust_path(),
+            table.name,
+            table.columns.len()
+        );
     }
     println!();
     print!("{}", schema.to_snapshot());

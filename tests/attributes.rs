@@ -3,8 +3,7 @@
 //! script uses.
 
 use lback::schema::{
-    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table,
-    UniqueConstraint,
+    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table, UniqueConstraint,
 };
 use lback::{HasColumnType, Model};
 
@@ -19,7 +18,8 @@ macro_rules! model {
     };
 }
 
-model!(AUTHOR_SOURCE,
+model!(
+    AUTHOR_SOURCE,
     #[lback(table = "people", renamed_from = "authors")]
     pub struct Author {
         #[lback(primary_key, column = "author_id")]
@@ -33,7 +33,8 @@ model!(AUTHOR_SOURCE,
     }
 );
 
-model!(ARTICLE_SOURCE,
+model!(
+    ARTICLE_SOURCE,
     // A column in two lists trips clippy's `duplicated_attributes`, which
     // wrongly assumes every attribute is a set (rust-clippy#13238).
     #[allow(clippy::duplicated_attributes)]
@@ -46,11 +47,23 @@ model!(ARTICLE_SOURCE,
     pub struct Article {
         #[lback(primary_key, auto_increment = false)]
         id: i64,
-        #[lback(references = "people(author_id)", on_delete = "cascade", on_update = "restrict")]
+        #[lback(
+            references = "people(author_id)",
+            on_delete = "cascade",
+            on_update = "restrict"
+        )]
         author: i32,
-        #[lback(references = "people(author_id)", on_delete = "set_null", on_update = "no_action")]
+        #[lback(
+            references = "people(author_id)",
+            on_delete = "set_null",
+            on_update = "no_action"
+        )]
         editor: Option<i32>,
-        #[lback(default = 1, references = "people(author_id)", on_delete = "set_default")]
+        #[lback(
+            default = 1,
+            references = "people(author_id)",
+            on_delete = "set_default"
+        )]
         reviewer: i32,
         title: String,
         subtitle: Option<String>,
@@ -78,7 +91,8 @@ model!(ARTICLE_SOURCE,
 /// A user newtype, stored through its own `sql_type` above.
 pub struct Code(pub String);
 
-model!(EVERY_TYPE_SOURCE,
+model!(
+    EVERY_TYPE_SOURCE,
     #[lback(primary_key(a, b))]
     pub struct EveryType {
         a: i16,
@@ -137,7 +151,11 @@ fn struct_and_field_attributes_reach_the_table() {
         ..Table::new("people")
             .with_column(Column::new("author_id", ColumnType::Integer).auto_increment())
             .with_column(Column::new("email", ColumnType::Varchar(320)))
-            .with_column(Column::new("handle", ColumnType::Text).nullable().renamed_from("nickname"))
+            .with_column(
+                Column::new("handle", ColumnType::Text)
+                    .nullable()
+                    .renamed_from("nickname"),
+            )
             .with_primary_key(["author_id"])
             .with_index(Index {
                 name: "ix_people_handle".into(),
@@ -157,28 +175,56 @@ fn keys_indexes_defaults_and_foreign_keys_reach_the_table() {
     let table = Article::table();
     assert_eq!(table.name, "articles");
     let column = |name: &str| table.column(name).unwrap().clone();
-    assert_eq!(column("id"), Column::new("id", ColumnType::BigInt), "auto_increment = false");
-    assert_eq!(column("editor"), Column::new("editor", ColumnType::Integer).nullable());
-    assert_eq!(column("published_on"), Column::new("published_on", ColumnType::Date).nullable());
+    assert_eq!(
+        column("id"),
+        Column::new("id", ColumnType::BigInt),
+        "auto_increment = false"
+    );
+    assert_eq!(
+        column("editor"),
+        Column::new("editor", ColumnType::Integer).nullable()
+    );
+    assert_eq!(
+        column("published_on"),
+        Column::new("published_on", ColumnType::Date).nullable()
+    );
     assert_eq!(column("score").default, Some(DefaultValue::Int(-5)));
     assert_eq!(column("weight").default, Some(DefaultValue::Float(2.5)));
     assert_eq!(column("visible").default, Some(DefaultValue::Bool(true)));
     assert_eq!(
         column("state"),
-        Column::new("state", ColumnType::Varchar(16)).with_default(DefaultValue::Text("draft".into()))
+        Column::new("state", ColumnType::Varchar(16))
+            .with_default(DefaultValue::Text("draft".into()))
     );
-    assert_eq!(column("created_at").default, Some(DefaultValue::Sql("CURRENT_TIMESTAMP".into())));
+    assert_eq!(
+        column("created_at").default,
+        Some(DefaultValue::Sql("CURRENT_TIMESTAMP".into()))
+    );
     assert_eq!(
         column("price").ty,
-        ColumnType::Decimal { precision: Some(10), scale: Some(2) }
+        ColumnType::Decimal {
+            precision: Some(10),
+            scale: Some(2)
+        }
     );
-    assert_eq!(column("type").ty, ColumnType::Custom("citext".into()), "raw identifiers lose `r#`");
-    assert_eq!(column("code"), Column::new("code", ColumnType::Varchar(8)).nullable());
+    assert_eq!(
+        column("type").ty,
+        ColumnType::Custom("citext".into()),
+        "raw identifiers lose `r#`"
+    );
+    assert_eq!(
+        column("code"),
+        Column::new("code", ColumnType::Varchar(8)).nullable()
+    );
 
     assert_eq!(
         table.indexes.as_ref(),
         [
-            Index { name: "article_slug_key".into(), columns: names(&["slug"]).into(), unique: true },
+            Index {
+                name: "article_slug_key".into(),
+                columns: names(&["slug"]).into(),
+                unique: true
+            },
             Index {
                 name: "ix_articles_author_published_on".into(),
                 columns: names(&["author", "published_on"]).into(),
@@ -189,7 +235,10 @@ fn keys_indexes_defaults_and_foreign_keys_reach_the_table() {
     assert_eq!(
         table.unique_constraints.as_ref(),
         [
-            UniqueConstraint { name: "title_pair".into(), columns: names(&["title", "subtitle"]).into() },
+            UniqueConstraint {
+                name: "title_pair".into(),
+                columns: names(&["title", "subtitle"]).into()
+            },
             UniqueConstraint {
                 name: "uq_articles_author_title".into(),
                 columns: names(&["author", "title"]).into(),
@@ -224,7 +273,10 @@ fn every_supported_type_maps_to_its_column_type() {
         .iter()
         .map(|c| (c.name.as_ref(), c.ty.clone(), c.nullable))
         .collect();
-    let decimal = Decimal { precision: None, scale: None };
+    let decimal = Decimal {
+        precision: None,
+        scale: None,
+    };
     assert_eq!(
         types,
         [
@@ -262,7 +314,10 @@ fn every_supported_type_maps_to_its_column_type() {
 #[test]
 fn newtypes_and_aliases_map_through_the_trait() {
     let table = BlogPost::table();
-    assert_eq!(table.name, "blog_posts", "diesel's naming: snake_case plus s");
+    assert_eq!(
+        table.name, "blog_posts",
+        "diesel's naming: snake_case plus s"
+    );
     assert_eq!(
         table.columns.as_ref(),
         [
@@ -283,7 +338,10 @@ fn the_derive_and_the_source_reading_agree() {
     ];
     for (source, derived) in sources {
         let input: syn::DeriveInput = syn::parse_str(source).unwrap();
-        let read = lback_core::parse::parse_model(&input).unwrap().to_table().unwrap();
+        let read = lback_core::parse::parse_model(&input)
+            .unwrap()
+            .to_table()
+            .unwrap();
         assert_eq!(&read, derived, "{source}");
     }
 }

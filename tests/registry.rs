@@ -26,7 +26,11 @@ fn models_of_both_crates_are_collected_in_table_order() {
     let paths: Vec<&str> = lback::models().iter().map(|m| m.rust_path()).collect();
     assert_eq!(
         paths,
-        ["extra_models::Setting", "registry::TaggedThing", "extra_models::Tag"]
+        [
+            "extra_models::Setting",
+            "registry::TaggedThing",
+            "extra_models::Tag"
+        ]
     );
 }
 
@@ -44,7 +48,10 @@ fn the_other_crates_tables_arrive_whole() {
     assert_eq!(tags.unique_constraints[0].name, "uq_tags_label");
     let settings = schema.table("app_settings").unwrap();
     assert_eq!(settings.primary_key.as_ref(), ["key"]);
-    assert!(!settings.columns[0].auto_increment, "a text key does not auto-increment");
+    assert!(
+        !settings.columns[0].auto_increment,
+        "a text key does not auto-increment"
+    );
 
     let fk = &schema.table("tagged_things").unwrap().foreign_keys[0];
     assert_eq!(fk.referenced_table, "tags");
@@ -72,7 +79,10 @@ fn an_explicit_list_gives_the_same_tables() {
 
 #[test]
 fn an_explicit_list_refuses_a_table_twice() {
-    let error = Schema::from_tables([extra_models::Tag::table(), extra_models::Tag::table()])
-        .unwrap_err();
-    assert_eq!(error.to_string(), "table `tags` appears twice in one schema");
+    let error =
+        Schema::from_tables([extra_models::Tag::table(), extra_models::Tag::table()]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "table `tags` appears twice in one schema"
+    );
 }

@@ -18,7 +18,10 @@ pub struct NewAccount {
 #[test]
 fn try_registry_names_both_models() {
     let error = lback::try_registry().unwrap_err();
-    assert!(matches!(error, lback::Error::DuplicateModel { .. }), "{error:?}");
+    assert!(
+        matches!(error, lback::Error::DuplicateModel { .. }),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "table `accounts` is declared by two models, `registry_conflicts::Account` and \

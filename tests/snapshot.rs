@@ -23,7 +23,10 @@ pub struct Customer {
 }
 
 #[derive(lback::Model)]
-#[lback(table = "order", index(customer_id, placed_at, name = "ix_order_recent"))]
+#[lback(
+    table = "order",
+    index(customer_id, placed_at, name = "ix_order_recent")
+)]
 pub struct Order {
     #[lback(primary_key)]
     pub id: i64,
@@ -47,12 +50,16 @@ fn the_snapshot_of_the_models_matches_the_reviewed_file() {
         std::fs::write(&path, &text).unwrap();
     }
     let golden = std::fs::read_to_string(&path).expect("the golden snapshot exists");
-    assert_eq!(text, golden, "run with LBACK_BLESS=1 to accept an intended change");
+    assert_eq!(
+        text, golden,
+        "run with LBACK_BLESS=1 to accept an intended change"
+    );
 }
 
 #[test]
 fn reading_and_writing_again_changes_no_byte() {
-    let golden = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)).unwrap();
+    let golden =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)).unwrap();
     let schema = Schema::from_snapshot(&golden).unwrap();
     assert_eq!(schema, lback::registry());
     assert_eq!(schema.to_snapshot(), golden);
@@ -87,7 +94,10 @@ fn the_valid_sample_reads() {
 
 #[test]
 fn an_unknown_field_is_named_with_its_line() {
-    let text = VALID.replace(r#""auto_increment": true"#, r#""auto_increment": true, "colour": 1"#);
+    let text = VALID.replace(
+        r#""auto_increment": true"#,
+        r#""auto_increment": true, "colour": 1"#,
+    );
     let (line, message) = snapshot_error(&text);
     assert_eq!(line, 7);
     assert!(message.contains("unknown field `colour`"), "{message}");
@@ -98,12 +108,16 @@ fn an_unknown_type_is_named_with_its_line() {
     let text = VALID.replace(r#""type": "bigint""#, r#""type": "bigint2""#);
     let (line, message) = snapshot_error(&text);
     assert_eq!(line, 7);
-    assert!(message.contains("unknown column type `bigint2`"), "{message}");
+    assert!(
+        message.contains("unknown column type `bigint2`"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_duplicate_table_is_named_with_its_line() {
-    let table = r#"{"name": "t", "columns": [{"name": "id", "type": "bigint"}], "primary_key": ["id"]}"#;
+    let table =
+        r#"{"name": "t", "columns": [{"name": "id", "type": "bigint"}], "primary_key": ["id"]}"#;
     let text = format!("{{\n\"lback_snapshot\": 1,\n\"tables\": [\n{table},\n{table}\n]\n}}\n");
     let (line, message) = snapshot_error(&text);
     assert_eq!(line, 5);
@@ -115,9 +129,13 @@ fn a_missing_field_an_unknown_format_and_broken_json_are_refused() {
     let (_, message) = snapshot_error(&VALID.replace(r#""name": "id", "#, ""));
     assert!(message.contains("missing field `name`"), "{message}");
 
-    let (line, message) = snapshot_error(&VALID.replace(r#""lback_snapshot": 1"#, r#""lback_snapshot": 2"#));
+    let (line, message) =
+        snapshot_error(&VALID.replace(r#""lback_snapshot": 1"#, r#""lback_snapshot": 2"#));
     assert_eq!(line, 2);
-    assert!(message.contains("snapshot format 2 is not supported"), "{message}");
+    assert!(
+        message.contains("snapshot format 2 is not supported"),
+        "{message}"
+    );
 
     let (line, _) = snapshot_error(&VALID[..VALID.len() / 2]);
     assert!(line > 1);
@@ -125,10 +143,14 @@ fn a_missing_field_an_unknown_format_and_broken_json_are_refused() {
     let (line, _) = snapshot_error("tables:\n  - t\n");
     assert_eq!(line, 1, "not JSON at all");
 
-    let error = Schema::from_snapshot(&VALID.replace(r#""primary_key": ["id"]"#, r#""primary_key": "id""#))
-        .unwrap_err()
-        .to_string();
-    assert!(error.starts_with("the schema snapshot is malformed at line 9, column"), "{error}");
+    let error =
+        Schema::from_snapshot(&VALID.replace(r#""primary_key": ["id"]"#, r#""primary_key": "id""#))
+            .unwrap_err()
+            .to_string();
+    assert!(
+        error.starts_with("the schema snapshot is malformed at line 9, column"),
+        "{error}"
+    );
     assert!(error.contains("expected a sequence"), "{error}");
 }
 
@@ -161,9 +183,17 @@ fn column_type() -> impl Strategy<Value = ColumnType> {
         Just(TimestampTz),
         Just(Uuid),
         Just(Json),
-        (proptest::option::of(1u32..60), proptest::option::of(0u32..30))
-            .prop_map(|(precision, scale)| Decimal { precision, scale: precision.and(scale) }),
-        "[A-Za-z(), ']{1,20}".prop_filter("not blank", |s| !s.trim().is_empty()).prop_map(|s| Custom(s.into())),
+        (
+            proptest::option::of(1u32..60),
+            proptest::option::of(0u32..30)
+        )
+            .prop_map(|(precision, scale)| Decimal {
+                precision,
+                scale: precision.and(scale)
+            }),
+        "[A-Za-z(), ']{1,20}"
+            .prop_filter("not blank", |s| !s.trim().is_empty())
+            .prop_map(|s| Custom(s.into())),
     ]
 }
 
@@ -171,7 +201,9 @@ fn default_value() -> impl Strategy<Value = DefaultValue> {
     prop_oneof![
         any::<bool>().prop_map(DefaultValue::Bool),
         any::<i64>().prop_map(DefaultValue::Int),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(DefaultValue::Float),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(DefaultValue::Float),
         ".{0,20}".prop_map(|s| DefaultValue::Text(s.into())),
         ".{1,20}".prop_map(|s| DefaultValue::Sql(s.into())),
     ]
@@ -182,17 +214,30 @@ fn action() -> impl Strategy<Value = ReferentialAction> {
 }
 
 fn table() -> impl Strategy<Value = Table> {
-    let column = (name(), column_type(), any::<bool>(), proptest::option::of(default_value()), any::<bool>(), proptest::option::of(name()))
-        .prop_map(|(name, ty, nullable, default, auto_increment, renamed_from)| Column {
-            name,
-            ty,
-            nullable,
-            default,
-            auto_increment,
-            renamed_from,
-        });
+    let column = (
+        name(),
+        column_type(),
+        any::<bool>(),
+        proptest::option::of(default_value()),
+        any::<bool>(),
+        proptest::option::of(name()),
+    )
+        .prop_map(
+            |(name, ty, nullable, default, auto_increment, renamed_from)| Column {
+                name,
+                ty,
+                nullable,
+                default,
+                auto_increment,
+                renamed_from,
+            },
+        );
     let names = || proptest::collection::vec(name(), 0..3).prop_map(|v| v.into());
-    let index = (name(), names(), any::<bool>()).prop_map(|(name, columns, unique)| Index { name, columns, unique });
+    let index = (name(), names(), any::<bool>()).prop_map(|(name, columns, unique)| Index {
+        name,
+        columns,
+        unique,
+    });
     let unique = (name(), names()).prop_map(|(name, columns)| UniqueConstraint { name, columns });
     let fk = (name(), names(), name(), names(), action(), action()).prop_map(
         |(name, columns, referenced_table, referenced_columns, on_delete, on_update)| ForeignKey {
@@ -213,15 +258,17 @@ fn table() -> impl Strategy<Value = Table> {
         proptest::collection::vec(fk, 0..3),
         proptest::option::of(name()),
     )
-        .prop_map(|(name, columns, primary_key, indexes, uniques, fks, renamed_from)| Table {
-            name,
-            columns: columns.into(),
-            primary_key,
-            indexes: indexes.into(),
-            unique_constraints: uniques.into(),
-            foreign_keys: fks.into(),
-            renamed_from,
-        })
+        .prop_map(
+            |(name, columns, primary_key, indexes, uniques, fks, renamed_from)| Table {
+                name,
+                columns: columns.into(),
+                primary_key,
+                indexes: indexes.into(),
+                unique_constraints: uniques.into(),
+                foreign_keys: fks.into(),
+                renamed_from,
+            },
+        )
 }
 
 proptest! {

@@ -17,7 +17,10 @@ fn users() -> Table {
         .with_column(Column::new("email", ColumnType::Varchar(255)))
         .with_column(Column::new("nick", ColumnType::Text))
         .with_primary_key(["id"])
-        .with_unique(UniqueConstraint { name: "uq_users_email".into(), columns: names(&["email"]).into() })
+        .with_unique(UniqueConstraint {
+            name: "uq_users_email".into(),
+            columns: names(&["email"]).into(),
+        })
 }
 
 fn fk(name: &str, column: &str, table: &str, referenced: &str) -> ForeignKey {
@@ -45,7 +48,12 @@ fn a_consistent_schema_passes() {
         .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
         .with_column(Column::new("author_email", ColumnType::Varchar(255)))
         .with_primary_key(["id"])
-        .with_foreign_key(fk("fk_posts_author_email", "author_email", "users", "email"));
+        .with_foreign_key(fk(
+            "fk_posts_author_email",
+            "author_email",
+            "users",
+            "email",
+        ));
     assert_eq!(problems(vec![users(), posts]), Vec::<String>::new());
 }
 
@@ -91,12 +99,22 @@ fn set_null_needs_a_nullable_column() {
 #[test]
 fn keys_columns_defaults_and_names_are_checked() {
     let broken = Table::new("broken")
-        .with_column(Column::new("id", ColumnType::Text).nullable().auto_increment())
-        .with_column(Column::new("n", ColumnType::Integer).with_default(DefaultValue::Text("x".into())))
+        .with_column(
+            Column::new("id", ColumnType::Text)
+                .nullable()
+                .auto_increment(),
+        )
+        .with_column(
+            Column::new("n", ColumnType::Integer).with_default(DefaultValue::Text("x".into())),
+        )
         .with_column(Column::new("n", ColumnType::Integer))
         .with_column(Column::new("x".repeat(64), ColumnType::Integer))
         .with_primary_key(["id", "ghost"])
-        .with_index(Index { name: "uq_users_email".into(), columns: names(&["nope"]).into(), unique: false });
+        .with_index(Index {
+            name: "uq_users_email".into(),
+            columns: names(&["nope"]).into(),
+            unique: false,
+        });
     assert_eq!(
         problems(vec![users(), broken]),
         [

@@ -65,7 +65,10 @@ pub fn try_registry() -> Result<Schema, Error> {
     let mut schema = Schema::new();
     let mut declared_by: Vec<&ModelEntry> = Vec::new();
     for entry in models() {
-        if let Some(first) = declared_by.iter().find(|e| e.table.name == entry.table.name) {
+        if let Some(first) = declared_by
+            .iter()
+            .find(|e| e.table.name == entry.table.name)
+        {
             // The same struct registered twice (a crate linked in two
             // versions) is harmless when it declares the same table.
             if first.rust_path == entry.rust_path && first.table == entry.table {

@@ -3,9 +3,12 @@
 //! items sit in `const _: () = { ... };` so nothing leaks into user code.
 
 use lback_core::parse::{parse_model, AutoIncrement, FieldDef, FieldType, ModelDef};
-use lback_core::schema::{ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, UniqueConstraint};
+use lback_core::schema::{
+    ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, UniqueConstraint,
+};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::DeriveInput;
 
@@ -76,9 +79,7 @@ fn column(field: &FieldDef) -> TokenStream {
     let name = cow_str(&field.column);
     let ty = &field.ty;
     // The trait is the authority for the type; errors point at the field's type.
-    let mapped = |item: TokenStream| {
-        quote_spanned!(ty.span()=> <#ty as ::lback::__private::HasColumnType>::#item)
-    };
+    let mapped = |item: TokenStream| quote_spanned!(ty.span()=> <#ty as ::lback::__private::HasColumnType>::#item);
     let (column_type, nullable) = match &field.column_type {
         FieldType::Sql(sql) => {
             let nullable = field.nullable;
@@ -94,8 +95,22 @@ fn column(field: &FieldDef) -> TokenStream {
             let column_type = if max_length.is_none() && precision.is_none() && scale.is_none() {
                 base
             } else {
-                let (m, p, s) = (option_u32(*max_length), option_u32(*precision), option_u32(*scale));
-                quote_spanned!(ty.span()=> #base.with_modifiers(#m, #p, #s))
+                let (m, p, s) = (
+                    option_u32(*max_length),
+                    option_u32(*precision),
+                    option_u32(*scale),
+                );
+                let checks = modifier_checks(
+                    field,
+                    max_length.is_some(),
+                    precision.is_some(),
+                    scale.is_some(),
+                );
+                quote_spanned! {ty.span()=> {
+                    let __ty = #base;
+                    #checks
+                    __ty.with_modifiers(#m, #p, #s)
+                }}
             };
             (column_type, mapped(quote!(NULLABLE)))
         }
@@ -130,6 +145,51 @@ fn column(field: &FieldDef) -> TokenStream {
             renamed_from: #renamed_from,
         }
     }
+}
+
+/// Checks, in constant evaluation, that the modifiers fit the type
+/// `HasColumnType` gives (the parser checks only the types it can spell), so
+/// a mistake stops the compile at the field's type with a message naming the
+/// field, before `ColumnType::with_modifiers` would panic without one.
+fn modifier_checks(
+    field: &FieldDef,
+    max_length: bool,
+    precision: bool,
+    scale: bool,
+) -> TokenStream {
+    let ty = &field.ty;
+    let name = field.ident.unraw();
+    let mut checks = TokenStream::new();
+    if max_length {
+        let message = format!(
+            "lback: `max_length` applies only to String fields, and the type of field `{name}` \
+             maps to a column that is not text; remove `max_length`"
+        );
+        checks.extend(quote_spanned! {ty.span()=>
+            if !::core::matches!(__ty, __lback::ColumnType::Text | __lback::ColumnType::Varchar(_)) {
+                ::core::mem::forget(__ty);
+                ::core::panic!(#message);
+            }
+        });
+    }
+    if precision || scale {
+        let (given, verb, pronoun) = match (precision, scale) {
+            (true, true) => ("`precision` and `scale`", "apply", "them"),
+            (true, false) => ("`precision`", "applies", "it"),
+            _ => ("`scale`", "applies", "it"),
+        };
+        let message = format!(
+            "lback: {given} {verb} only to decimal fields, and the type of field `{name}` \
+             maps to a column that is not decimal; remove {pronoun}"
+        );
+        checks.extend(quote_spanned! {ty.span()=>
+            if !::core::matches!(__ty, __lback::ColumnType::Decimal { .. }) {
+                ::core::mem::forget(__ty);
+                ::core::panic!(#message);
+            }
+        });
+    }
+    checks
 }
 
 fn column_type(ty: &ColumnType) -> TokenStream {

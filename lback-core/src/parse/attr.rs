@@ -1,8 +1,11 @@
 //! Reads `#[lback(...)]` attributes into raw values, keeping each value's
 //! tokens so later checks can point at them.
 
-use proc_macro2::Span;
+use std::collections::BTreeSet;
+
+use proc_macro2::{Span, TokenTree};
 use syn::meta::ParseNestedMeta;
+use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Expr, ExprLit, ExprUnary, Ident, Lit, LitBool, LitInt, LitStr, UnOp};
 
@@ -35,13 +38,22 @@ impl<T> Once<T> {
     }
 
     fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+        self.set_at(cx, span, value, span);
+    }
+
+    /// Sets the value given at `key`, keeping `at` as the place later
+    /// checks of the value point at.
+    fn set_at(&mut self, cx: &Ctxt, key: Span, value: T, at: Span) {
         if self.value.is_some() {
             cx.syn_error(syn::Error::new(
-                span,
-                format!("duplicate lback {} attribute `{}`", self.kind, self.name),
+                key,
+                format!(
+                    "duplicate lback {} attribute `{}`; remove this one",
+                    self.kind, self.name
+                ),
             ));
         } else {
-            self.value = Some(Spanned { value, span });
+            self.value = Some(Spanned { value, span: at });
         }
     }
 }
@@ -70,6 +82,10 @@ pub struct StructAttrs {
     pub uniques: Vec<ColumnList>,
     /// `renamed_from = "..."`.
     pub renamed_from: Option<Spanned<String>>,
+    /// Every attribute name written, valid or not, and the name a
+    /// misspelling was taken for: a check that would only repeat a reported
+    /// mistake (no primary key after `primay_key`) looks here first.
+    pub mentioned: BTreeSet<String>,
 }
 
 const STRUCT_ATTRIBUTES: &[&str] = &["table", "primary_key", "index", "unique", "renamed_from"];
@@ -98,25 +114,38 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut renamed_from = Once::new("struct", "renamed_from");
     let mut indexes = Vec::new();
     let mut uniques = Vec::new();
+    let mut mentioned = BTreeSet::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("lback")) {
         let result = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
             let key = path_name(&meta);
-            match key.as_str() {
-                "table" => table.set(cx, span, string_value(&meta)?.value()),
-                "renamed_from" => renamed_from.set(cx, span, string_value(&meta)?.value()),
-                "primary_key" => {
-                    let list = column_list(&meta, false, false)?;
-                    primary_key.set(cx, span, list);
+            let read = (|| {
+                match key.as_str() {
+                    "table" => table.set(cx, span, string_value(&meta)?.value()),
+                    "renamed_from" => renamed_from.set(cx, span, string_value(&meta)?.value()),
+                    "primary_key" => {
+                        let list = column_list(cx, &meta, false, false)?;
+                        primary_key.set(cx, span, list);
+                    }
+                    "index" => indexes.push(column_list(cx, &meta, true, true)?),
+                    "unique" => uniques.push(column_list(cx, &meta, true, false)?),
+                    _ => {
+                        let meant = unknown(
+                            cx,
+                            &meta,
+                            "struct",
+                            &key,
+                            STRUCT_ATTRIBUTES,
+                            FIELD_ATTRIBUTES,
+                        );
+                        mentioned.extend(meant.map(str::to_owned));
+                        skip_to_comma(meta.input)?;
+                    }
                 }
-                "index" => indexes.push(column_list(&meta, true, true)?),
-                "unique" => uniques.push(column_list(&meta, true, false)?),
-                _ => {
-                    unknown(cx, &meta, "struct", &key, STRUCT_ATTRIBUTES, FIELD_ATTRIBUTES);
-                    skip_value(&meta)?;
-                }
-            }
-            Ok(())
+                Ok(())
+            })();
+            mentioned.insert(key);
+            recover(cx, meta.input, read)
         });
         if let Err(e) = result {
             cx.syn_error(e);
@@ -128,6 +157,7 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
         indexes,
         uniques,
         renamed_from: renamed_from.value,
+        mentioned,
     }
 }
 
@@ -142,7 +172,7 @@ pub struct FieldAttrs {
     pub unique: Option<Span>,
     /// `index`.
     pub index: Option<Span>,
-    /// `default = <literal>`.
+    /// `default = <literal>`, spanned at the literal.
     pub default: Option<Spanned<DefaultValue>>,
     /// `default_sql = "..."`.
     pub default_sql: Option<Spanned<String>>,
@@ -169,6 +199,11 @@ pub struct FieldAttrs {
     /// Span of the first `#[lback]` attribute other than `skip`, to point at
     /// when `skip` is combined with anything else.
     pub first_other: Option<Span>,
+    /// Every attribute name written, valid or not, and the name a
+    /// misspelling was taken for: a check that would only repeat a reported
+    /// mistake (`on_delete` without `references` after a malformed
+    /// `references`) looks here first.
+    pub mentioned: BTreeSet<String>,
 }
 
 pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
@@ -189,70 +224,77 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut skip = Once::new("field", "skip");
     let mut auto_increment = Once::new("field", "auto_increment");
     let mut first_other = None;
+    let mut mentioned = BTreeSet::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("lback")) {
         let result = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
             let key = path_name(&meta);
-            if key != "skip" && first_other.is_none() {
+            if key != "skip" && FIELD_ATTRIBUTES.contains(&key.as_str()) && first_other.is_none() {
                 first_other = Some(span);
             }
-            match key.as_str() {
-                "primary_key" => primary_key.set(cx, span, flag(&meta)?),
-                "unique" => unique.set(cx, span, flag(&meta)?),
-                "index" => index.set(cx, span, flag(&meta)?),
-                "skip" => skip.set(cx, span, flag(&meta)?),
-                "column" => column.set(cx, span, string_value(&meta)?.value()),
-                "renamed_from" => renamed_from.set(cx, span, string_value(&meta)?.value()),
-                "default" => default.set(cx, span, default_literal(&meta)?),
-                "default_sql" => {
-                    let sql = string_value(&meta)?;
-                    if sql.value().trim().is_empty() {
-                        cx.error_spanned_by(&sql, "`default_sql` needs an SQL expression");
+            let read = (|| {
+                match key.as_str() {
+                    "primary_key" => set_flag(cx, &meta, &mut primary_key)?,
+                    "unique" => set_flag(cx, &meta, &mut unique)?,
+                    "index" => set_flag(cx, &meta, &mut index)?,
+                    "skip" => set_flag(cx, &meta, &mut skip)?,
+                    "column" => column.set(cx, span, string_value(&meta)?.value()),
+                    "renamed_from" => renamed_from.set(cx, span, string_value(&meta)?.value()),
+                    "default" => {
+                        let (value, at) = default_literal(&meta)?;
+                        default.set_at(cx, span, value, at);
                     }
-                    default_sql.set(cx, span, sql.value());
-                }
-                "max_length" => max_length.set(cx, span, positive(&meta, "max_length")?),
-                "precision" => precision.set(cx, span, positive(&meta, "precision")?),
-                "scale" => {
-                    let lit: LitInt = meta.value()?.parse()?;
-                    scale.set(cx, span, lit.base10_parse::<u32>()?);
-                }
-                "sql_type" => {
-                    let sql = string_value(&meta)?;
-                    if sql.value().trim().is_empty() {
-                        cx.error_spanned_by(&sql, "`sql_type` needs a type, e.g. `sql_type = \"citext\"`");
+                    "default_sql" => {
+                        let sql = string_value(&meta)?;
+                        if sql.value().trim().is_empty() {
+                            cx.error_spanned_by(&sql, "`default_sql` needs an SQL expression");
+                        }
+                        default_sql.set(cx, span, sql.value());
                     }
-                    sql_type.set(cx, span, sql.value());
-                }
-                "references" => {
-                    let lit = string_value(&meta)?;
-                    match split_reference(&lit.value()) {
-                        Some(target) => references.set(cx, span, target),
-                        None => cx.error_spanned_by(
-                            &lit,
-                            format!(
-                                "malformed `references = {:?}`: expected \"table(column)\", e.g. \"users(id)\"",
-                                lit.value()
+                    "max_length" => max_length.set(cx, span, number(&meta, 1, "255")?),
+                    "precision" => precision.set(cx, span, number(&meta, 1, "10")?),
+                    "scale" => scale.set(cx, span, number(&meta, 0, "2")?),
+                    "sql_type" => {
+                        let sql = string_value(&meta)?;
+                        if sql.value().trim().is_empty() {
+                            cx.error_spanned_by(&sql, "`sql_type` needs a type, e.g. `sql_type = \"citext\"`");
+                        }
+                        sql_type.set(cx, span, sql.value());
+                    }
+                    "references" => {
+                        let lit = string_value(&meta)?;
+                        match split_reference(&lit.value()) {
+                            Some(target) => references.set(cx, span, target),
+                            None => cx.error_spanned_by(
+                                &lit,
+                                format!(
+                                    "malformed `references = {:?}`: expected \"table(column)\", e.g. \"users(id)\"",
+                                    lit.value()
+                                ),
                             ),
-                        ),
+                        }
+                    }
+                    "on_delete" => on_delete.set(cx, span, action(&meta, "on_delete")?),
+                    "on_update" => on_update.set(cx, span, action(&meta, "on_update")?),
+                    "auto_increment" => {
+                        let value = if meta.input.peek(syn::Token![=]) {
+                            value_of::<LitBool>(&meta, "`true` or `false`", "false")?.value
+                        } else {
+                            flag(&meta)?;
+                            true
+                        };
+                        auto_increment.set(cx, span, value);
+                    }
+                    _ => {
+                        let meant = unknown(cx, &meta, "field", &key, FIELD_ATTRIBUTES, STRUCT_ATTRIBUTES);
+                        mentioned.extend(meant.map(str::to_owned));
+                        skip_to_comma(meta.input)?;
                     }
                 }
-                "on_delete" => on_delete.set(cx, span, action(&meta, "on_delete")?),
-                "on_update" => on_update.set(cx, span, action(&meta, "on_update")?),
-                "auto_increment" => {
-                    let value = if meta.input.peek(syn::Token![=]) {
-                        meta.value()?.parse::<LitBool>()?.value
-                    } else {
-                        true
-                    };
-                    auto_increment.set(cx, span, value);
-                }
-                _ => {
-                    unknown(cx, &meta, "field", &key, FIELD_ATTRIBUTES, STRUCT_ATTRIBUTES);
-                    skip_value(&meta)?;
-                }
-            }
-            Ok(())
+                Ok(())
+            })();
+            mentioned.insert(key);
+            recover(cx, meta.input, read)
         });
         if let Err(e) = result {
             cx.syn_error(e);
@@ -277,6 +319,7 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         skip: span_only(skip),
         auto_increment: auto_increment.value,
         first_other,
+        mentioned,
     }
 }
 
@@ -289,34 +332,57 @@ fn path_name(meta: &ParseNestedMeta) -> String {
         .join("::")
 }
 
+/// Reports an unknown key; returns the known one it was likely meant as.
 fn unknown(
     cx: &Ctxt,
     meta: &ParseNestedMeta,
     kind: &str,
     key: &str,
-    known: &[&str],
+    known: &[&'static str],
     other_level: &[&str],
-) {
+) -> Option<&'static str> {
     let mut message = format!("unknown lback {kind} attribute `{key}`");
-    if let Some(close) = known.iter().find(|k| edit_distance(k, key) <= 2) {
+    let close = known.iter().copied().find(|k| edit_distance(k, key) <= 2);
+    if let Some(close) = close {
         message.push_str(&format!("; did you mean `{close}`?"));
     } else if other_level.contains(&key) {
-        let place = if kind == "field" { "the struct" } else { "a field" };
+        let place = if kind == "field" {
+            "the struct"
+        } else {
+            "a field"
+        };
         message.push_str(&format!("; `{key}` belongs on {place}"));
     } else {
         message.push_str(&format!("; expected one of {}", known.join(", ")));
     }
     cx.error_spanned_by(&meta.path, message);
+    close
 }
 
-/// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+/// Reports the error of one key, if any, and skips what is left of its
+/// value, so the keys after it are still read (and their mistakes reported
+/// in the same compile).
+fn recover(cx: &Ctxt, input: ParseStream, read: syn::Result<()>) -> syn::Result<()> {
+    if let Err(error) = read {
+        cx.syn_error(error);
+        skip_to_comma(input)?;
     }
     Ok(())
+}
+
+/// Consumes the rest of a key (`= value` or `(...)`) up to the next comma.
+fn skip_to_comma(input: ParseStream) -> syn::Result<()> {
+    while !input.is_empty() && !input.peek(syn::Token![,]) {
+        input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// A flag: a value after it is an error, but the flag counts as given, so
+/// no follow-on error says it is missing.
+fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta, once: &mut Once<()>) -> syn::Result<()> {
+    once.set(cx, meta.path.span(), ());
+    flag(meta)
 }
 
 fn flag(meta: &ParseNestedMeta) -> syn::Result<()> {
@@ -330,28 +396,44 @@ fn flag(meta: &ParseNestedMeta) -> syn::Result<()> {
     Ok(())
 }
 
-fn string_value(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
+/// The value of `key = value`. A missing or mistyped value is an error
+/// naming the key and showing the form: "`column` takes a string: `column = "..."`".
+fn value_of<T: Parse>(meta: &ParseNestedMeta, what: &str, example: &str) -> syn::Result<T> {
     let name = path_name(meta);
-    let value = meta.value()?;
-    value.parse::<LitStr>().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("`{name}` takes a string: `{name} = \"...\"`"),
-        )
-    })
+    let message = format!("`{name}` takes {what}: `{name} = {example}`");
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(message));
+    }
+    meta.value()?
+        .parse::<T>()
+        .map_err(|e| syn::Error::new(e.span(), message))
 }
 
-fn positive(meta: &ParseNestedMeta, name: &str) -> syn::Result<u32> {
-    let lit: LitInt = meta.value()?.parse()?;
-    let value = lit.base10_parse::<u32>()?;
-    if value == 0 {
-        return Err(syn::Error::new(lit.span(), format!("`{name}` must be at least 1")));
+fn string_value(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
+    value_of(meta, "a string", "\"...\"")
+}
+
+/// A whole number of at least `min`.
+fn number(meta: &ParseNestedMeta, min: u32, example: &str) -> syn::Result<u32> {
+    let name = path_name(meta);
+    let lit: LitInt = value_of(meta, "a whole number", example)?;
+    let value = lit.base10_parse::<u32>().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            format!("`{name}` takes a whole number: `{name} = {example}`"),
+        )
+    })?;
+    if value < min {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("`{name}` must be at least {min}"),
+        ));
     }
     Ok(value)
 }
 
 fn action(meta: &ParseNestedMeta, name: &str) -> syn::Result<ReferentialAction> {
-    let lit: LitStr = meta.value()?.parse()?;
+    let lit: LitStr = value_of(meta, "a string", "\"cascade\"")?;
     ReferentialAction::from_attribute(&lit.value()).ok_or_else(|| {
         let names: Vec<_> = ReferentialAction::ALL.iter().map(|(n, _)| *n).collect();
         syn::Error::new(
@@ -365,8 +447,10 @@ fn action(meta: &ParseNestedMeta, name: &str) -> syn::Result<ReferentialAction> 
     })
 }
 
-fn default_literal(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
-    let expr: Expr = meta.value()?.parse()?;
+/// The value of `default = <literal>`, with the place of the literal.
+fn default_literal(meta: &ParseNestedMeta) -> syn::Result<(DefaultValue, Span)> {
+    let expr: Expr = value_of(meta, "a literal (number, string, true or false)", "0")?;
+    let at = expr.span();
     let refuse = |tokens: &dyn quote::ToTokens| {
         syn::Error::new_spanned(
             tokens,
@@ -386,7 +470,7 @@ fn default_literal(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
         },
         _ => return Err(refuse(&expr)),
     };
-    Ok(match lit {
+    let value = match lit {
         Lit::Int(int) => {
             let text = if negative {
                 format!("-{}", int.base10_digits())
@@ -404,10 +488,16 @@ fn default_literal(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
         Lit::Bool(b) if !negative => DefaultValue::Bool(b.value),
         Lit::Str(s) if !negative => DefaultValue::Text(s.value().into()),
         _ => return Err(refuse(&expr)),
-    })
+    };
+    Ok((value, at))
 }
 
-fn column_list(meta: &ParseNestedMeta, allow_name: bool, allow_unique: bool) -> syn::Result<ColumnList> {
+fn column_list(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    allow_name: bool,
+    allow_unique: bool,
+) -> syn::Result<ColumnList> {
     let what = path_name(meta);
     let span = meta.path.span();
     if !meta.input.peek(syn::token::Paren) {
@@ -415,32 +505,50 @@ fn column_list(meta: &ParseNestedMeta, allow_name: bool, allow_unique: bool) -> 
             "`{what}` on a struct lists columns: `#[lback({what}(a, b))]` (on a single field, write `#[lback({what})]` on the field)"
         )));
     }
+    let empty = || -> syn::Result<bool> {
+        let content;
+        syn::parenthesized!(content in meta.input.fork());
+        Ok(content.is_empty())
+    };
+    if empty()? {
+        meta.input.parse::<TokenTree>()?;
+        return Err(syn::Error::new(
+            span,
+            format!("`{what}(...)` needs at least one field"),
+        ));
+    }
     let mut list = ColumnList {
         columns: Vec::new(),
         name: None,
         unique: false,
     };
     meta.parse_nested_meta(|inner| {
-        if inner.path.is_ident("name") && inner.input.peek(syn::Token![=]) {
-            if !allow_name {
-                return Err(inner.error(format_args!("`{what}` takes no name")));
+        let read = (|| {
+            if inner.path.is_ident("name") && inner.input.peek(syn::Token![=]) {
+                if !allow_name {
+                    return Err(inner.error(format_args!("`{what}` takes no name")));
+                }
+                if list.name.is_some() {
+                    return Err(inner.error("duplicate `name`"));
+                }
+                list.name = Some(string_value(&inner)?);
+            } else if allow_unique && inner.path.is_ident("unique") {
+                list.unique = true;
+                flag(&inner)?;
+            } else if let Some(ident) = inner.path.get_ident() {
+                list.columns.push(ident.clone());
+            } else {
+                return Err(inner.error(format_args!("expected a field name in `{what}(...)`")));
             }
-            if list.name.is_some() {
-                return Err(inner.error("duplicate `name`"));
-            }
-            list.name = Some(inner.value()?.parse()?);
-        } else if allow_unique && inner.path.is_ident("unique") {
-            flag(&inner)?;
-            list.unique = true;
-        } else if let Some(ident) = inner.path.get_ident() {
-            list.columns.push(ident.clone());
-        } else {
-            return Err(inner.error(format_args!("expected a field name in `{what}(...)`")));
-        }
-        Ok(())
+            Ok(())
+        })();
+        recover(cx, inner.input, read)
     })?;
     if list.columns.is_empty() {
-        return Err(syn::Error::new(span, format!("`{what}(...)` needs at least one field")));
+        return Err(syn::Error::new(
+            span,
+            format!("`{what}(...)` needs at least one field"),
+        ));
     }
     Ok(list)
 }
@@ -462,7 +570,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -475,9 +585,22 @@ mod tests {
 
     #[test]
     fn references_split_into_table_and_column() {
-        assert_eq!(split_reference("users(id)"), Some(("users".into(), "id".into())));
-        assert_eq!(split_reference(" users ( id ) "), Some(("users".into(), "id".into())));
-        for bad in ["users", "users()", "(id)", "users(id", "users(a, b)", "users(id)x"] {
+        assert_eq!(
+            split_reference("users(id)"),
+            Some(("users".into(), "id".into()))
+        );
+        assert_eq!(
+            split_reference(" users ( id ) "),
+            Some(("users".into(), "id".into()))
+        );
+        for bad in [
+            "users",
+            "users()",
+            "(id)",
+            "users(id",
+            "users(a, b)",
+            "users(id)x",
+        ] {
             assert_eq!(split_reference(bad), None, "{bad}");
         }
     }

@@ -110,7 +110,10 @@ impl ModelDef {
         let mut columns = Vec::new();
         for field in &self.fields {
             let ty = match &field.column_type {
-                FieldType::Sql(ty) | FieldType::Rust { spelled: Some(ty), .. } => ty.clone(),
+                FieldType::Sql(ty)
+                | FieldType::Rust {
+                    spelled: Some(ty), ..
+                } => ty.clone(),
                 FieldType::Rust { spelled: None, .. } => {
                     cx.error_spanned_by(
                         &field.ty,
@@ -204,7 +207,10 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
                 return None;
             }
             Fields::Unit => {
-                cx.error_spanned_by(&input.ident, "lback models need named fields, one per column");
+                cx.error_spanned_by(
+                    &input.ident,
+                    "lback models need named fields, one per column",
+                );
                 return None;
             }
         },
@@ -233,12 +239,19 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
     // Read every field first: struct-level lists refer to them.
     let mut fields = Vec::new();
     let mut columns_seen: BTreeMap<String, &Ident> = BTreeMap::new();
+    // A key written somewhere, even wrongly: its mistake is reported, and
+    // "no primary key" would only repeat it.
+    let mut key_written = struct_attrs.mentioned.contains("primary_key");
     for field in &named.named {
         let ident = field.ident.as_ref().expect("named fields have names");
         let attrs = attr::field_attrs(cx, &field.attrs);
+        key_written |= attrs.mentioned.contains("primary_key");
         if let Some(skip) = attrs.skip {
             if attrs.primary_key.is_some() {
-                cx.syn_error(syn::Error::new(skip, "a primary key field cannot be skipped"));
+                cx.syn_error(syn::Error::new(
+                    skip,
+                    "a primary key field cannot be skipped",
+                ));
             } else if let Some(other) = attrs.first_other {
                 cx.syn_error(syn::Error::new(
                     other,
@@ -275,22 +288,34 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
         });
     }
 
-    let primary_key = read_primary_key(cx, input, &struct_attrs.primary_key, &fields, named);
-    let single_key = (primary_key.len() == 1).then(|| primary_key[0].clone());
+    let primary_key = read_primary_key(
+        cx,
+        input,
+        &struct_attrs.primary_key,
+        &fields,
+        named,
+        key_written,
+    );
 
     let mut indexes = Vec::new();
     let mut uniques = Vec::new();
     let mut foreign_keys = Vec::new();
     let mut defs = Vec::new();
     for read in &fields {
-        let def = read_field(cx, read, single_key.as_deref(), primary_key.len());
+        let def = read_field(cx, read, &primary_key);
         let a = &read.attrs;
         let column = read.column.as_str();
         if let Some(index) = a.index {
             if a.unique.is_some() {
-                cx.syn_error(syn::Error::new(index, "`unique` already creates an index; remove `index`"));
+                cx.syn_error(syn::Error::new(
+                    index,
+                    "`unique` already creates an index; remove `index`",
+                ));
             } else if a.primary_key.is_some() {
-                cx.syn_error(syn::Error::new(index, "a primary key is already indexed; remove `index`"));
+                cx.syn_error(syn::Error::new(
+                    index,
+                    "a primary key is already indexed; remove `index`",
+                ));
             } else {
                 indexes.push(Index {
                     name: constraint_name("ix", &table, &[column], None).into(),
@@ -301,7 +326,10 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
         }
         if let Some(unique) = a.unique {
             if a.primary_key.is_some() {
-                cx.syn_error(syn::Error::new(unique, "a primary key is already unique; remove `unique`"));
+                cx.syn_error(syn::Error::new(
+                    unique,
+                    "a primary key is already unique; remove `unique`",
+                ));
             } else {
                 uniques.push(UniqueConstraint {
                     name: constraint_name("uq", &table, &[column], None).into(),
@@ -362,8 +390,12 @@ fn read_primary_key(
     on_struct: &Option<ColumnList>,
     fields: &[ReadField],
     named: &syn::FieldsNamed,
+    key_written: bool,
 ) -> Vec<String> {
-    let on_fields: Vec<&ReadField> = fields.iter().filter(|f| f.attrs.primary_key.is_some()).collect();
+    let on_fields: Vec<&ReadField> = fields
+        .iter()
+        .filter(|f| f.attrs.primary_key.is_some())
+        .collect();
     if let Some(list) = on_struct {
         for field in &on_fields {
             cx.syn_error(syn::Error::new(
@@ -374,6 +406,7 @@ fn read_primary_key(
         return resolve_list(cx, list, fields, named, "primary_key");
     }
     match on_fields.as_slice() {
+        [] if key_written => Vec::new(),
         [] => {
             cx.error_spanned_by(
                 &input.ident,
@@ -420,13 +453,26 @@ fn resolve_list(
             .or_else(|| fields.iter().find(|f| f.column == wanted));
         match found {
             Some(field) if columns.contains(&field.column) => {
-                cx.error_spanned_by(ident, format!("`{wanted}` is listed twice in `{what}(...)`"));
+                cx.error_spanned_by(
+                    ident,
+                    format!("`{wanted}` is listed twice in `{what}(...)`"),
+                );
             }
             Some(field) => columns.push(field.column.clone()),
-            None if named.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i.unraw() == wanted)) => {
-                cx.error_spanned_by(ident, format!("field `{wanted}` is skipped, so `{what}(...)` cannot use it"));
+            None if named
+                .named
+                .iter()
+                .any(|f| f.ident.as_ref().is_some_and(|i| i.unraw() == wanted)) =>
+            {
+                cx.error_spanned_by(
+                    ident,
+                    format!("field `{wanted}` is skipped, so `{what}(...)` cannot use it"),
+                );
             }
-            None => cx.error_spanned_by(ident, format!("`{what}(...)` names `{wanted}`, which is not a field of this struct")),
+            None => cx.error_spanned_by(
+                ident,
+                format!("`{what}(...)` names `{wanted}`, which is not a field of this struct"),
+            ),
         }
     }
     columns
@@ -467,23 +513,34 @@ fn check_distinct_names(
     }
 }
 
-fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: usize) -> FieldDef {
+fn read_field(cx: &Ctxt, read: &ReadField, primary_key: &[String]) -> FieldDef {
     let a = &read.attrs;
     let ty = &read.field.ty;
-    let is_key = single_key == Some(read.column.as_str()) || a.primary_key.is_some();
+    let key_len = primary_key.len();
+    let is_key = primary_key.contains(&read.column) || a.primary_key.is_some();
     let nullable = types::option_inner(ty).is_some();
     if let Some(inner) = types::option_inner(ty) {
         if types::option_inner(inner).is_some() {
-            cx.error_spanned_by(ty, "`Option<Option<_>>` is not a column type; use one `Option`");
+            cx.error_spanned_by(
+                ty,
+                "`Option<Option<_>>` is not a column type; use one `Option`",
+            );
         }
     }
-    if nullable && a.primary_key.is_some() {
-        cx.error_spanned_by(ty, "a primary key cannot be nullable; use the type without `Option`");
+    if nullable && is_key {
+        cx.error_spanned_by(
+            ty,
+            "a primary key cannot be nullable; use the type without `Option`",
+        );
     }
 
     let column_type = match &a.sql_type {
         Some(sql) => {
-            for (given, name) in [(&a.max_length, "max_length"), (&a.precision, "precision"), (&a.scale, "scale")] {
+            for (given, name) in [
+                (&a.max_length, "max_length"),
+                (&a.precision, "precision"),
+                (&a.scale, "scale"),
+            ] {
                 if let Some(given) = given {
                     cx.syn_error(syn::Error::new(
                         given.span,
@@ -503,7 +560,10 @@ fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: us
             }
             if let (Some(scale), Some(precision)) = (&a.scale, &a.precision) {
                 if scale.value > precision.value {
-                    cx.syn_error(syn::Error::new(scale.span, "`scale` cannot exceed `precision`"));
+                    cx.syn_error(syn::Error::new(
+                        scale.span,
+                        "`scale` cannot exceed `precision`",
+                    ));
                 }
             }
             if let Some(precision) = &a.precision {
@@ -519,7 +579,7 @@ fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: us
                     if !t.is_text() {
                         cx.syn_error(syn::Error::new(
                             length.span,
-                            format!("`max_length` applies only to String fields, not to a {t} column"),
+                            format!("`max_length` applies only to String fields, not to a column of type `{t}`"),
                         ));
                     }
                 }
@@ -527,7 +587,7 @@ fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: us
                     if !matches!(t, ColumnType::Decimal { .. }) {
                         cx.syn_error(syn::Error::new(
                             given.span,
-                            format!("`precision` and `scale` apply only to decimal fields, not to a {t} column"),
+                            format!("`precision` and `scale` apply only to decimal fields, not to a column of type `{t}`"),
                         ));
                     }
                 }
@@ -552,7 +612,10 @@ fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: us
 
     let default = match (&a.default, &a.default_sql) {
         (Some(_), Some(sql)) => {
-            cx.syn_error(syn::Error::new(sql.span, "give either `default` or `default_sql`, not both"));
+            cx.syn_error(syn::Error::new(
+                sql.span,
+                "give either `default` or `default_sql`, not both",
+            ));
             None
         }
         (Some(value), None) => {
@@ -560,7 +623,10 @@ fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: us
                 if !value.value.fits(t) {
                     cx.syn_error(syn::Error::new(
                         value.span,
-                        format!("`default = {}` does not fit a {t} column", value.value),
+                        format!(
+                            "`default = {}` does not fit a column of type `{t}`",
+                            value.value
+                        ),
                     ));
                 }
             }
@@ -582,7 +648,9 @@ fn read_field(cx: &Ctxt, read: &ReadField, single_key: Option<&str>, key_len: us
                 if let Some(t) = known_type.filter(|t| !t.is_integer()) {
                     cx.syn_error(syn::Error::new(
                         explicit.span,
-                        format!("only integer columns can auto-increment, not a {t} column"),
+                        format!(
+                            "only integer columns can auto-increment, not a column of type `{t}`"
+                        ),
                     ));
                 }
                 if default.is_some() {
@@ -629,9 +697,18 @@ fn sql_type(text: &str) -> ColumnType {
     }
 }
 
-fn read_foreign_key(cx: &Ctxt, read: &ReadField, def: &FieldDef, table: &str) -> Option<ForeignKey> {
+fn read_foreign_key(
+    cx: &Ctxt,
+    read: &ReadField,
+    def: &FieldDef,
+    table: &str,
+) -> Option<ForeignKey> {
     let a = &read.attrs;
     let Some(target) = &a.references else {
+        if a.mentioned.contains("references") {
+            // Written but malformed: that is reported already.
+            return None;
+        }
         for given in [&a.on_delete, &a.on_update].into_iter().flatten() {
             cx.syn_error(syn::Error::new(
                 given.span,
@@ -640,8 +717,14 @@ fn read_foreign_key(cx: &Ctxt, read: &ReadField, def: &FieldDef, table: &str) ->
         }
         return None;
     };
-    let on_delete = a.on_delete.as_ref().map_or(ReferentialAction::NoAction, |s| s.value);
-    let on_update = a.on_update.as_ref().map_or(ReferentialAction::NoAction, |s| s.value);
+    let on_delete = a
+        .on_delete
+        .as_ref()
+        .map_or(ReferentialAction::NoAction, |s| s.value);
+    let on_update = a
+        .on_update
+        .as_ref()
+        .map_or(ReferentialAction::NoAction, |s| s.value);
     for given in [&a.on_delete, &a.on_update].into_iter().flatten() {
         if given.value == ReferentialAction::SetNull && !def.nullable {
             cx.syn_error(syn::Error::new(
@@ -685,7 +768,11 @@ mod tests {
 
     fn errors_of(source: &str) -> Vec<String> {
         let input: DeriveInput = syn::parse_str(source).unwrap();
-        parse_model(&input).unwrap_err().into_iter().map(|e| e.to_string()).collect()
+        parse_model(&input)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     #[test]
@@ -694,9 +781,18 @@ mod tests {
             "struct User { #[lback(primary_key)] id: i64, #[lback(unique, max_length = 255)] email: String, bio: Option<String> }",
         );
         assert_eq!(table.name, "users");
-        assert_eq!(table.columns[0], Column::new("id", ColumnType::BigInt).auto_increment());
-        assert_eq!(table.columns[1], Column::new("email", ColumnType::Varchar(255)));
-        assert_eq!(table.columns[2], Column::new("bio", ColumnType::Text).nullable());
+        assert_eq!(
+            table.columns[0],
+            Column::new("id", ColumnType::BigInt).auto_increment()
+        );
+        assert_eq!(
+            table.columns[1],
+            Column::new("email", ColumnType::Varchar(255))
+        );
+        assert_eq!(
+            table.columns[2],
+            Column::new("bio", ColumnType::Text).nullable()
+        );
         assert_eq!(table.unique_constraints[0].name, "uq_users_email");
     }
 
@@ -705,13 +801,44 @@ mod tests {
         let errors = errors_of(
             "struct X { #[lback(primay_key)] a: i64, #[lback(max_length = 3)] b: i32, #[lback(references = \"nope\")] c: i64 }",
         );
-        assert_eq!(errors.len(), 4, "{errors:#?}");
+        // The misspelled key, the max_length and the references; not also
+        // "no primary key", which only repeats the misspelling.
+        assert_eq!(errors.len(), 3, "{errors:#?}");
         assert!(errors[0].contains("did you mean `primary_key`"));
+        assert!(
+            errors.iter().all(|e| !e.contains("no primary key")),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_does_not_hide_the_keys_after_it() {
+        let errors = errors_of(
+            "struct X { #[lback(max_length = \"64\", primary_key = true, on_delete = \"cascade\")] a: String }",
+        );
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].contains("`max_length` takes a whole number"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[1].contains("`primary_key` takes no value"),
+            "{errors:#?}"
+        );
+        assert!(errors[2].contains("need `references"), "{errors:#?}");
+    }
+
+    #[test]
+    fn a_nullable_column_of_a_composite_key_is_refused() {
+        let errors = errors_of("#[lback(primary_key(a, b))] struct X { a: Option<i64>, b: i64 }");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("cannot be nullable"), "{errors:#?}");
     }
 
     #[test]
     fn the_build_script_reading_refuses_types_it_cannot_know() {
-        let input: DeriveInput = syn::parse_str("struct T { #[lback(primary_key)] id: UserId }").unwrap();
+        let input: DeriveInput =
+            syn::parse_str("struct T { #[lback(primary_key)] id: UserId }").unwrap();
         let model = parse_model(&input).unwrap();
         let error = model.to_table().unwrap_err().to_string();
         assert!(error.contains("add `#[lback(sql_type"), "{error}");

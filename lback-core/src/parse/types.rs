@@ -144,11 +144,23 @@ mod tests {
     #[test]
     fn names_and_qualified_paths_are_known() {
         assert_eq!(spell("i64").column_type, Some(ColumnType::BigInt));
-        assert_eq!(spell("std::string::String").column_type, Some(ColumnType::Text));
+        assert_eq!(
+            spell("std::string::String").column_type,
+            Some(ColumnType::Text)
+        );
         assert_eq!(spell("Vec<u8>").column_type, Some(ColumnType::Binary));
-        assert_eq!(spell("chrono::NaiveDateTime").column_type, Some(ColumnType::Timestamp));
-        assert_eq!(spell("DateTime<Utc>").column_type, Some(ColumnType::TimestampTz));
-        assert_eq!(spell("serde_json::Value").column_type, Some(ColumnType::Json));
+        assert_eq!(
+            spell("chrono::NaiveDateTime").column_type,
+            Some(ColumnType::Timestamp)
+        );
+        assert_eq!(
+            spell("DateTime<Utc>").column_type,
+            Some(ColumnType::TimestampTz)
+        );
+        assert_eq!(
+            spell("serde_json::Value").column_type,
+            Some(ColumnType::Json)
+        );
     }
 
     #[test]
@@ -161,7 +173,15 @@ mod tests {
 
     #[test]
     fn unknown_or_foreign_spellings_are_not_guessed() {
-        for text in ["Value", "my::String", "Vec<i32>", "UserId", "mytime::Date", "DateTime<Local>", "u64"] {
+        for text in [
+            "Value",
+            "my::String",
+            "Vec<i32>",
+            "UserId",
+            "mytime::Date",
+            "DateTime<Local>",
+            "u64",
+        ] {
             assert_eq!(spell(text).column_type, None, "{text}");
         }
         assert!(!spell("my::Option<i32>").nullable);

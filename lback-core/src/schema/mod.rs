@@ -211,9 +211,8 @@ impl Table {
     /// Whether `columns` are exactly the primary key or a unique constraint or
     /// unique index (what a foreign key may reference).
     pub fn is_unique_key(&self, columns: &[Name]) -> bool {
-        let same = |key: &[Name]| {
-            key.len() == columns.len() && key.iter().all(|k| columns.contains(k))
-        };
+        let same =
+            |key: &[Name]| key.len() == columns.len() && key.iter().all(|k| columns.contains(k));
         same(&self.primary_key)
             || self.unique_constraints.iter().any(|u| same(&u.columns))
             || self.indexes.iter().any(|i| i.unique && same(&i.columns))

@@ -17,7 +17,12 @@ pub const MAX_IDENTIFIER_LEN: usize = 63;
 /// let long = constraint_name("uq", &"t".repeat(80), &["a", "b"], None);
 /// assert_eq!(long.len(), 63);
 /// ```
-pub fn constraint_name(prefix: &str, table: &str, columns: &[&str], suffix: Option<&str>) -> String {
+pub fn constraint_name(
+    prefix: &str,
+    table: &str,
+    columns: &[&str],
+    suffix: Option<&str>,
+) -> String {
     let mut name = format!("{prefix}_{table}");
     for column in columns {
         name.push('_');
@@ -61,7 +66,10 @@ mod tests {
         let b = constraint_name("ix", table, &["first_column", "second_columns"], None);
         assert_eq!(a.len(), MAX_IDENTIFIER_LEN);
         assert_ne!(a, b);
-        assert_eq!(a, constraint_name("ix", table, &["first_column", "second_column"], None));
+        assert_eq!(
+            a,
+            constraint_name("ix", table, &["first_column", "second_column"], None)
+        );
         assert!(a.starts_with("ix_a_table_with"));
     }
 

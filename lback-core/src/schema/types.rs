@@ -294,7 +294,9 @@ impl fmt::Display for DefaultValue {
 
 /// What the database does to referencing rows when the referenced row is
 /// deleted or its key updated (`on_delete = "cascade"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferentialAction {
     /// Refuse, checked at the end of the statement (the SQL default).
@@ -387,7 +389,16 @@ mod tests {
 
     #[test]
     fn malformed_column_types_are_refused() {
-        for text in ["", "int", "varchar", "varchar()", "varchar(x)", "decimal(1,", "custom:", "TEXT"] {
+        for text in [
+            "",
+            "int",
+            "varchar",
+            "varchar()",
+            "varchar(x)",
+            "decimal(1,",
+            "custom:",
+            "TEXT",
+        ] {
             assert!(text.parse::<ColumnType>().is_err(), "{text:?} was accepted");
         }
     }

@@ -112,24 +112,30 @@ fn check_table(schema: &Schema, table: &Table, report: &mut impl FnMut(String)) 
             Some(_) => {}
         }
     }
-    let keyed = table
-        .indexes
-        .iter()
-        .map(|i| (&i.name, &i.columns))
-        .chain(table.unique_constraints.iter().map(|u| (&u.name, &u.columns)));
+    let keyed = table.indexes.iter().map(|i| (&i.name, &i.columns)).chain(
+        table
+            .unique_constraints
+            .iter()
+            .map(|u| (&u.name, &u.columns)),
+    );
     for (name, columns) in keyed {
         check_name("index or constraint", name, report);
         if columns.is_empty() {
             report(format!("`{name}` covers no column"));
         }
         for column in columns.iter().filter(|c| !exists(c)) {
-            report(format!("`{name}` names column `{column}`, which does not exist"));
+            report(format!(
+                "`{name}` names column `{column}`, which does not exist"
+            ));
         }
     }
     for fk in table.foreign_keys.iter() {
         check_name("foreign key", &fk.name, report);
         for column in fk.columns.iter().filter(|c| !exists(c)) {
-            report(format!("foreign key `{}` names column `{column}`, which does not exist", fk.name));
+            report(format!(
+                "foreign key `{}` names column `{column}`, which does not exist",
+                fk.name
+            ));
         }
         if fk.columns.len() != fk.referenced_columns.len() || fk.columns.is_empty() {
             report(format!(
@@ -140,7 +146,8 @@ fn check_table(schema: &Schema, table: &Table, report: &mut impl FnMut(String)) 
             ));
             continue;
         }
-        if fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull {
+        if fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull
+        {
             for column in fk.columns.iter().filter_map(|c| table.column(c)) {
                 if !column.nullable {
                     report(format!(

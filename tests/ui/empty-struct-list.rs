@@ -1,0 +1,9 @@
+#[derive(lback::Model)]
+#[lback(index())]
+struct User {
+    #[lback(primary_key)]
+    id: i64,
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(lback::Model)]
+enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(lback::Model)]
+struct User {
+    id: i64,
+    name: String,
+}
+
+fn main() {}

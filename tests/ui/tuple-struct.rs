@@ -1,0 +1,4 @@
+#[derive(lback::Model)]
+struct User(i64, String);
+
+fn main() {}

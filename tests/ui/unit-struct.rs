@@ -1,0 +1,4 @@
+#[derive(lback::Model)]
+struct User;
+
+fn main() {}
