@@ -39,6 +39,15 @@ pub enum Error {
         second: String,
     },
 
+    /// A query against the database failed.
+    #[error("{context}: {message}")]
+    Database {
+        /// What lback was doing.
+        context: String,
+        /// The database's message.
+        message: String,
+    },
+
     /// The models do not fit together (foreign keys, names...).
     #[error("the models are inconsistent:\n{}", list(.0))]
     InvalidSchema(Vec<SchemaProblem>),

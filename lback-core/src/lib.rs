@@ -7,12 +7,14 @@
 
 #![warn(missing_docs)]
 
+pub mod diff;
 mod error;
 mod mapping;
 #[cfg(feature = "parse")]
 pub mod parse;
 mod registry;
 pub mod schema;
+pub mod sql;
 
 pub use error::Error;
 pub use mapping::HasColumnType;

@@ -1,0 +1,480 @@
+//! One schema change, with its exact inverse.
+
+use std::fmt;
+
+use crate::schema::{Column, ColumnType, ForeignKey, Index, Name, Names, Table, UniqueConstraint};
+
+/// One change to a schema.
+///
+/// The declaration order here is not the emission order: [`diff`](super::diff)
+/// orders operations so each one finds what it needs (tables created in
+/// foreign-key order, columns before the indexes on them...). Every
+/// operation carries what its [inverse](Operation::inverse) needs, so down
+/// migrations are generated, never written by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// Create a table (with the foreign keys that can be declared inline).
+    CreateTable(Table),
+    /// Drop a table (its whole definition kept for the inverse).
+    DropTable(Table),
+    /// Rename a table.
+    RenameTable {
+        /// Old name.
+        from: Name,
+        /// New name.
+        to: Name,
+    },
+    /// Add a column.
+    AddColumn {
+        /// The table.
+        table: Name,
+        /// The new column.
+        column: Column,
+    },
+    /// Drop a column (its definition kept for the inverse).
+    DropColumn {
+        /// The table.
+        table: Name,
+        /// The dropped column.
+        column: Column,
+    },
+    /// Rename a column.
+    RenameColumn {
+        /// The table.
+        table: Name,
+        /// Old name.
+        from: Name,
+        /// New name.
+        to: Name,
+    },
+    /// Change a column's type, nullability, default or auto-increment.
+    AlterColumn {
+        /// The table.
+        table: Name,
+        /// The column before.
+        from: Column,
+        /// The column after (same name).
+        to: Column,
+    },
+    /// Create an index.
+    AddIndex {
+        /// The table.
+        table: Name,
+        /// The index.
+        index: Index,
+    },
+    /// Drop an index.
+    DropIndex {
+        /// The table.
+        table: Name,
+        /// The index.
+        index: Index,
+    },
+    /// Add a unique constraint.
+    AddUnique {
+        /// The table.
+        table: Name,
+        /// The constraint.
+        unique: UniqueConstraint,
+    },
+    /// Drop a unique constraint.
+    DropUnique {
+        /// The table.
+        table: Name,
+        /// The constraint.
+        unique: UniqueConstraint,
+    },
+    /// Add a foreign key.
+    AddForeignKey {
+        /// The referencing table.
+        table: Name,
+        /// The foreign key.
+        foreign_key: ForeignKey,
+    },
+    /// Drop a foreign key.
+    DropForeignKey {
+        /// The referencing table.
+        table: Name,
+        /// The foreign key.
+        foreign_key: ForeignKey,
+    },
+    /// Replace the primary key (empty: none).
+    SetPrimaryKey {
+        /// The table.
+        table: Name,
+        /// Key columns before.
+        from: Names,
+        /// Key columns after.
+        to: Names,
+    },
+}
+
+impl Operation {
+    /// The operation that undoes this one exactly.
+    ///
+    /// ```
+    /// use lback_core::diff::Operation;
+    ///
+    /// let rename = Operation::RenameTable { from: "a".into(), to: "b".into() };
+    /// assert_eq!(rename.inverse(), Operation::RenameTable { from: "b".into(), to: "a".into() });
+    /// assert_eq!(rename.inverse().inverse(), rename);
+    /// ```
+    pub fn inverse(&self) -> Operation {
+        use Operation::*;
+        match self.clone() {
+            CreateTable(t) => DropTable(t),
+            DropTable(t) => CreateTable(t),
+            RenameTable { from, to } => RenameTable { from: to, to: from },
+            AddColumn { table, column } => DropColumn { table, column },
+            DropColumn { table, column } => AddColumn { table, column },
+            RenameColumn { table, from, to } => RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            AlterColumn { table, from, to } => AlterColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            AddIndex { table, index } => DropIndex { table, index },
+            DropIndex { table, index } => AddIndex { table, index },
+            AddUnique { table, unique } => DropUnique { table, unique },
+            DropUnique { table, unique } => AddUnique { table, unique },
+            AddForeignKey { table, foreign_key } => DropForeignKey { table, foreign_key },
+            DropForeignKey { table, foreign_key } => AddForeignKey { table, foreign_key },
+            SetPrimaryKey { table, from, to } => SetPrimaryKey {
+                table,
+                from: to,
+                to: from,
+            },
+        }
+    }
+
+    /// Whether applying this operation can lose data: dropping a table or
+    /// column, narrowing a type, or making a column NOT NULL with no default
+    /// to fill existing NULLs.
+    pub fn is_destructive(&self) -> bool {
+        match self {
+            Operation::DropTable(_) | Operation::DropColumn { .. } => true,
+            Operation::AlterColumn { from, to, .. } => {
+                !widens(&from.ty, &to.ty) || (from.nullable && !to.nullable && to.default.is_none())
+            }
+            _ => false,
+        }
+    }
+
+    /// The table this operation changes (for a rename, the new name).
+    pub fn table(&self) -> &str {
+        use Operation::*;
+        match self {
+            CreateTable(t) | DropTable(t) => &t.name,
+            RenameTable { to, .. } => to,
+            AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | RenameColumn { table, .. }
+            | AlterColumn { table, .. }
+            | AddIndex { table, .. }
+            | DropIndex { table, .. }
+            | AddUnique { table, .. }
+            | DropUnique { table, .. }
+            | AddForeignKey { table, .. }
+            | DropForeignKey { table, .. }
+            | SetPrimaryKey { table, .. } => table,
+        }
+    }
+
+    /// Applies the operation to a schema in memory, as the database would.
+    ///
+    /// Renderers walk operations with it, so each one sees the table as it
+    /// is at that point (SQLite's table rebuild needs the whole table).
+    pub fn apply(&self, schema: &mut crate::schema::Schema) {
+        use Operation::*;
+        let table = |schema: &mut crate::schema::Schema, name: &str| -> Option<Table> {
+            schema.remove(name)
+        };
+        match self {
+            CreateTable(t) => {
+                schema.upsert(t.clone());
+            }
+            DropTable(t) => {
+                schema.remove(&t.name);
+            }
+            RenameTable { from, to } => {
+                if let Some(mut t) = table(schema, from) {
+                    t.name = to.clone();
+                    for fk in t.foreign_keys.to_mut() {
+                        if fk.referenced_table == *from {
+                            fk.referenced_table = to.clone();
+                        }
+                    }
+                    schema.upsert(t);
+                }
+                let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
+                for name in names {
+                    let t = schema.table_mut(&name).expect("listed above");
+                    if t.foreign_keys.iter().any(|fk| fk.referenced_table == *from) {
+                        for fk in t.foreign_keys.to_mut() {
+                            if fk.referenced_table == *from {
+                                fk.referenced_table = to.clone();
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                let Some(t) = schema.table_mut(self.table()) else {
+                    return;
+                };
+                match self {
+                    AddColumn { column, .. } => t.columns.to_mut().push(column.clone()),
+                    DropColumn { column, .. } => {
+                        t.columns.to_mut().retain(|c| c.name != column.name)
+                    }
+                    RenameColumn { from, to, .. } => rename_column(t, from, to),
+                    AlterColumn { to, .. } => {
+                        if let Some(c) = t.columns.to_mut().iter_mut().find(|c| c.name == to.name) {
+                            *c = to.clone();
+                        }
+                    }
+                    AddIndex { index, .. } => t.indexes.to_mut().push(index.clone()),
+                    DropIndex { index, .. } => t.indexes.to_mut().retain(|i| i.name != index.name),
+                    AddUnique { unique, .. } => t.unique_constraints.to_mut().push(unique.clone()),
+                    DropUnique { unique, .. } => t
+                        .unique_constraints
+                        .to_mut()
+                        .retain(|u| u.name != unique.name),
+                    AddForeignKey { foreign_key, .. } => {
+                        t.foreign_keys.to_mut().push(foreign_key.clone())
+                    }
+                    DropForeignKey { foreign_key, .. } => t
+                        .foreign_keys
+                        .to_mut()
+                        .retain(|f| f.name != foreign_key.name),
+                    SetPrimaryKey { to, .. } => t.primary_key = to.clone(),
+                    CreateTable(_) | DropTable(_) | RenameTable { .. } => {
+                        unreachable!("handled above")
+                    }
+                }
+            }
+        }
+        if let RenameColumn {
+            table: name,
+            from,
+            to,
+        } = self
+        {
+            // Foreign keys of other tables follow the renamed column too.
+            let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
+            for other in names {
+                let t = schema.table_mut(&other).expect("listed above");
+                if t.foreign_keys.iter().any(|fk| fk.referenced_table == *name) {
+                    for fk in t
+                        .foreign_keys
+                        .to_mut()
+                        .iter_mut()
+                        .filter(|fk| fk.referenced_table == *name)
+                    {
+                        for c in fk.referenced_columns.to_mut() {
+                            if c == from {
+                                *c = to.clone();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn rename_column(t: &mut Table, from: &Name, to: &Name) {
+    let rename = |list: &mut Names| {
+        if list.iter().any(|c| c == from) {
+            for c in list.to_mut() {
+                if c == from {
+                    *c = to.clone();
+                }
+            }
+        }
+    };
+    if let Some(c) = t.columns.to_mut().iter_mut().find(|c| c.name == *from) {
+        c.name = to.clone();
+    }
+    rename(&mut t.primary_key);
+    for i in t.indexes.to_mut() {
+        rename(&mut i.columns);
+    }
+    for u in t.unique_constraints.to_mut() {
+        rename(&mut u.columns);
+    }
+    for f in t.foreign_keys.to_mut() {
+        rename(&mut f.columns);
+        if f.referenced_table == t.name {
+            rename(&mut f.referenced_columns);
+        }
+    }
+}
+
+/// Whether every value of `from` fits `to` unchanged.
+fn widens(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    let rank = |t: &ColumnType| match t {
+        SmallInt => Some(1),
+        Integer => Some(2),
+        BigInt => Some(3),
+        _ => None,
+    };
+    match (from, to) {
+        _ if from == to => true,
+        (a, b) if rank(a).is_some() && rank(b).is_some() => rank(a) <= rank(b),
+        (Real, Double) => true,
+        (Varchar(a), Varchar(b)) => a <= b,
+        (Varchar(_), Text) => true,
+        (
+            Decimal {
+                precision: Some(p1),
+                scale: s1,
+            },
+            Decimal {
+                precision: Some(p2),
+                scale: s2,
+            },
+        ) => {
+            let (s1, s2) = (s1.unwrap_or(0), s2.unwrap_or(0));
+            s2 >= s1 && p2 - s2 >= p1.saturating_sub(s1)
+        }
+        (
+            Decimal { .. },
+            Decimal {
+                precision: None, ..
+            },
+        ) => true,
+        _ => false,
+    }
+}
+
+impl fmt::Display for Operation {
+    /// The one-line summary `makemigrations` prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Operation::*;
+        let mark = if self.is_destructive() {
+            "  (destructive)"
+        } else {
+            ""
+        };
+        match self {
+            CreateTable(t) => write!(f, "+ create table {}", t.name),
+            DropTable(t) => write!(f, "- drop table {}{mark}", t.name),
+            RenameTable { from, to } => write!(f, "~ rename table {from} → {to}"),
+            AddColumn { table, column } => write!(
+                f,
+                "+ add column {table}.{}: {}",
+                column.name,
+                describe(column)
+            ),
+            DropColumn { table, column } => {
+                write!(f, "- drop column {table}.{}{mark}", column.name)
+            }
+            RenameColumn { table, from, to } => write!(f, "~ rename column {table}.{from} → {to}"),
+            AlterColumn { table, from, to } => {
+                write!(
+                    f,
+                    "~ alter column {table}.{}: {} → {}{mark}",
+                    to.name,
+                    describe(from),
+                    describe(to)
+                )
+            }
+            AddIndex { table, index } => write!(
+                f,
+                "+ add {}index {} on {table} ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            DropIndex { table, index } => write!(f, "- drop index {} on {table}", index.name),
+            AddUnique { table, unique } => {
+                write!(
+                    f,
+                    "+ add unique {} on {table} ({})",
+                    unique.name,
+                    unique.columns.join(", ")
+                )
+            }
+            DropUnique { table, unique } => write!(f, "- drop unique {} on {table}", unique.name),
+            AddForeignKey {
+                table,
+                foreign_key: fk,
+            } => write!(
+                f,
+                "+ add foreign key {table} ({}) → {} ({})",
+                fk.columns.join(", "),
+                fk.referenced_table,
+                fk.referenced_columns.join(", ")
+            ),
+            DropForeignKey {
+                table,
+                foreign_key: fk,
+            } => {
+                write!(
+                    f,
+                    "- drop foreign key {table} ({}) → {}",
+                    fk.columns.join(", "),
+                    fk.referenced_table
+                )
+            }
+            SetPrimaryKey { table, from, to } => {
+                write!(
+                    f,
+                    "~ primary key of {table}: ({}) → ({})",
+                    from.join(", "),
+                    to.join(", ")
+                )
+            }
+        }
+    }
+}
+
+fn describe(column: &Column) -> String {
+    let mut text = column.ty.to_string();
+    if column.nullable {
+        text.push_str(" null");
+    }
+    if let Some(default) = &column.default {
+        text.push_str(&format!(" default {default}"));
+    }
+    if column.auto_increment {
+        text.push_str(" auto_increment");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widening_is_not_destructive_narrowing_is() {
+        let alter = |from: ColumnType, to: ColumnType| Operation::AlterColumn {
+            table: "t".into(),
+            from: Column::new("c", from),
+            to: Column::new("c", to),
+        };
+        assert!(!alter(ColumnType::Integer, ColumnType::BigInt).is_destructive());
+        assert!(alter(ColumnType::BigInt, ColumnType::Integer).is_destructive());
+        assert!(!alter(ColumnType::Varchar(10), ColumnType::Text).is_destructive());
+        assert!(alter(ColumnType::Text, ColumnType::Varchar(10)).is_destructive());
+        assert!(alter(ColumnType::Text, ColumnType::Integer).is_destructive());
+    }
+
+    #[test]
+    fn making_a_column_not_null_without_default_is_destructive() {
+        let op = Operation::AlterColumn {
+            table: "t".into(),
+            from: Column::new("c", ColumnType::Text).nullable(),
+            to: Column::new("c", ColumnType::Text),
+        };
+        assert!(op.is_destructive());
+        assert!(!op.inverse().is_destructive());
+    }
+}
