@@ -121,15 +121,49 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
                 .any(|c| altered.contains(&(fk.referenced_table.clone(), c.clone())))
     };
 
+    // Drops emitted before the renames name things as `old` does: the
+    // table's old name and the definitions with old column names. Their
+    // inverses run in the down migration after the renames are undone.
+    let old_name = |new_name: &Name| -> Name {
+        table_renames
+            .iter()
+            .find(|(_, to)| to == new_name)
+            .map_or_else(|| new_name.clone(), |(from, _)| from.clone())
+    };
     for (w, n) in &surviving {
         let table = &n.name;
+        let before_renames = old
+            .table(&old_name(table))
+            .expect("a surviving table exists in `old`");
+        let original_fk = |name: &Name| {
+            before_renames
+                .foreign_keys
+                .iter()
+                .find(|f| f.name == *name)
+                .cloned()
+        };
+        let original_index = |name: &Name| {
+            before_renames
+                .indexes
+                .iter()
+                .find(|i| i.name == *name)
+                .cloned()
+        };
+        let original_unique = |name: &Name| {
+            before_renames
+                .unique_constraints
+                .iter()
+                .find(|u| u.name == *name)
+                .cloned()
+        };
         // Foreign keys.
         for fk in w.foreign_keys.iter() {
             let kept = n.foreign_keys.iter().find(|f| f.name == fk.name);
             if kept != Some(fk) || touches_altered(table, fk) {
                 steps.drop_foreign_keys.push(Operation::DropForeignKey {
-                    table: table.clone(),
-                    foreign_key: fk.clone(),
+                    table: before_renames.name.clone(),
+                    foreign_key: original_fk(&fk.name)
+                        .expect("same names on both sides of a rename"),
                 });
             }
         }
@@ -146,16 +180,18 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
         for index in w.indexes.iter() {
             if n.indexes.iter().find(|i| i.name == index.name) != Some(index) {
                 steps.drop_indexes.push(Operation::DropIndex {
-                    table: table.clone(),
-                    index: index.clone(),
+                    table: before_renames.name.clone(),
+                    index: original_index(&index.name)
+                        .expect("same names on both sides of a rename"),
                 });
             }
         }
         for unique in w.unique_constraints.iter() {
             if n.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
                 steps.drop_indexes.push(Operation::DropUnique {
-                    table: table.clone(),
-                    unique: unique.clone(),
+                    table: before_renames.name.clone(),
+                    unique: original_unique(&unique.name)
+                        .expect("same names on both sides of a rename"),
                 });
             }
         }
@@ -218,7 +254,11 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
     // them is dropped on its own beforehand.
     let (order, cyclic) = dependency_order(&dropped);
     for table in order.into_iter().rev() {
-        let mut table = table.clone();
+        // As `old` has it: the foreign keys may name tables renamed later.
+        let mut table = old
+            .table(&table.name)
+            .expect("dropped tables are not renamed")
+            .clone();
         table.foreign_keys.to_mut().retain(|fk| {
             let closes_cycle = cyclic.contains(&(table.name.clone(), fk.name.clone()));
             if closes_cycle {

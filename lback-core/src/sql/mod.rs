@@ -1,5 +1,11 @@
-//! Rendering operations to SQL, one module per dialect.
+//! Rendering operations to SQL for SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! Every identifier goes through [`Dialect::quote`], every literal through
+//! [`Dialect::string_literal`] / [`Dialect::default_literal`].
 
 mod dialect;
+mod render;
+mod sqlite;
 
 pub use dialect::Dialect;
+pub use render::{primary_key_name, render, Rendered};

@@ -1,0 +1,193 @@
+//! SQLite: what `ALTER TABLE` can do directly, and the table rebuild SQLite
+//! documents for the rest (<https://www.sqlite.org/lang_altertable.html>,
+//! "Making Other Kinds Of Table Schema Changes"): create the new table under
+//! a temporary name, copy every row, drop the old table, rename the new one,
+//! recreate the indexes, check the foreign keys.
+
+use crate::diff::Operation;
+use crate::schema::{Column, Schema, Table};
+
+use super::render::{
+    column_definition, create_index, create_table, table_indexes, unique_as_index,
+};
+use super::Dialect;
+
+const D: Dialect = Dialect::Sqlite;
+
+/// Renders a list of operations. Consecutive operations that each need a
+/// rebuild of the same table share one rebuild: from the table before the
+/// first to the table after the last.
+pub(super) fn render_all(operations: &[Operation], before: &Schema, out: &mut super::Rendered) {
+    let mut state = before.clone();
+    let mut i = 0;
+    while i < operations.len() {
+        let op = &operations[i];
+        if !needs_rebuild(op, &state) {
+            out.statements.extend(render_direct(op));
+            op.apply(&mut state);
+            i += 1;
+            continue;
+        }
+        let table = op.table().to_owned();
+        let old = state.table(&table).cloned();
+        op.apply(&mut state);
+        i += 1;
+        while let Some(next) = operations.get(i) {
+            if next.table() != table || !needs_rebuild(next, &state) {
+                break;
+            }
+            next.apply(&mut state);
+            i += 1;
+        }
+        match (old, state.table(&table)) {
+            (Some(old), Some(new)) => {
+                out.needs_foreign_keys_off = true;
+                out.statements.extend(rebuild(&old, new));
+            }
+            // Not in the schema the operations start from: a hand-made
+            // operation list; nothing sound can be rendered.
+            _ => out.statements.push(format!(
+                "-- lback: table {} is unknown here; write this change by hand",
+                D.quote(&table)
+            )),
+        }
+    }
+}
+
+fn needs_rebuild(op: &Operation, state: &Schema) -> bool {
+    match op {
+        Operation::AddColumn { column, .. } => !can_add_directly(column),
+        Operation::DropColumn { table, column } => {
+            !can_drop_directly(state.table(table), &column.name)
+        }
+        Operation::AlterColumn { .. }
+        | Operation::AddForeignKey { .. }
+        | Operation::DropForeignKey { .. }
+        | Operation::SetPrimaryKey { .. } => true,
+        _ => false,
+    }
+}
+
+fn render_direct(op: &Operation) -> Vec<String> {
+    let q = |name: &str| D.quote(name);
+    match op {
+        Operation::CreateTable(table) => create_table(table, D),
+        Operation::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
+        Operation::RenameTable { from, to } => {
+            vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
+        }
+        Operation::RenameColumn { table, from, to } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                q(table),
+                q(from),
+                q(to)
+            )]
+        }
+        Operation::AddIndex { table, index } => vec![create_index(table, index, D)],
+        Operation::DropIndex { index, .. } => vec![format!("DROP INDEX {}", q(&index.name))],
+        // Unique constraints live as named unique indexes (see `create_table`).
+        Operation::AddUnique { table, unique } => {
+            vec![create_index(table, &unique_as_index(unique), D)]
+        }
+        Operation::DropUnique { unique, .. } => vec![format!("DROP INDEX {}", q(&unique.name))],
+        Operation::AddColumn { table, column } => {
+            vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                q(table),
+                column_definition(column, D, false)
+            )]
+        }
+        Operation::DropColumn { table, column } => {
+            vec![format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                q(table),
+                q(&column.name)
+            )]
+        }
+        Operation::AlterColumn { .. }
+        | Operation::AddForeignKey { .. }
+        | Operation::DropForeignKey { .. }
+        | Operation::SetPrimaryKey { .. } => unreachable!("these always rebuild"),
+    }
+}
+
+/// `ALTER TABLE ADD COLUMN` takes no key, no NOT NULL without a default, and
+/// only constant defaults.
+fn can_add_directly(column: &Column) -> bool {
+    let constant_default = match &column.default {
+        None => true,
+        Some(crate::schema::DefaultValue::Sql(_)) => false,
+        Some(_) => true,
+    };
+    !column.auto_increment && constant_default && (column.nullable || column.default.is_some())
+}
+
+/// `ALTER TABLE DROP COLUMN` refuses a column in the key, an index, a
+/// unique constraint or a foreign key.
+fn can_drop_directly(table: Option<&Table>, column: &str) -> bool {
+    let Some(table) = table else {
+        return false;
+    };
+    let used = |list: &[crate::schema::Name]| list.iter().any(|c| c == column);
+    !used(&table.primary_key)
+        && !table.indexes.iter().any(|i| used(&i.columns))
+        && !table.unique_constraints.iter().any(|u| used(&u.columns))
+        && !table.foreign_keys.iter().any(|f| used(&f.columns))
+}
+
+/// The rebuild of `old` into `new` (same name), keeping every row: columns
+/// both have are copied, a new NOT NULL column gets its default or the
+/// type's zero value, a column made NOT NULL has its NULLs replaced.
+fn rebuild(old: &Table, new: &Table) -> Vec<String> {
+    let q = |name: &str| D.quote(name);
+    let temporary = format!("__lback_new_{}", new.name);
+    let mut definition = new.clone();
+    definition.name = temporary.clone().into();
+    // Indexes are recreated after the rename, under their own names.
+    definition.indexes = Default::default();
+    definition.unique_constraints = Default::default();
+    let create = create_table(&definition, D);
+
+    let mut targets = Vec::new();
+    let mut sources = Vec::new();
+    for column in new.columns.iter() {
+        let source = match old.column(&column.name) {
+            Some(before) if before.nullable && !column.nullable => {
+                format!("COALESCE({}, {})", q(&column.name), fill(column))
+            }
+            Some(_) => q(&column.name),
+            None if column.nullable && column.default.is_none() => continue,
+            None if column.auto_increment => continue,
+            None => fill(column),
+        };
+        targets.push(q(&column.name));
+        sources.push(source);
+    }
+    let mut sql = create;
+    if !targets.is_empty() {
+        sql.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            q(&temporary),
+            targets.join(", "),
+            sources.join(", "),
+            q(&old.name)
+        ));
+    }
+    sql.push(format!("DROP TABLE {}", q(&old.name)));
+    sql.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        q(&temporary),
+        q(&new.name)
+    ));
+    sql.extend(table_indexes(new, D));
+    sql.push(format!("PRAGMA foreign_key_check({})", q(&new.name)));
+    sql
+}
+
+fn fill(column: &Column) -> String {
+    match &column.default {
+        Some(default) => D.default_literal(default, &column.ty),
+        None => D.zero_value(&column.ty),
+    }
+}
