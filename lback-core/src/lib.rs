@@ -9,6 +9,7 @@
 
 pub mod diff;
 mod error;
+pub mod introspect;
 mod mapping;
 #[cfg(feature = "parse")]
 pub mod parse;

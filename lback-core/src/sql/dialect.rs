@@ -93,15 +93,24 @@ impl Dialect {
                 Dialect::Sqlite | Dialect::Mysql => if *b { "1" } else { "0" }.to_owned(),
             },
             DefaultValue::Int(i) => match ty {
-                ColumnType::Boolean => if *i != 0 { "1" } else { "0" }.to_owned(),
+                ColumnType::Boolean => self.default_literal(&DefaultValue::Bool(*i != 0), ty),
                 _ => i.to_string(),
             },
             DefaultValue::Float(f) => float_literal(*f),
             DefaultValue::Text(text) => self.string_literal(text),
             DefaultValue::Sql(sql) => match self {
-                // MySQL takes an expression default only in parentheses
-                // (CURRENT_TIMESTAMP excepted, which also works that way).
-                Dialect::Mysql if !is_mysql_bare_default(sql) => format!("({sql})"),
+                // MySQL 8 wants the fractional precision of the column
+                // repeated (`DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)`).
+                Dialect::Mysql
+                    if is_current_timestamp(sql)
+                        && matches!(ty, ColumnType::Timestamp | ColumnType::TimestampTz) =>
+                {
+                    "CURRENT_TIMESTAMP(6)".to_owned()
+                }
+                // MySQL takes other expression defaults only in parentheses.
+                Dialect::Mysql if !is_bare_default(sql) => format!("({sql})"),
+                // SQLite too, except for literals and the CURRENT_* keywords.
+                Dialect::Sqlite if !is_bare_default(sql) => format!("({sql})"),
                 _ => sql.to_string(),
             },
         }
@@ -218,15 +227,25 @@ fn float_literal(f: f64) -> String {
     }
 }
 
-fn is_mysql_bare_default(sql: &str) -> bool {
+fn is_current_timestamp(sql: &str) -> bool {
     let upper = sql.trim().to_ascii_uppercase();
     matches!(
         upper.as_str(),
-        "CURRENT_TIMESTAMP"
-            | "CURRENT_TIMESTAMP()"
-            | "NOW()"
-            | "LOCALTIME"
-            | "LOCALTIMESTAMP"
-            | "NULL"
-    ) || upper.starts_with("CURRENT_TIMESTAMP(")
+        "CURRENT_TIMESTAMP" | "CURRENT_TIMESTAMP()" | "NOW()"
+    )
+}
+
+/// A default both MySQL and SQLite take without parentheses: a keyword
+/// such as CURRENT_TIMESTAMP, or a plain literal.
+fn is_bare_default(sql: &str) -> bool {
+    let text = sql.trim();
+    let upper = text.to_ascii_uppercase();
+    let keyword = matches!(
+        upper.as_str(),
+        "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME" | "NULL" | "TRUE" | "FALSE"
+    ) || upper.starts_with("CURRENT_TIMESTAMP(");
+    let number = text.parse::<f64>().is_ok();
+    let quoted = text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'');
+    let string = quoted && !text[1..text.len() - 1].replace("''", "").contains('\'');
+    keyword || number || string
 }
