@@ -185,7 +185,8 @@ impl Dialect {
             },
             T::Date => "'1970-01-01'".into(),
             T::Time => "'00:00:00'".into(),
-            T::Timestamp | T::TimestampTz => "'1970-01-01 00:00:00'".into(),
+            // MySQL's TIMESTAMP starts after the epoch (in UTC): stay clear of it.
+            T::Timestamp | T::TimestampTz => "'2000-01-01 00:00:00'".into(),
             T::Uuid => "'00000000-0000-0000-0000-000000000000'".into(),
             T::Json => match self {
                 Dialect::Postgres => "'null'::jsonb".into(),
