@@ -73,7 +73,7 @@ fn foreign_keys_must_reach_an_existing_unique_key_of_the_same_type() {
     assert_eq!(
         problems(vec![users(), posts]),
         [
-            "table `posts`: `a` references table `accounts`, which no model declares",
+            "table `posts`: `a` references table `accounts`, which no model declares (if its model lives in another crate, make sure the binary links that crate: `use that_crate as _;`)",
             "table `posts`: `b` is integer but references `users(id)`, which is bigint; use the same type",
             "table `posts`: `c` references `users(nick)`, which is neither its primary key nor unique; every database requires one of the two",
             "table `posts`: `d` references `users(missing)`, but that table has no column `missing`",

@@ -159,7 +159,8 @@ fn check_table(schema: &Schema, table: &Table, report: &mut impl FnMut(String)) 
         }
         let Some(target) = schema.table(&fk.referenced_table) else {
             report(format!(
-                "`{}` references table `{}`, which no model declares",
+                "`{}` references table `{}`, which no model declares \
+                 (if its model lives in another crate, make sure the binary links that crate: `use that_crate as _;`)",
                 fk.columns.join(", "),
                 fk.referenced_table
             ));
