@@ -12,6 +12,54 @@ pub use lback_core::{models, registry, try_registry, Error, HasColumnType, Model
 #[cfg(feature = "derive")]
 pub use lback_derive::Model;
 
+/// Embeds the migrations folder into the binary, for [`migrate`].
+///
+/// `lback::embed_migrations!();` embeds `./migrations` (relative to the
+/// crate's `Cargo.toml`); `lback::embed_migrations!("db/migrations");`
+/// another folder. A migration generated after the last build is embedded
+/// by the next `cargo build`: the macro tracks the snapshot that every
+/// `makemigrations` rewrites.
+#[cfg(feature = "derive")]
+pub use lback_derive::embed_migrations;
+
+pub use lback_core::runner::MigrationReport;
+
+/// The command line: put `fn main() -> std::process::ExitCode {
+/// lback::cli::main() }` in `src/bin/manage.rs`.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod cli {
+    pub use lback_core::cli::{
+        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED,
+    };
+}
+
+/// Applies the pending migrations that [`embed_migrations!`] compiled into
+/// the binary, each in a transaction where the database allows; returns
+/// what ran.
+///
+/// Works on `SqliteConnection`, `PgConnection`, `MysqlConnection` and, with
+/// the `r2d2` feature, their pooled connections.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn migrate<C>(conn: &mut C) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::migrate_embedded(conn)
+}
+
+/// Reverts the latest applied migration that changed `table`, and every
+/// later applied migration that depends on it, newest first: the library
+/// side of `manage rollback <table>`.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn rollback<C>(conn: &mut C, table: &str) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::rollback_embedded(conn, table)
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use lback_core::__private::*;

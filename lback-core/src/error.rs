@@ -1,5 +1,7 @@
 //! The one error type of lback.
 
+use std::path::PathBuf;
+
 use crate::schema::SchemaProblem;
 
 /// Everything that can go wrong in lback, each with a message that says
@@ -48,9 +50,118 @@ pub enum Error {
         message: String,
     },
 
+    /// No `lback::embed_migrations!()` in the binary.
+    #[error(
+        "no migrations are embedded in this binary: add `lback::embed_migrations!();` \
+         to the crate that calls lback::migrate (it embeds ./migrations)"
+    )]
+    NothingEmbedded,
+
+    /// Two `embed_migrations!()` in one binary.
+    #[error(
+        "migrations are embedded twice in this binary (from {first} and from {second}); \
+         keep one `lback::embed_migrations!()`"
+    )]
+    EmbeddedTwice {
+        /// The first directory.
+        first: String,
+        /// The second directory.
+        second: String,
+    },
+
+    /// A migration has no SQL for the connection's database.
+    #[error(
+        "migration {migration} has no SQL for {dialect} (it was generated for {primary}); \
+         add {dialect} to the dialects in migrations/.lback/settings.json and generate the migrations again, \
+         or write up.{dialect}.sql by hand"
+    )]
+    NoSqlForDialect {
+        /// The migration's id.
+        migration: String,
+        /// The connection's dialect.
+        dialect: &'static str,
+        /// What the migration was generated for.
+        primary: String,
+    },
+
+    /// A migration to revert has no down SQL.
+    #[error(
+        "migration {migration} cannot be reverted: its down.sql is missing or empty; \
+         write the SQL that undoes it, then run the command again (nothing was changed)"
+    )]
+    NoDownMigration {
+        /// The migration's id.
+        migration: String,
+    },
+
+    /// A migration failed; what ran before it stays applied.
+    #[error(
+        "{direction} migration {migration} failed: {message}{}",
+        done_text(done)
+    )]
+    MigrationFailed {
+        /// The migration's id.
+        migration: String,
+        /// `applying` or `reverting`.
+        direction: &'static str,
+        /// The database's message.
+        message: String,
+        /// What ran before the failure.
+        done: crate::runner::MigrationReport,
+    },
+
+    /// No migration matches a version given on the command line.
+    #[error("there is no migration `{wanted}`; known migrations: {}", known.join(", "))]
+    UnknownMigration {
+        /// What was asked for.
+        wanted: String,
+        /// Every migration's id.
+        known: Vec<String>,
+    },
+
+    /// A version prefix matches several migrations.
+    #[error("`{wanted}` matches several migrations ({}); give more of the version", matching.join(", "))]
+    AmbiguousMigration {
+        /// What was asked for.
+        wanted: String,
+        /// The matching ids.
+        matching: Vec<String>,
+    },
+
+    /// `rollback <table>` found no applied migration that touched the table.
+    #[error("no applied migration touched table `{table}`; tables with applied migrations: {}", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    NothingToRollback {
+        /// The table asked for.
+        table: String,
+        /// Tables that applied migrations touched.
+        known: Vec<String>,
+    },
+
     /// The models do not fit together (foreign keys, names...).
     #[error("the models are inconsistent:\n{}", list(.0))]
     InvalidSchema(Vec<SchemaProblem>),
+
+    /// The migrations directory, a migration in it or one of its files is
+    /// not as lback and diesel expect, or could not be read or written.
+    #[error("{}: {message}", path.display())]
+    Migrations {
+        /// The directory or file at fault.
+        path: PathBuf,
+        /// What is wrong and what to do about it.
+        message: String,
+    },
+
+    /// A migration name that cannot be part of a folder name.
+    #[error(
+        "invalid migration name {name:?}: {reason}; use 1 to 100 ASCII letters, digits \
+         and underscores, such as `add_users`"
+    )]
+    InvalidMigrationName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 fn list(problems: &[SchemaProblem]) -> String {
@@ -59,4 +170,20 @@ fn list(problems: &[SchemaProblem]) -> String {
         .map(|p| format!("  - {p}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn done_text(done: &crate::runner::MigrationReport) -> String {
+    if done.is_empty() {
+        " (nothing else had run)".to_owned()
+    } else {
+        let mut text = String::from("; before it, these ran and stay done:");
+        for id in &done.applied {
+            text.push_str(&format!(" applied {id};"));
+        }
+        for id in &done.reverted {
+            text.push_str(&format!(" reverted {id};"));
+        }
+        text.pop();
+        text
+    }
 }

@@ -7,22 +7,29 @@
 
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod cli;
 pub mod diff;
 mod error;
 pub mod introspect;
 mod mapping;
+pub mod migrations;
 #[cfg(feature = "parse")]
 pub mod parse;
 mod registry;
+pub mod runner;
 pub mod schema;
 pub mod sql;
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use diesel;
 pub use error::Error;
 pub use mapping::HasColumnType;
 pub use registry::{models, registry, try_registry, Model, ModelEntry};
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::runner::{DialectSql, EmbeddedMigration, EmbeddedSet};
     pub use crate::schema::{
         Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table,
         UniqueConstraint,

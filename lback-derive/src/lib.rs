@@ -5,6 +5,7 @@
 //! the parser in `lback-core` (shared with the build script) and turned into
 //! a constant table definition registered for `lback::registry()`.
 
+mod embed;
 mod expand;
 
 use proc_macro::TokenStream;
@@ -16,4 +17,17 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Embeds the migrations folder (`./migrations`, or the path given
+/// relative to the crate's `Cargo.toml`) into the binary, for
+/// `lback::migrate`. See the `lback` crate.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let dir = if input.is_empty() {
+        None
+    } else {
+        Some(parse_macro_input!(input as syn::LitStr))
+    };
+    embed::expand(dir).into()
 }

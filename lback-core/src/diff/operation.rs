@@ -11,12 +11,18 @@ use crate::schema::{Column, ColumnType, ForeignKey, Index, Name, Names, Table, U
 /// foreign-key order, columns before the indexes on them...). Every
 /// operation carries what its [inverse](Operation::inverse) needs, so down
 /// migrations are generated, never written by hand.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The serde form (a migration's `lback.json`) is tagged by `op`:
+/// `{"op": "rename_table", "from": "a", "to": "b"}`; the table of
+/// `create_table` / `drop_table` sits under `table`:
+/// `{"op": "create_table", "table": {"name": "users", ...}}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Operation {
     /// Create a table (with the foreign keys that can be declared inline).
-    CreateTable(Table),
+    CreateTable(#[serde(with = "table_field")] Table),
     /// Drop a table (its whole definition kept for the inverse).
-    DropTable(Table),
+    DropTable(#[serde(with = "table_field")] Table),
     /// Rename a table.
     RenameTable {
         /// Old name.
@@ -287,6 +293,38 @@ impl Operation {
     }
 }
 
+/// The serde form of the table of `CreateTable` / `DropTable`: a `table`
+/// field next to `op`, rather than the table's fields mixed in with it.
+mod table_field {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::schema::Table;
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        table: &'a Table,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct In {
+        table: Table,
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        table: &Table,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        Out { table }.serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Table, D::Error> {
+        In::deserialize(deserializer).map(|wrapped| wrapped.table)
+    }
+}
+
 fn rename_column(t: &mut Table, from: &Name, to: &Name) {
     let rename = |list: &mut Names| {
         if list.iter().any(|c| c == from) {
@@ -476,5 +514,47 @@ mod tests {
         };
         assert!(op.is_destructive());
         assert!(!op.inverse().is_destructive());
+    }
+
+    #[test]
+    fn serde_form_is_tagged_by_op() {
+        let table = Table::new("users")
+            .with_column(Column::new("id", ColumnType::BigInt))
+            .with_primary_key(["id"]);
+        let create = Operation::CreateTable(table.clone());
+        let json = serde_json::to_string(&create).unwrap();
+        assert_eq!(
+            json,
+            r#"{"op":"create_table","table":{"name":"users","columns":[{"name":"id","type":"bigint"}],"primary_key":["id"]}}"#
+        );
+        assert_eq!(serde_json::from_str::<Operation>(&json).unwrap(), create);
+        let drop = Operation::DropTable(table);
+        let json = serde_json::to_string(&drop).unwrap();
+        assert!(
+            json.starts_with(r#"{"op":"drop_table","table":{"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Operation>(&json).unwrap(), drop);
+
+        let rename = Operation::RenameColumn {
+            table: "t".into(),
+            from: "a".into(),
+            to: "b".into(),
+        };
+        let json = serde_json::to_string(&rename).unwrap();
+        assert_eq!(
+            json,
+            r#"{"op":"rename_column","table":"t","from":"a","to":"b"}"#
+        );
+        assert_eq!(serde_json::from_str::<Operation>(&json).unwrap(), rename);
+
+        for bad in [
+            r#"{"op":"rename_table","from":"a","to":"b","extra":1}"#,
+            r#"{"op":"create_table","table":{"name":"t","columns":[]},"extra":1}"#,
+            r#"{"op":"create_table","name":"t","columns":[]}"#,
+            r#"{"op":"explode","table":"t"}"#,
+        ] {
+            assert!(serde_json::from_str::<Operation>(bad).is_err(), "{bad}");
+        }
     }
 }

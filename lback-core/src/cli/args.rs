@@ -1,0 +1,99 @@
+//! The command line's shape (clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::sql::Dialect;
+
+/// Model-first migrations for diesel: generate migrations from your models,
+/// review them, apply them.
+///
+/// The usual loop: change a model, `makemigrations <name>`, review the
+/// files, `migrate`, commit models and migration together.
+#[derive(Debug, Parser)]
+#[command(name = "manage", version, about, long_about = None)]
+pub struct Cli {
+    /// Database to connect to: a SQLite file path, `postgres://...` or
+    /// `mysql://...`.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The migrations folder.
+    #[arg(long, default_value = "migrations", global = true)]
+    pub migrations_dir: PathBuf,
+
+    /// Read the models from a schema snapshot file instead of the models
+    /// compiled into this binary (for the generic `lback` command).
+    #[arg(long, global = true, value_name = "SCHEMA_JSON")]
+    pub models: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare the models with the migrations and write a new migration.
+    Makemigrations {
+        /// Name of the migration: letters, digits and `_` (e.g. `add_users_table`).
+        #[arg(required_unless_present = "check")]
+        name: Option<String>,
+        /// Write nothing; exit with status 3 if the models have changes no
+        /// migration covers (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Print the summary and SQL; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Create a migration with empty SQL files to fill in by hand.
+        #[arg(long)]
+        empty: bool,
+        /// Databases to generate SQL for (repeatable; the first is primary,
+        /// whose SQL goes into up.sql/down.sql). Remembered in
+        /// migrations/.lback/settings.json; defaults to the database URL's.
+        #[arg(long = "dialect", value_parser = parse_dialect)]
+        dialects: Vec<Dialect>,
+    },
+    /// Apply pending migrations, or migrate forwards or backwards to a version.
+    Migrate {
+        /// Target version (or `<version>_<name>`, or a unique prefix).
+        version: Option<String>,
+        /// Print what would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Revert the latest migration that changed a table, and every later
+    /// migration that depends on it.
+    Rollback {
+        /// The table.
+        table: String,
+        /// Print the plan; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete the reverted migration folders and rewind the
+        /// snapshot (only when they are the newest ones): for the loop
+        /// rollback, edit the model, makemigrations again.
+        #[arg(long)]
+        delete: bool,
+    },
+    /// List migrations: applied (with when) or pending.
+    Showmigrations,
+    /// Print a migration's SQL.
+    Sqlmigrate {
+        /// The version (or `<version>_<name>`, or a unique prefix).
+        version: String,
+        /// Print the down SQL instead.
+        #[arg(long)]
+        down: bool,
+        /// The dialect (default: the database URL's, else the primary one).
+        #[arg(long, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+    },
+}
+
+fn parse_dialect(text: &str) -> Result<Dialect, String> {
+    text.parse()
+}

@@ -1,0 +1,445 @@
+//! The five commands.
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use diesel::connection::LoadConnection;
+use diesel::Connection;
+
+use super::args::{Cli, Command};
+use super::connect::{dialect_of, with_connection, OnConnection};
+use super::EXIT_CHANGES;
+use crate::diff::{diff, inverse, rename_hints, Operation};
+use crate::migrations::{validate_name, MigrationFolder, Migrations, NewMigration};
+use crate::runner::{self, MigrationSql, Plan, Step, TrackedBackend};
+use crate::schema::Schema;
+use crate::sql::{check_dialect, render, Dialect};
+use crate::Error;
+
+pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
+    let url = cli.database_url.clone();
+    match cli.command {
+        Command::Makemigrations {
+            name,
+            check,
+            dry_run,
+            empty,
+            dialects,
+        } => makemigrations(
+            &cli.migrations_dir,
+            models,
+            name,
+            check,
+            dry_run,
+            empty,
+            dialects,
+            url.as_deref(),
+        ),
+        Command::Migrate { version, dry_run } => {
+            let migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "migrate")?;
+            with_connection(
+                &url,
+                Migrate {
+                    migrations: &migrations,
+                    target: version,
+                    dry_run,
+                },
+            )
+        }
+        Command::Rollback {
+            table,
+            dry_run,
+            delete,
+        } => {
+            let mut migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "rollback")?;
+            let reverted = with_connection(
+                &url,
+                Rollback {
+                    migrations: &migrations,
+                    table: &table,
+                    dry_run,
+                    delete,
+                },
+            )?;
+            if delete && !reverted.is_empty() {
+                migrations.delete_newest(&reverted)?;
+                for id in &reverted {
+                    println!(
+                        "Deleted {}/{id}/ and rewound the snapshot",
+                        cli.migrations_dir.display()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Showmigrations => {
+            let migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "showmigrations")?;
+            with_connection(
+                &url,
+                Show {
+                    migrations: &migrations,
+                },
+            )
+        }
+        Command::Sqlmigrate {
+            version,
+            down,
+            dialect,
+        } => {
+            let migrations = open(&cli.migrations_dir)?;
+            let list = sources(&migrations);
+            let migration = runner::find(&list, &version)?;
+            let dialect = dialect
+                .or(url.as_deref().map(dialect_of))
+                .or(migrations.settings().dialects.first().copied())
+                .unwrap_or(Dialect::Sqlite);
+            let sql = if down {
+                migration
+                    .down(dialect)?
+                    .map(|s| s.into_owned())
+                    .unwrap_or_default()
+            } else {
+                migration.up(dialect)?.into_owned()
+            };
+            print!("{sql}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn open(dir: &std::path::Path) -> Result<Migrations, Error> {
+    let migrations = Migrations::open(dir)?;
+    migrations.check_linear()?;
+    Ok(migrations)
+}
+
+fn need_url(url: Option<String>, command: &str) -> Result<String, Error> {
+    url.filter(|u| !u.trim().is_empty()).ok_or_else(|| Error::Database {
+        context: format!("`{command}` needs a database"),
+        message: "give --database-url or set DATABASE_URL (a SQLite file path, postgres://... or mysql://...)".into(),
+    })
+}
+
+fn sources(migrations: &Migrations) -> Vec<&dyn MigrationSql> {
+    migrations
+        .folders()
+        .iter()
+        .map(|f| f as &dyn MigrationSql)
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn makemigrations(
+    dir: &std::path::Path,
+    models: Schema,
+    name: Option<String>,
+    check: bool,
+    dry_run: bool,
+    empty: bool,
+    requested: Vec<Dialect>,
+    url: Option<&str>,
+) -> Result<ExitCode, Error> {
+    if let Some(name) = &name {
+        validate_name(name)?;
+    }
+    let mut migrations = open(dir)?;
+    let old = migrations.snapshot()?;
+    let dialects = dialects(migrations.settings().dialects.clone(), requested, url)?;
+    for dialect in &dialects {
+        check_dialect(&models, *dialect)?;
+    }
+    let operations = diff(&old, &models);
+    if check {
+        if operations.is_empty() {
+            println!("No changes detected.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("The models have changes that no migration covers:");
+        print_summary(&operations, &old);
+        println!("Run `makemigrations <name>` and commit the migration with the models.");
+        return Ok(ExitCode::from(EXIT_CHANGES));
+    }
+    if operations.is_empty() && !empty {
+        println!("No changes detected.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let operations = if empty { Vec::new() } else { operations };
+    let name = name.expect("clap requires a name unless --check");
+    if !operations.is_empty() {
+        println!("Changes for `{name}`:");
+        print_summary(&operations, &old);
+    }
+    let sql: Vec<_> = dialects
+        .iter()
+        .map(|d| {
+            (
+                *d,
+                render(&operations, &old, *d),
+                render(&inverse(&operations), &models, *d),
+            )
+        })
+        .collect();
+    if dry_run {
+        for (dialect, up, down) in &sql {
+            println!("\n-- {dialect} up\n{}", up.to_sql());
+            println!("-- {dialect} down\n{}", down.to_sql());
+        }
+        println!("(dry run: nothing written)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let schema_after = if empty { old } else { models };
+    let folder = migrations.write(NewMigration {
+        name,
+        operations,
+        schema_after,
+        sql,
+        now: SystemTime::now(),
+    })?;
+    println!(
+        "Created {}/ — review it, then run `migrate`.",
+        folder.path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dialects(
+    configured: Vec<Dialect>,
+    requested: Vec<Dialect>,
+    url: Option<&str>,
+) -> Result<Vec<Dialect>, Error> {
+    if !configured.is_empty() {
+        if !requested.is_empty() && requested != configured {
+            return Err(Error::Database {
+                context: "--dialect differs from the project's dialects".into(),
+                message: format!(
+                    "this project generates SQL for {}; to change that, edit migrations/.lback/settings.json",
+                    names(&configured)
+                ),
+            });
+        }
+        return Ok(configured);
+    }
+    if !requested.is_empty() {
+        return Ok(requested);
+    }
+    if let Some(url) = url.filter(|u| !u.trim().is_empty()) {
+        return Ok(vec![dialect_of(url)]);
+    }
+    Err(Error::Database {
+        context: "which database are the migrations for?".into(),
+        message: "give --dialect sqlite|postgres|mysql (repeatable; remembered in migrations/.lback/settings.json), \
+                  or --database-url / DATABASE_URL"
+            .into(),
+    })
+}
+
+fn names(dialects: &[Dialect]) -> String {
+    dialects
+        .iter()
+        .map(|d| d.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_summary(operations: &[Operation], old: &Schema) {
+    for op in operations {
+        println!("  {op}");
+    }
+    for hint in rename_hints(operations) {
+        println!("  hint: {hint}");
+    }
+    for warning in warnings(operations, old) {
+        println!("  warning: {warning}");
+    }
+}
+
+/// Changes that are fine for the schema but hard on rows already there.
+fn warnings(operations: &[Operation], old: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in operations {
+        match op {
+            Operation::AddColumn { table, column }
+                if !column.nullable
+                    && column.default.is_none()
+                    && !column.auto_increment
+                    && old.table(table).is_some() =>
+            {
+                out.push(format!(
+                    "{table}.{} is NOT NULL without a default: existing rows get an empty/zero value; \
+                     add a default to the field if that is wrong",
+                    column.name
+                ));
+            }
+            Operation::DropColumn { table, column } => {
+                let in_foreign_key = old.table(table).is_some_and(|t| {
+                    t.foreign_keys
+                        .iter()
+                        .any(|fk| fk.columns.contains(&column.name))
+                });
+                if in_foreign_key && !column.nullable {
+                    out.push(format!(
+                        "dropping {table}.{}: the down migration cannot restore a NOT NULL foreign key on a table with rows",
+                        column.name
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+struct Migrate<'a> {
+    migrations: &'a Migrations,
+    target: Option<String>,
+    dry_run: bool,
+}
+
+impl OnConnection for Migrate<'_> {
+    type Output = ExitCode;
+    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let list = sources(self.migrations);
+        let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
+        let plan = runner::plan_migrate(&list, &applied, self.target.as_deref())?;
+        if plan.is_empty() {
+            println!("No migrations to apply.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if self.dry_run {
+            print_plan_with_sql(&plan, <C::Backend as TrackedBackend>::DIALECT)?;
+            println!("(dry run: nothing changed)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let report = runner::execute(conn, &plan)?;
+        print!("{report}");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn print_plan_with_sql(plan: &Plan<'_>, dialect: Dialect) -> Result<(), Error> {
+    for step in &plan.steps {
+        match step {
+            Step::Apply(m) => println!("-- apply {}\n{}", m.id(), m.up(dialect)?),
+            Step::Revert(m) => println!(
+                "-- revert {}\n{}",
+                m.id(),
+                m.down(dialect)?
+                    .map(|s| s.into_owned())
+                    .unwrap_or_else(|| "-- (no down.sql)".into())
+            ),
+        }
+    }
+    Ok(())
+}
+
+struct Rollback<'a> {
+    migrations: &'a Migrations,
+    table: &'a str,
+    dry_run: bool,
+    delete: bool,
+}
+
+impl OnConnection for Rollback<'_> {
+    /// The ids reverted.
+    type Output = Vec<String>;
+    fn run<C>(self, conn: &mut C) -> Result<Vec<String>, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let list = sources(self.migrations);
+        let schema = self.migrations.snapshot()?;
+        let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
+        let plan = runner::plan_rollback(&list, &applied, self.table, &schema)?;
+        println!("Rolling back `{}`:", self.table);
+        print!("{plan}");
+        let ids: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Apply(m) | Step::Revert(m) => m.id().into_owned(),
+            })
+            .collect();
+        if self.delete {
+            // Refuse before reverting anything: nothing may be lost.
+            let newest: Vec<String> = self
+                .migrations
+                .folders()
+                .iter()
+                .rev()
+                .take(ids.len())
+                .map(MigrationFolder::id)
+                .collect();
+            if newest != ids {
+                return Err(Error::Migrations {
+                    path: self.migrations.dir().to_path_buf(),
+                    message: format!(
+                        "--delete removes only the newest migrations, but {} would leave later ones behind; \
+                         run without --delete (the folders stay) or roll back the later migrations first",
+                        ids.join(", ")
+                    ),
+                });
+            }
+        }
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        for step in &plan.steps {
+            if let Step::Revert(m) = step {
+                match m.down(dialect)? {
+                    Some(sql) if !sql.trim().is_empty() => {}
+                    _ => {
+                        return Err(Error::NoDownMigration {
+                            migration: m.id().into_owned(),
+                        })
+                    }
+                }
+            }
+        }
+        if self.dry_run {
+            print_plan_with_sql(&plan, dialect)?;
+            println!("(dry run: nothing changed)");
+            return Ok(Vec::new());
+        }
+        let report = runner::execute(conn, &plan)?;
+        print!("{report}");
+        Ok(report.reverted)
+    }
+}
+
+struct Show<'a> {
+    migrations: &'a Migrations,
+}
+
+impl OnConnection for Show<'_> {
+    type Output = ExitCode;
+    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let list = sources(self.migrations);
+        let (statuses, unknown) = runner::status(conn, &list)?;
+        if statuses.is_empty() && unknown.is_empty() {
+            println!("No migrations.");
+        }
+        for status in statuses {
+            match status.applied_on {
+                Some(on) => println!("[X] {}  (applied {on})", status.id),
+                None => println!("[ ] {}", status.id),
+            }
+        }
+        for version in unknown {
+            println!(
+                "[?] {version}  (applied to the database, but not in {})",
+                self.migrations.dir().display()
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

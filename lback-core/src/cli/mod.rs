@@ -1,0 +1,82 @@
+//! The command line: `makemigrations`, `migrate`, `rollback`,
+//! `showmigrations`, `sqlmigrate`. An application puts
+//! `fn main() -> ExitCode { lback::cli::main() }` in `src/bin/manage.rs`, so
+//! the command sees the application's models (the analogue of Django's
+//! manage.py).
+//!
+//! Exit status: 0 done, 1 failed (the message says why and what to do),
+//! 2 the command line itself was wrong, 3 `makemigrations --check` found
+//! model changes no migration covers.
+
+mod args;
+mod commands;
+mod connect;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+use crate::schema::Schema;
+use crate::Error;
+
+/// Exit status of a failed command.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status of `makemigrations --check` when the models have changes.
+pub const EXIT_CHANGES: u8 = 3;
+
+/// Where the models come from.
+#[derive(Debug, Clone)]
+pub enum Models {
+    /// Every `#[derive(lback::Model)]` linked into this binary.
+    Registry,
+    /// An explicit list (see [`Schema::from_tables`]).
+    Given(Schema),
+}
+
+/// Runs the command line with the models compiled into this binary.
+///
+/// ```no_run
+/// // src/bin/manage.rs
+/// fn main() -> std::process::ExitCode {
+///     lback_core::cli::main()
+/// }
+/// ```
+pub fn main() -> ExitCode {
+    main_with(Models::Registry)
+}
+
+/// Runs the command line with models given explicitly: for a binary that
+/// cannot rely on automatic collection.
+pub fn main_with(models: Models) -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli, models) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Runs one parsed command; the exit status on success.
+pub fn run(cli: Cli, models: Models) -> Result<ExitCode, Error> {
+    let models = match (&cli.models, models) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Migrations {
+                path: path.clone(),
+                message: format!("cannot read the models file: {e}"),
+            })?;
+            let schema = Schema::from_snapshot(&text)?;
+            schema.validate()?;
+            schema
+        }
+        (None, Models::Given(schema)) => {
+            schema.validate()?;
+            schema
+        }
+        (None, Models::Registry) => crate::registry::try_registry()?,
+    };
+    commands::run(cli, models)
+}

@@ -1,0 +1,275 @@
+//! The runner: applies and reverts migrations on a live connection. One
+//! engine serves `lback::migrate` (embedded migrations) and the command
+//! line (migrations read from disk), through [`MigrationSql`].
+//!
+//! Applied versions live in diesel's own `__diesel_schema_migrations`, so
+//! diesel_cli and lback agree on what has run.
+
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod backend;
+mod plan;
+mod source;
+
+use std::fmt;
+
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use self::connected::*;
+pub use plan::{find, plan_migrate, plan_rollback, Plan, Step};
+pub use source::{embedded, DialectSql, EmbeddedMigration, EmbeddedSet, MigrationSql};
+
+/// What a run did: migrations applied and reverted, in the order they ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MigrationReport {
+    /// Ids (`<version>_<name>`) applied, oldest first.
+    pub applied: Vec<String>,
+    /// Ids reverted, newest first.
+    pub reverted: Vec<String>,
+}
+
+impl MigrationReport {
+    /// Whether nothing ran.
+    pub fn is_empty(&self) -> bool {
+        self.applied.is_empty() && self.reverted.is_empty()
+    }
+}
+
+impl fmt::Display for MigrationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("No migrations to apply.");
+        }
+        for id in &self.applied {
+            writeln!(f, "Applied {id}")?;
+        }
+        for id in &self.reverted {
+            writeln!(f, "Reverted {id}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One migration's state in a database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// `<version>_<name>`.
+    pub id: String,
+    /// The version.
+    pub version: String,
+    /// When it was applied (the database's text), or `None` when pending.
+    pub applied_on: Option<String>,
+}
+
+/// Everything that talks to a database (needs one of the database features).
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod connected {
+    use diesel::connection::LoadConnection;
+    use diesel::Connection;
+
+    pub use super::backend::TrackedBackend;
+    use super::{MigrationReport, MigrationSql, MigrationStatus, Plan, Step};
+    use crate::sql::Dialect;
+    use crate::Error;
+
+    /// The versions applied to the database, with when (oldest first).
+    pub fn applied<C>(conn: &mut C) -> Result<Vec<(String, String)>, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        <C::Backend as TrackedBackend>::setup(conn)
+            .map_err(db("creating __diesel_schema_migrations"))?;
+        let mut rows = <C::Backend as TrackedBackend>::applied(conn)
+            .map_err(db("reading applied migrations"))?;
+        rows.sort();
+        Ok(rows)
+    }
+
+    /// Every migration with its state, plus versions applied to the database
+    /// that `migrations` does not know.
+    pub fn status<C>(
+        conn: &mut C,
+        migrations: &[&dyn MigrationSql],
+    ) -> Result<(Vec<MigrationStatus>, Vec<String>), Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let applied = applied(conn)?;
+        let statuses = migrations
+            .iter()
+            .map(|m| MigrationStatus {
+                id: m.id().into_owned(),
+                version: m.version().to_owned(),
+                applied_on: applied
+                    .iter()
+                    .find(|(v, _)| v == m.version())
+                    .map(|(_, on)| on.clone()),
+            })
+            .collect();
+        let unknown = applied
+            .into_iter()
+            .map(|(v, _)| v)
+            .filter(|v| !migrations.iter().any(|m| m.version() == v))
+            .collect();
+        Ok((statuses, unknown))
+    }
+
+    /// Runs a plan: each step applies or reverts one migration, each in its own
+    /// transaction where the database has transactional DDL (SQLite,
+    /// PostgreSQL). Stops at the first failure; the error names the migration
+    /// and says what had already run.
+    pub fn execute<C>(conn: &mut C, plan: &Plan<'_>) -> Result<MigrationReport, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        // Every SQL text is fetched before anything runs, so a missing file or
+        // dialect stops the run before it starts.
+        let mut scripts = Vec::new();
+        for step in &plan.steps {
+            let sql = match step {
+                Step::Apply(m) => m.up(dialect)?.into_owned(),
+                Step::Revert(m) => match m.down(dialect)? {
+                    Some(sql) if !sql.trim().is_empty() => sql.into_owned(),
+                    _ => {
+                        return Err(Error::NoDownMigration {
+                            migration: m.id().into_owned(),
+                        })
+                    }
+                },
+            };
+            scripts.push(sql);
+        }
+        <C::Backend as TrackedBackend>::setup(conn)
+            .map_err(db("creating __diesel_schema_migrations"))?;
+        let mut report = MigrationReport::default();
+        for (step, sql) in plan.steps.iter().zip(&scripts) {
+            let (migration, apply) = match step {
+                Step::Apply(m) => (*m, true),
+                Step::Revert(m) => (*m, false),
+            };
+            let result = run_one(conn, dialect, migration, sql, apply);
+            if let Err(message) = result {
+                return Err(Error::MigrationFailed {
+                    migration: migration.id().into_owned(),
+                    direction: if apply { "applying" } else { "reverting" },
+                    message,
+                    done: report,
+                });
+            }
+            let id = migration.id().into_owned();
+            if apply {
+                report.applied.push(id);
+            } else {
+                report.reverted.push(id);
+            }
+        }
+        Ok(report)
+    }
+
+    fn run_one<C>(
+        conn: &mut C,
+        dialect: Dialect,
+        migration: &dyn MigrationSql,
+        sql: &str,
+        apply: bool,
+    ) -> Result<(), String>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let version = migration.version();
+        let record = |conn: &mut C| -> diesel::QueryResult<()> {
+            if apply {
+                <C::Backend as TrackedBackend>::record(conn, version)
+            } else {
+                <C::Backend as TrackedBackend>::forget(conn, version)
+            }
+        };
+        let text = |e: diesel::result::Error| e.to_string();
+        match dialect {
+            Dialect::Sqlite if migration.needs_foreign_keys_off(dialect) => {
+                // The pragma is a no-op inside a transaction: set it outside,
+                // check the keys before committing, restore it afterwards.
+                let was_on = <C::Backend as TrackedBackend>::foreign_keys_on(conn).map_err(text)?;
+                conn.batch_execute("PRAGMA foreign_keys = OFF")
+                    .map_err(text)?;
+                let result = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                    conn.batch_execute(sql)?;
+                    let broken = <C::Backend as TrackedBackend>::foreign_key_violations(conn)?;
+                    if broken > 0 {
+                        return Err(diesel::result::Error::QueryBuilderError(
+                            format!("{broken} row(s) would break a foreign key (PRAGMA foreign_key_check); nothing was changed").into(),
+                        ));
+                    }
+                    record(conn)
+                });
+                if was_on {
+                    conn.batch_execute("PRAGMA foreign_keys = ON")
+                        .map_err(text)?;
+                }
+                result.map_err(text)
+            }
+            Dialect::Sqlite | Dialect::Postgres => conn
+                .transaction::<_, diesel::result::Error, _>(|conn| {
+                    conn.batch_execute(sql)?;
+                    record(conn)
+                })
+                .map_err(text),
+            // MySQL commits every DDL statement: there is no transaction to use.
+            Dialect::Mysql => {
+                conn.batch_execute(sql).map_err(text)?;
+                record(conn).map_err(text)
+            }
+        }
+    }
+
+    fn db(context: &'static str) -> impl Fn(diesel::result::Error) -> Error {
+        move |e| Error::Database {
+            context: context.to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Applies every pending migration that `lback::embed_migrations!()`
+    /// compiled into the binary: the library side of `migrate`.
+    pub fn migrate_embedded<C>(conn: &mut C) -> Result<MigrationReport, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let set = super::embedded()?;
+        let list: Vec<&dyn MigrationSql> = set
+            .migrations
+            .iter()
+            .map(|m| m as &dyn MigrationSql)
+            .collect();
+        let applied: Vec<String> = applied(conn)?.into_iter().map(|(v, _)| v).collect();
+        let plan = super::plan_migrate(&list, &applied, None)?;
+        execute(conn, &plan)
+    }
+
+    /// Reverts the latest applied change to `table` and every later applied
+    /// migration that depends on it: the library side of `rollback <table>`.
+    pub fn rollback_embedded<C>(conn: &mut C, table: &str) -> Result<MigrationReport, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let set = super::embedded()?;
+        let schema = match set.snapshot {
+            Some(text) => crate::schema::Schema::from_snapshot(text)?,
+            None => crate::schema::Schema::new(),
+        };
+        let list: Vec<&dyn MigrationSql> = set
+            .migrations
+            .iter()
+            .map(|m| m as &dyn MigrationSql)
+            .collect();
+        let applied: Vec<String> = applied(conn)?.into_iter().map(|(v, _)| v).collect();
+        let plan = super::plan_rollback(&list, &applied, table, &schema)?;
+        execute(conn, &plan)
+    }
+}

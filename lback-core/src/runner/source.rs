@@ -1,0 +1,158 @@
+//! What the runner needs of a migration, wherever it comes from: embedded
+//! in the binary by `embed_migrations!` or read from the folder on disk.
+
+use std::borrow::Cow;
+
+use crate::sql::Dialect;
+use crate::Error;
+
+/// One migration as the runner sees it.
+pub trait MigrationSql {
+    /// The 14-digit version (diesel's key in `__diesel_schema_migrations`).
+    fn version(&self) -> &str;
+    /// `<version>_<name>`, the folder name.
+    fn id(&self) -> Cow<'_, str>;
+    /// The up SQL for a dialect.
+    fn up(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error>;
+    /// The down SQL for a dialect; `None` when the migration has none.
+    fn down(&self, dialect: Dialect) -> Result<Option<Cow<'_, str>>, Error>;
+    /// Whether the dialect's SQL rebuilds a SQLite table, so it must run
+    /// with foreign keys off (set outside the transaction).
+    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool;
+    /// The tables the migration touches (empty for a hand-written one).
+    fn tables(&self) -> Vec<&str>;
+}
+
+/// SQL of one dialect in an embedded migration; `dialect: None` is the
+/// primary `up.sql` / `down.sql`.
+#[derive(Debug)]
+pub struct DialectSql {
+    /// `Some("postgres")` for `up.postgres.sql`, `None` for `up.sql`.
+    pub dialect: Option<&'static str>,
+    /// The file's text.
+    pub sql: &'static str,
+}
+
+/// A migration compiled into the binary by `lback::embed_migrations!()`.
+#[derive(Debug)]
+pub struct EmbeddedMigration {
+    /// The version.
+    pub version: &'static str,
+    /// The folder name, `<version>_<name>`.
+    pub id: &'static str,
+    /// Up SQL per dialect.
+    pub up: &'static [DialectSql],
+    /// Down SQL per dialect (absent files are absent here).
+    pub down: &'static [DialectSql],
+    /// Dialects whose SQL needs foreign keys off.
+    pub rebuilds: &'static [&'static str],
+    /// Tables touched.
+    pub tables: &'static [&'static str],
+    /// The project's primary dialect (the one `up.sql` is written for), if known.
+    pub primary: Option<&'static str>,
+}
+
+impl EmbeddedMigration {
+    fn pick(&self, files: &'static [DialectSql], dialect: Dialect) -> Option<&'static str> {
+        files
+            .iter()
+            .find(|f| f.dialect == Some(dialect.name()))
+            .or_else(|| {
+                files.iter().find(|f| {
+                    f.dialect.is_none() && self.primary.is_none_or(|p| p == dialect.name())
+                })
+            })
+            .map(|f| f.sql)
+    }
+}
+
+impl MigrationSql for EmbeddedMigration {
+    fn version(&self) -> &str {
+        self.version
+    }
+
+    fn id(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.id)
+    }
+
+    fn up(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error> {
+        self.pick(self.up, dialect)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| Error::NoSqlForDialect {
+                migration: self.id.to_owned(),
+                dialect: dialect.name(),
+                primary: self.primary.unwrap_or("unknown").to_owned(),
+            })
+    }
+
+    fn down(&self, dialect: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
+        if self.pick(self.up, dialect).is_none() {
+            return Err(Error::NoSqlForDialect {
+                migration: self.id.to_owned(),
+                dialect: dialect.name(),
+                primary: self.primary.unwrap_or("unknown").to_owned(),
+            });
+        }
+        Ok(self.pick(self.down, dialect).map(Cow::Borrowed))
+    }
+
+    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
+        self.rebuilds.contains(&dialect.name())
+    }
+
+    fn tables(&self) -> Vec<&str> {
+        self.tables.to_vec()
+    }
+}
+
+/// The migrations one `embed_migrations!()` compiled in.
+#[derive(Debug)]
+pub struct EmbeddedSet {
+    /// Where they came from (for messages).
+    pub directory: &'static str,
+    /// The migrations, sorted by version.
+    pub migrations: &'static [EmbeddedMigration],
+    /// The schema snapshot stored with them (`.lback/schema.json`), if any.
+    pub snapshot: Option<&'static str>,
+}
+
+inventory::collect!(EmbeddedSet);
+
+/// The migrations `embed_migrations!()` put into this binary.
+pub fn embedded() -> Result<&'static EmbeddedSet, Error> {
+    let mut sets = inventory::iter::<EmbeddedSet>.into_iter();
+    let first = sets.next().ok_or(Error::NothingEmbedded)?;
+    if let Some(second) = sets.next() {
+        return Err(Error::EmbeddedTwice {
+            first: first.directory.to_owned(),
+            second: second.directory.to_owned(),
+        });
+    }
+    Ok(first)
+}
+
+impl MigrationSql for crate::migrations::MigrationFolder {
+    fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn id(&self) -> Cow<'_, str> {
+        Cow::Owned(crate::migrations::MigrationFolder::id(self))
+    }
+
+    fn up(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error> {
+        self.up_sql(dialect).map(Cow::Owned)
+    }
+
+    fn down(&self, dialect: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
+        self.down_sql(dialect).map(|sql| sql.map(Cow::Owned))
+    }
+
+    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
+        self.rebuilds.contains(&dialect)
+    }
+
+    fn tables(&self) -> Vec<&str> {
+        self.tables.iter().map(String::as_str).collect()
+    }
+}

@@ -1,0 +1,473 @@
+//! The user's workflow, driven as a user would: the `lback` command run as
+//! a process in a temporary project, over six model revisions. Shared by
+//! `cli_workflow_{sqlite,postgres,mysql}.rs`.
+//!
+//! The models of each revision are handed to the command as a schema file
+//! (`--models`), the explicit alternative to models compiled into an
+//! application's `manage` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lback::schema::{
+    Column, ColumnType, ForeignKey, Index, Name, ReferentialAction, Schema, Table, UniqueConstraint,
+};
+use lback_core::sql::Dialect;
+
+/// A database the test can also look at directly.
+pub trait Target {
+    const DIALECT: Dialect;
+    /// The URL the command connects with.
+    fn url(&self) -> String;
+    /// The live schema.
+    fn introspect(&mut self) -> Schema;
+    /// Runs SQL directly (to put rows in).
+    fn execute(&mut self, sql: &str);
+    /// A query returning one integer.
+    fn count(&mut self, sql: &str) -> i64;
+}
+
+/// A temporary project directory, removed at the end.
+pub struct Project {
+    pub dir: PathBuf,
+}
+
+impl Project {
+    pub fn new(label: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("lback-{label}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    pub fn migrations(&self) -> PathBuf {
+        self.dir.join("migrations")
+    }
+
+    /// Writes the models file the command reads.
+    pub fn models(&self, schema: &Schema) {
+        std::fs::write(self.dir.join("models.json"), schema.to_snapshot()).unwrap();
+    }
+
+    /// Runs `lback <args>` in the project with the models file and `url`.
+    pub fn lback(&self, url: &str, args: &[&str]) -> Output {
+        let output = Command::new(env!("CARGO_BIN_EXE_lback"))
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", url)
+            .arg("--models")
+            .arg("models.json")
+            .args(args)
+            .output()
+            .expect("the lback command runs");
+        eprintln!(
+            "$ lback {}\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// Migration folders, oldest first.
+    pub fn folders(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.migrations())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// Every file under the migrations folder with its contents.
+    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                for entry in entries.filter_map(|e| e.ok()) {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        walk(&path, out);
+                    } else {
+                        out.push((path.clone(), std::fs::read(&path).unwrap()));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.migrations(), &mut out);
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn status(output: &Output) -> i32 {
+    output.status.code().expect("the command exits normally")
+}
+
+fn names(list: &[&str]) -> Vec<Name> {
+    list.iter().map(|n| Name::from(n.to_string())).collect()
+}
+
+fn fk(table: &str, column: &str, target: &str, on_delete: ReferentialAction) -> ForeignKey {
+    ForeignKey {
+        name: format!("fk_{table}_{column}").into(),
+        columns: names(&[column]).into(),
+        referenced_table: target.to_string().into(),
+        referenced_columns: names(&["id"]).into(),
+        on_delete,
+        on_update: ReferentialAction::NoAction,
+    }
+}
+
+fn id() -> Column {
+    Column::new("id", ColumnType::BigInt).auto_increment()
+}
+
+/// The six revisions of a small blog's models.
+pub fn revisions() -> Vec<(&'static str, Schema)> {
+    // 1: users, posts (→ users), comments.
+    let users = Table::new("users")
+        .with_column(id())
+        .with_column(Column::new("email", ColumnType::Varchar(100)))
+        .with_column(Column::new("legacy", ColumnType::Integer).nullable())
+        .with_primary_key(["id"])
+        .with_unique(UniqueConstraint {
+            name: "uq_users_email".into(),
+            columns: names(&["email"]).into(),
+        });
+    let posts = Table::new("posts")
+        .with_column(id())
+        .with_column(Column::new("author_id", ColumnType::BigInt))
+        .with_column(Column::new("title", ColumnType::Varchar(80)))
+        .with_column(Column::new("content", ColumnType::Text).nullable())
+        .with_primary_key(["id"])
+        .with_index(Index {
+            name: "ix_posts_author_id".into(),
+            columns: names(&["author_id"]).into(),
+            unique: false,
+        })
+        .with_foreign_key(fk(
+            "posts",
+            "author_id",
+            "users",
+            ReferentialAction::Cascade,
+        ));
+    let comments = Table::new("comments")
+        .with_column(id())
+        .with_column(Column::new("post_id", ColumnType::BigInt))
+        .with_column(Column::new("body", ColumnType::Text))
+        .with_primary_key(["id"]);
+    let v1 = Schema::from_tables([users.clone(), posts.clone(), comments.clone()]).unwrap();
+
+    // 2: add a column.
+    let users2 = users
+        .clone()
+        .with_column(Column::new("bio", ColumnType::Text).nullable());
+    let v2 = Schema::from_tables([users2.clone(), posts.clone(), comments.clone()]).unwrap();
+
+    // 3: alter a type (widen).
+    let mut posts3 = posts.clone();
+    posts3.columns.to_mut()[2].ty = ColumnType::Varchar(200);
+    let v3 = Schema::from_tables([users2.clone(), posts3.clone(), comments.clone()]).unwrap();
+
+    // 4: add a foreign key and an index.
+    let comments4 = comments
+        .clone()
+        .with_index(Index {
+            name: "ix_comments_post_id".into(),
+            columns: names(&["post_id"]).into(),
+            unique: false,
+        })
+        .with_foreign_key(fk(
+            "comments",
+            "post_id",
+            "posts",
+            ReferentialAction::Cascade,
+        ));
+    let v4 = Schema::from_tables([users2.clone(), posts3.clone(), comments4.clone()]).unwrap();
+
+    // 5: rename a column.
+    let mut posts5 = posts3.clone();
+    posts5.columns.to_mut()[3] = Column::new("body", ColumnType::Text)
+        .nullable()
+        .renamed_from("content");
+    let v5 = Schema::from_tables([users2.clone(), posts5.clone(), comments4.clone()]).unwrap();
+
+    // 6: drop a column.
+    let mut users6 = users2.clone();
+    users6.columns.to_mut().retain(|c| c.name != "legacy");
+    let v6 = Schema::from_tables([users6, posts5, comments4]).unwrap();
+
+    vec![
+        ("create_blog", v1),
+        ("add_user_bio", v2),
+        ("widen_post_title", v3),
+        ("link_comments_to_posts", v4),
+        ("rename_post_content", v5),
+        ("drop_user_legacy", v6),
+    ]
+}
+
+fn any_order(schema: &Schema) -> Schema {
+    schema
+        .tables()
+        .map(|t| {
+            let mut t = t.clone();
+            t.columns.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+            t
+        })
+        .collect()
+}
+
+fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
+    let expected = lback_core::introspect::canonical(models, T::DIALECT);
+    assert_eq!(
+        any_order(&target.introspect()),
+        any_order(&expected),
+        "live schema {when}"
+    );
+}
+
+/// The five-step workflow over every revision, then rollback with a
+/// dependent later migration, migrate again, and the development loop.
+pub fn workflow<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let dialect = T::DIALECT.name();
+    let revisions = revisions();
+    let mut created = Vec::new();
+    for (i, (name, models)) in revisions.iter().enumerate() {
+        // 1. modify models
+        project.models(models);
+        // CI's check sees the change...
+        let check = project.lback(&url, &["makemigrations", "--check"]);
+        assert_eq!(status(&check), 3, "--check finds the changes of {name}");
+        // 2. makemigrations
+        let make = project.lback(&url, &["makemigrations", name, "--dialect", dialect]);
+        assert_eq!(status(&make), 0, "{}", stderr(&make));
+        assert!(stdout(&make).contains("Created"), "{}", stdout(&make));
+        let folders = project.folders();
+        assert_eq!(folders.len(), i + 1, "one new folder for {name}");
+        let folder = folders.last().unwrap().clone();
+        assert!(folder.ends_with(name), "{folder}");
+        // 3. review: the files diesel runs are there
+        let up =
+            std::fs::read_to_string(project.migrations().join(&folder).join("up.sql")).unwrap();
+        let down =
+            std::fs::read_to_string(project.migrations().join(&folder).join("down.sql")).unwrap();
+        assert!(!up.trim().is_empty() && !down.trim().is_empty());
+        // ...and is satisfied once the migration exists
+        let check = project.lback(&url, &["makemigrations", "--check"]);
+        assert_eq!(status(&check), 0, "{}", stdout(&check));
+        assert!(stdout(&check).contains("No changes detected"));
+        // 4. migrate
+        let migrate = project.lback(&url, &["migrate"]);
+        assert_eq!(status(&migrate), 0, "{}", stderr(&migrate));
+        assert!(
+            stdout(&migrate).contains(&format!("Applied {folder}")),
+            "{}",
+            stdout(&migrate)
+        );
+        assert_live(target, models, &format!("after migrating {name}"));
+        if i == 0 {
+            // Rows that must survive everything below.
+            target.execute("INSERT INTO users (id, email) VALUES (1, 'a@example.com')");
+            target.execute("INSERT INTO posts (id, author_id, title) VALUES (1, 1, 'hello')");
+            target.execute("INSERT INTO comments (id, post_id, body) VALUES (1, 1, 'first')");
+        }
+        created.push(folder);
+    }
+    let again = project.lback(&url, &["makemigrations", "again"]);
+    assert_eq!(status(&again), 0);
+    assert!(stdout(&again).contains("No changes detected"));
+
+    // rollback comments: its latest change is revision 4; revision 5
+    // changed posts (comments → posts) and 6 changed users (posts → users):
+    // both depend on it and go first.
+    let dry = project.lback(&url, &["rollback", "comments", "--dry-run"]);
+    assert_eq!(status(&dry), 0, "{}", stderr(&dry));
+    let plan: Vec<String> = stdout(&dry)
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("revert"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        plan,
+        [
+            format!("revert {}", created[5]),
+            format!("revert {}", created[4]),
+            format!("revert {}", created[3])
+        ]
+    );
+    assert_live(target, &revisions[5].1, "after a dry run");
+    let rollback = project.lback(&url, &["rollback", "comments"]);
+    assert_eq!(status(&rollback), 0, "{}", stderr(&rollback));
+    assert_live(target, &revisions[2].1, "after rollback comments");
+    let show = project.lback(&url, &["showmigrations"]);
+    assert_eq!(status(&show), 0);
+    let lines: Vec<String> = stdout(&show).lines().map(str::to_owned).collect();
+    for (i, folder) in created.iter().enumerate() {
+        let mark = if i < 3 { "[X]" } else { "[ ]" };
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(mark) && l.contains(folder.as_str())),
+            "{folder} {mark} in {lines:?}"
+        );
+    }
+
+    // migrate again
+    let migrate = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&migrate), 0, "{}", stderr(&migrate));
+    assert_live(target, &revisions[5].1, "after migrating again");
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM comments WHERE body = 'first'"),
+        1,
+        "rows survive"
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM posts WHERE title = 'hello'"),
+        1,
+        "rows survive"
+    );
+
+    // migrate backwards and forwards to a version
+    let back = project.lback(&url, &["migrate", &created[3]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    assert_live(target, &revisions[3].1, "after migrate to revision 4");
+    let forward = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&forward), 0);
+
+    // the development loop: roll back the newest change and delete it; the
+    // model change shows as pending again
+    let undo = project.lback(&url, &["rollback", "users", "--delete"]);
+    assert_eq!(status(&undo), 0, "{}", stderr(&undo));
+    assert_eq!(project.folders(), created[..5].to_vec());
+    assert_live(target, &revisions[4].1, "after rollback --delete");
+    let check = project.lback(&url, &["makemigrations", "--check"]);
+    assert_eq!(status(&check), 3, "the dropped column is pending again");
+    assert!(
+        stdout(&check).contains("drop column users.legacy"),
+        "{}",
+        stdout(&check)
+    );
+
+    // sqlmigrate prints what migrate ran
+    let sql = project.lback(&url, &["sqlmigrate", &created[0]]);
+    assert_eq!(status(&sql), 0);
+    assert!(stdout(&sql).contains("CREATE TABLE"), "{}", stdout(&sql));
+}
+
+/// Bad input, as a new user would try it: every case a clear message, a
+/// non-zero exit, and no file or row lost.
+pub fn bad_input<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let dialect = T::DIALECT.name();
+    let (first, models) = revisions().remove(0);
+    project.models(&models);
+    assert_eq!(
+        status(&project.lback(&url, &["makemigrations", first, "--dialect", dialect])),
+        0
+    );
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    target.execute("INSERT INTO users (id, email) VALUES (7, 'keep@example.com')");
+    let before = project.files();
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["makemigrations", "../x"], "letters, digits"),
+        (vec!["makemigrations", "a/b"], "letters, digits"),
+        (
+            vec!["rollback", "no_such_table"],
+            "no applied migration touched table `no_such_table`",
+        ),
+        (vec!["sqlmigrate", "1999"], "no migration `1999`"),
+    ];
+    for (args, expected) in cases {
+        let output = project.lback(&url, &args);
+        assert_eq!(status(&output), 1, "{args:?}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(project.files(), before, "{args:?} changed no file");
+    }
+
+    // A database that does not connect.
+    let output = project.lback("/nonexistent-dir/nested/app.db", &["migrate"]);
+    assert_eq!(status(&output), 1);
+    assert!(
+        stderr(&output).contains("cannot connect"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A usage mistake is status 2 (clap's).
+    assert_eq!(
+        status(&project.lback(&url, &["migrate", "--no-such-flag"])),
+        2
+    );
+
+    // A malformed migration folder.
+    let junk = project.migrations().join("not_a_migration");
+    std::fs::create_dir(&junk).unwrap();
+    for args in [
+        vec!["migrate"],
+        vec!["makemigrations", "x"],
+        vec!["showmigrations"],
+    ] {
+        let output = project.lback(&url, &args);
+        assert_eq!(status(&output), 1, "{args:?}");
+        assert!(
+            stderr(&output).contains("not_a_migration"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    std::fs::remove_dir(&junk).unwrap();
+
+    // A missing snapshot.
+    let snapshot = project.migrations().join(".lback").join("schema.json");
+    let saved = std::fs::read(&snapshot).unwrap();
+    std::fs::remove_file(&snapshot).unwrap();
+    let output = project.lback(&url, &["makemigrations", "y"]);
+    assert_eq!(status(&output), 1);
+    assert!(
+        stderr(&output).contains("schema.json"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(&snapshot, saved).unwrap();
+
+    assert_eq!(project.files(), before, "no file lost or changed");
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM users WHERE id = 7"),
+        1,
+        "no row lost"
+    );
+}
