@@ -318,7 +318,7 @@ impl OnConnection for Migrate<'_> {
             return Ok(ExitCode::SUCCESS);
         }
         let report = runner::execute(conn, &plan)?;
-        print!("{report}");
+        println!("{report}");
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -407,7 +407,7 @@ impl OnConnection for Rollback<'_> {
             return Ok(Vec::new());
         }
         let report = runner::execute(conn, &plan)?;
-        print!("{report}");
+        println!("{report}");
         Ok(report.reverted)
     }
 }

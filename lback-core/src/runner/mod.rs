@@ -35,17 +35,19 @@ impl MigrationReport {
 }
 
 impl fmt::Display for MigrationReport {
+    /// One line per migration (`Applied <id>` / `Reverted <id>`), or `No
+    /// migrations to apply.`; no trailing newline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
             return f.write_str("No migrations to apply.");
         }
-        for id in &self.applied {
-            writeln!(f, "Applied {id}")?;
-        }
-        for id in &self.reverted {
-            writeln!(f, "Reverted {id}")?;
-        }
-        Ok(())
+        let lines: Vec<String> = self
+            .applied
+            .iter()
+            .map(|id| format!("Applied {id}"))
+            .chain(self.reverted.iter().map(|id| format!("Reverted {id}")))
+            .collect();
+        f.write_str(&lines.join("\n"))
     }
 }
 
