@@ -64,8 +64,8 @@ pub struct MigrationFolder {
     /// made (`None`: it was the first). For a folder without `lback.json`,
     /// the version of the folder before it.
     pub parent: Option<String>,
-    /// Every table the operations touch, sorted (both names of a renamed
-    /// table; for a foreign key, the referenced table too).
+    /// Every table whose definition the operations change, sorted (both
+    /// names of a renamed table).
     pub tables: Vec<String>,
     /// The operations, in order (empty without `lback.json`).
     pub operations: Vec<Operation>,
@@ -335,28 +335,16 @@ fn parent_version<'de, D: serde::Deserializer<'de>>(
 
 /// Every table `operations` touch, sorted and without repeats.
 pub(super) fn touched_tables(operations: &[Operation]) -> Vec<String> {
+    // The tables whose definition changes. A table a new foreign key points
+    // at is not changed by it: `rollback <table>` finds the latest change to
+    // the table itself, and the runner's planner follows foreign keys (in
+    // the current schema) to find the migrations that depend on it.
     let mut tables = BTreeSet::new();
     for op in operations {
-        match op {
-            Operation::CreateTable(t) | Operation::DropTable(t) => {
-                tables.insert(t.name.to_string());
-                for fk in t.foreign_keys.iter() {
-                    tables.insert(fk.referenced_table.to_string());
-                }
-            }
-            Operation::RenameTable { from, to } => {
-                tables.insert(from.to_string());
-                tables.insert(to.to_string());
-            }
-            Operation::AddForeignKey { table, foreign_key }
-            | Operation::DropForeignKey { table, foreign_key } => {
-                tables.insert(table.to_string());
-                tables.insert(foreign_key.referenced_table.to_string());
-            }
-            other => {
-                tables.insert(other.table().to_owned());
-            }
+        if let Operation::RenameTable { from, .. } = op {
+            tables.insert(from.to_string());
         }
+        tables.insert(op.table().to_owned());
     }
     tables.into_iter().collect()
 }

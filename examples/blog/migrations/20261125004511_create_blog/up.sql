@@ -1,4 +1,4 @@
--- lback: 20261125004236_create_blog, sqlite, generated; review before applying
+-- lback: 20261125004511_create_blog, sqlite, generated; review before applying
 CREATE TABLE "users" (
   "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   "email" VARCHAR(255) NOT NULL,

@@ -1,4 +1,0 @@
--- lback: 20261125004236_create_blog, sqlite, generated; review before applying
-DROP TABLE "comments";
-DROP TABLE "posts";
-DROP TABLE "users";
