@@ -117,6 +117,14 @@ impl Drop for Project {
     }
 }
 
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -266,6 +274,16 @@ pub fn workflow<T: Target>(target: &mut T, project: &Project) {
         // CI's check sees the change...
         let check = project.lback(&url, &["makemigrations", "--check"]);
         assert_eq!(status(&check), 3, "--check finds the changes of {name}");
+        if i == 0 {
+            // A dry run prints the SQL and writes nothing.
+            let dry = project.lback(
+                &url,
+                &["makemigrations", name, "--dialect", dialect, "--dry-run"],
+            );
+            assert_eq!(status(&dry), 0, "{}", stderr(&dry));
+            assert!(stdout(&dry).contains("CREATE TABLE"), "{}", stdout(&dry));
+            assert!(project.files().is_empty(), "--dry-run wrote nothing");
+        }
         // 2. makemigrations
         let make = project.lback(&url, &["makemigrations", name, "--dialect", dialect]);
         assert_eq!(status(&make), 0, "{}", stderr(&make));
@@ -284,7 +302,22 @@ pub fn workflow<T: Target>(target: &mut T, project: &Project) {
         let check = project.lback(&url, &["makemigrations", "--check"]);
         assert_eq!(status(&check), 0, "{}", stdout(&check));
         assert!(stdout(&check).contains("No changes detected"));
-        // 4. migrate
+        // 4. migrate (a dry run first: it shows the SQL and changes nothing)
+        if i == 1 {
+            let before = target.introspect();
+            let dry = project.lback(&url, &["migrate", "--dry-run"]);
+            assert_eq!(status(&dry), 0, "{}", stderr(&dry));
+            assert!(
+                stdout(&dry).contains(&format!("-- apply {folder}")),
+                "{}",
+                stdout(&dry)
+            );
+            assert_eq!(
+                target.introspect(),
+                before,
+                "migrate --dry-run changed nothing"
+            );
+        }
         let migrate = project.lback(&url, &["migrate"]);
         assert_eq!(status(&migrate), 0, "{}", stderr(&migrate));
         assert!(
@@ -450,6 +483,45 @@ pub fn bad_input<T: Target>(target: &mut T, project: &Project) {
         );
     }
     std::fs::remove_dir(&junk).unwrap();
+
+    // Branches merged in git: two migrations with one parent.
+    let newest = project.folders().last().unwrap().clone();
+    let (version, rest) = newest.split_once('_').unwrap();
+    let twin = format!(
+        "{}_{rest}_from_other_branch",
+        version.parse::<u64>().unwrap() + 1
+    );
+    copy_folder(
+        &project.migrations().join(&newest),
+        &project.migrations().join(&twin),
+    );
+    for args in [vec!["migrate"], vec!["makemigrations", "z"]] {
+        let output = project.lback(&url, &args);
+        assert_eq!(status(&output), 1, "{args:?}");
+        let message = stderr(&output);
+        assert!(
+            message.contains(&newest) && message.contains(&twin),
+            "{args:?}: {message}"
+        );
+    }
+    std::fs::remove_dir_all(project.migrations().join(&twin)).unwrap();
+
+    // A down.sql left empty: rollback refuses before changing anything.
+    let down = project.migrations().join(&newest).join("down.sql");
+    let saved_down = std::fs::read(&down).unwrap();
+    std::fs::write(&down, "  \n").unwrap();
+    let output = project.lback(&url, &["rollback", "users"]);
+    assert_eq!(status(&output), 1);
+    assert!(
+        stderr(&output).contains("down.sql is missing or empty"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM users WHERE id = 7"),
+        1
+    );
+    std::fs::write(&down, saved_down).unwrap();
 
     // A missing snapshot.
     let snapshot = project.migrations().join(".lback").join("schema.json");
