@@ -54,7 +54,7 @@ fn failed(url: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
-#[allow(unused_variables)]
+#[cfg(not(all(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 fn missing_feature(dialect: Dialect) -> Error {
     Error::Database {
         context: format!("this binary was built without {dialect} support"),

@@ -2,7 +2,9 @@
 
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
-use diesel::sql_types::{BigInt, Text};
+#[cfg(feature = "sqlite")]
+use diesel::sql_types::BigInt;
+use diesel::sql_types::Text;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::sql::Dialect;
@@ -15,6 +17,7 @@ struct AppliedRow {
     run_on: String,
 }
 
+#[cfg(feature = "sqlite")]
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
