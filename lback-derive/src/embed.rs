@@ -38,10 +38,11 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
     migrations
         .check_linear()
         .map_err(|e| format!("lback: {e}"))?;
-    let primary = migrations.settings().dialects.first().map(|d| d.name());
-    let primary = option_str(primary);
     let mut entries = Vec::new();
     for folder in migrations.folders() {
+        // The dialect `up.sql` was generated for; none for a hand-written
+        // (e.g. `--empty`) migration, whose `up.sql` serves every dialect.
+        let primary = option_str(folder.primary.map(|d| d.name()));
         let (up, down) = sql_files(&folder.path)?;
         let version = &folder.version;
         let id = folder.id();
