@@ -79,10 +79,17 @@ mod connected {
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
-        <C::Backend as TrackedBackend>::setup(conn)
-            .map_err(db("creating __diesel_schema_migrations"))?;
-        let mut rows = <C::Backend as TrackedBackend>::applied(conn)
-            .map_err(db("reading applied migrations"))?;
+        // One query when the table exists (every start but the first); the
+        // table is created only when reading it fails.
+        let mut rows = match <C::Backend as TrackedBackend>::applied(conn) {
+            Ok(rows) => rows,
+            Err(_) => {
+                <C::Backend as TrackedBackend>::setup(conn)
+                    .map_err(db("creating __diesel_schema_migrations"))?;
+                <C::Backend as TrackedBackend>::applied(conn)
+                    .map_err(db("reading applied migrations"))?
+            }
+        };
         rows.sort();
         Ok(rows)
     }
@@ -126,6 +133,9 @@ mod connected {
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
+        if plan.is_empty() {
+            return Ok(MigrationReport::default());
+        }
         let dialect = <C::Backend as TrackedBackend>::DIALECT;
         // Every SQL text is fetched before anything runs, so a missing file or
         // dialect stops the run before it starts.
