@@ -306,20 +306,24 @@ impl OnConnection for Migrate<'_> {
         C::Backend: TrackedBackend,
     {
         let list = sources(self.migrations);
-        let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
-        let plan = runner::plan_migrate(&list, &applied, self.target.as_deref())?;
-        if plan.is_empty() {
-            println!("No migrations to apply.");
-            return Ok(ExitCode::SUCCESS);
-        }
-        if self.dry_run {
-            print_plan_with_sql(&plan, <C::Backend as TrackedBackend>::DIALECT)?;
-            println!("(dry run: nothing changed)");
-            return Ok(ExitCode::SUCCESS);
-        }
-        let report = runner::execute(conn, &plan)?;
-        println!("{report}");
-        Ok(ExitCode::SUCCESS)
+        // Planned and run under the migration lock: replicas starting at
+        // once run one after the other.
+        runner::locked(conn, |conn| {
+            let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
+            let plan = runner::plan_migrate(&list, &applied, self.target.as_deref())?;
+            if plan.is_empty() {
+                println!("No migrations to apply.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if self.dry_run {
+                print_plan_with_sql(&plan, <C::Backend as TrackedBackend>::DIALECT)?;
+                println!("(dry run: nothing changed)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let report = runner::execute(conn, &plan)?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        })
     }
 }
 
@@ -356,8 +360,23 @@ impl OnConnection for Rollback<'_> {
     {
         let list = sources(self.migrations);
         let schema = self.migrations.snapshot()?;
+        runner::locked(conn, |conn| self.under_lock(conn, &list, &schema))
+    }
+}
+
+impl Rollback<'_> {
+    fn under_lock<C>(
+        &self,
+        conn: &mut C,
+        list: &[&dyn MigrationSql],
+        schema: &Schema,
+    ) -> Result<Vec<String>, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
         let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
-        let plan = runner::plan_rollback(&list, &applied, self.table, &schema)?;
+        let plan = runner::plan_rollback(list, &applied, self.table, schema)?;
         println!("Rolling back `{}`:", self.table);
         print!("{plan}");
         let ids: Vec<String> = plan

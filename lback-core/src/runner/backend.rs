@@ -2,9 +2,7 @@
 
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
-#[cfg(feature = "sqlite")]
-use diesel::sql_types::BigInt;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::sql::Dialect;
@@ -17,7 +15,6 @@ struct AppliedRow {
     run_on: String,
 }
 
-#[cfg(feature = "sqlite")]
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -59,6 +56,32 @@ pub trait TrackedBackend: Backend + Sized {
         ))
     }
 
+    /// Takes the lock that serializes lback runs on this database (released
+    /// by [`unlock`](Self::unlock), or when the session ends). SQLite has no
+    /// such lock: each migration's transaction takes the write lock first
+    /// ([`claim`](Self::claim)) and checks again that it is still pending.
+    fn lock<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<()> {
+        Ok(())
+    }
+
+    /// Releases [`lock`](Self::lock).
+    fn unlock<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<()> {
+        Ok(())
+    }
+
+    /// Inside a migration's transaction, before anything else: SQLite takes
+    /// the write lock now (waiting for other writers), so two processes
+    /// cannot both find a migration pending.
+    fn claim<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<()> {
+        Ok(())
+    }
+
+    /// Whether `version` is recorded as applied (checked again under the lock).
+    fn is_applied<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+    ) -> QueryResult<bool>;
+
     /// SQLite: whether `PRAGMA foreign_keys` is on.
     fn foreign_keys_on<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<bool> {
         Ok(false)
@@ -70,6 +93,23 @@ pub trait TrackedBackend: Backend + Sized {
     ) -> QueryResult<i64> {
         Ok(0)
     }
+}
+
+/// `is_applied` by one keyed count (the same SQL on every backend).
+macro_rules! is_applied_by_count {
+    () => {
+        fn is_applied<C: LoadConnection<Backend = Self>>(
+            conn: &mut C,
+            version: &str,
+        ) -> QueryResult<bool> {
+            diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE version = {}",
+                Self::DIALECT.string_literal(version)
+            ))
+            .get_result::<Count>(conn)
+            .map(|c| c.n > 0)
+        }
+    };
 }
 
 macro_rules! applied_query {
@@ -88,10 +128,29 @@ macro_rules! applied_query {
 impl TrackedBackend for diesel::sqlite::Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
 
+    is_applied_by_count!();
+
     fn applied<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
     ) -> QueryResult<Vec<(String, String)>> {
         applied_query!(conn, "TEXT")
+    }
+
+    fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        // Other processes' write locks are waited for, not failed on.
+        let current = diesel::sql_query("SELECT timeout AS n FROM pragma_busy_timeout")
+            .get_result::<Count>(conn)?;
+        if current.n < 60_000 {
+            conn.batch_execute("PRAGMA busy_timeout = 60000")?;
+        }
+        Ok(())
+    }
+
+    fn claim<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        // A write as the transaction's first statement takes the RESERVED
+        // lock before anything is read (a read first would make two
+        // processes deadlock on the upgrade instead of waiting).
+        conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE 1 = 0")
     }
 
     fn foreign_keys_on<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<bool> {
@@ -111,6 +170,21 @@ impl TrackedBackend for diesel::sqlite::Sqlite {
 impl TrackedBackend for diesel::pg::Pg {
     const DIALECT: Dialect = Dialect::Postgres;
 
+    is_applied_by_count!();
+
+    fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        // One lock per schema: lback runs on other schemas do not wait.
+        conn.batch_execute(
+            "SELECT pg_advisory_lock(hashtext('lback migrate ' || current_schema()))",
+        )
+    }
+
+    fn unlock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        conn.batch_execute(
+            "SELECT pg_advisory_unlock(hashtext('lback migrate ' || current_schema()))",
+        )
+    }
+
     fn applied<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
     ) -> QueryResult<Vec<(String, String)>> {
@@ -121,6 +195,32 @@ impl TrackedBackend for diesel::pg::Pg {
 #[cfg(feature = "mysql")]
 impl TrackedBackend for diesel::mysql::Mysql {
     const DIALECT: Dialect = Dialect::Mysql;
+
+    is_applied_by_count!();
+
+    fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        #[derive(QueryableByName)]
+        struct Got {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+            got: Option<i64>,
+        }
+        // Named after the database (lock names are server-wide); waits up
+        // to ten minutes for another process's run to finish.
+        let got =
+            diesel::sql_query("SELECT GET_LOCK(CONCAT('lback migrate ', DATABASE()), 600) AS got")
+                .get_result::<Got>(conn)?;
+        if got.got == Some(1) {
+            Ok(())
+        } else {
+            Err(diesel::result::Error::QueryBuilderError(
+                "another process held lback's migration lock (GET_LOCK) for ten minutes; is a migration stuck?".into(),
+            ))
+        }
+    }
+
+    fn unlock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
+    }
 
     fn applied<C: LoadConnection<Backend = Self>>(
         conn: &mut C,

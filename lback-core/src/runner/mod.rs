@@ -94,6 +94,31 @@ mod connected {
         Ok(rows)
     }
 
+    /// Runs `work` holding lback's migration lock, so processes that start at
+    /// once run one after the other and each plans under the lock (what is
+    /// pending is computed after it is held). The lock is released on every
+    /// path, errors and panics included (a pooled connection would keep it).
+    pub fn locked<C, T>(
+        conn: &mut C,
+        work: impl FnOnce(&mut C) -> Result<T, Error>,
+    ) -> Result<T, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        <C::Backend as TrackedBackend>::lock(conn).map_err(db("taking lback's migration lock"))?;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)));
+        let released = <C::Backend as TrackedBackend>::unlock(conn);
+        match result {
+            Ok(Ok(value)) => {
+                released.map_err(db("releasing lback's migration lock"))?;
+                Ok(value)
+            }
+            Ok(Err(error)) => Err(error),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
     /// Every migration with its state, plus versions applied to the database
     /// that `migrations` does not know.
     pub fn status<C>(
@@ -162,14 +187,21 @@ mod connected {
                 Step::Apply(m) => (*m, true),
                 Step::Revert(m) => (*m, false),
             };
-            let result = run_one(conn, dialect, migration, sql, apply);
-            if let Err(message) = result {
-                return Err(Error::MigrationFailed {
-                    migration: migration.id().into_owned(),
-                    direction: if apply { "applying" } else { "reverting" },
-                    message,
-                    done: report,
-                });
+            let ran = match run_one(conn, dialect, migration, sql, apply) {
+                Ok(ran) => ran,
+                Err(message) => {
+                    return Err(Error::MigrationFailed {
+                        migration: migration.id().into_owned(),
+                        direction: if apply { "applying" } else { "reverting" },
+                        message,
+                        done: report,
+                    })
+                }
+            };
+            if !ran {
+                // Another process did it first (SQLite, where there is no
+                // run-wide lock); nothing to report.
+                continue;
             }
             let id = migration.id().into_owned();
             if apply {
@@ -181,26 +213,37 @@ mod connected {
         Ok(report)
     }
 
+    /// Runs one step; `Ok(false)` when, checked again under the lock, it
+    /// turns out done already.
     fn run_one<C>(
         conn: &mut C,
         dialect: Dialect,
         migration: &dyn MigrationSql,
         sql: &str,
         apply: bool,
-    ) -> Result<(), String>
+    ) -> Result<bool, String>
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
         let version = migration.version();
-        let record = |conn: &mut C| -> diesel::QueryResult<()> {
-            if apply {
-                <C::Backend as TrackedBackend>::record(conn, version)
+        let text = |e: diesel::result::Error| e.to_string();
+        // Claims the write lock (SQLite), checks the step is still due, runs
+        // it and records it.
+        let step = |conn: &mut C| -> diesel::QueryResult<bool> {
+            <C::Backend as TrackedBackend>::claim(conn)?;
+            if <C::Backend as TrackedBackend>::is_applied(conn, version)? != apply {
+                conn.batch_execute(sql)?;
+                if apply {
+                    <C::Backend as TrackedBackend>::record(conn, version)?;
+                } else {
+                    <C::Backend as TrackedBackend>::forget(conn, version)?;
+                }
+                Ok(true)
             } else {
-                <C::Backend as TrackedBackend>::forget(conn, version)
+                Ok(false)
             }
         };
-        let text = |e: diesel::result::Error| e.to_string();
         match dialect {
             Dialect::Sqlite if migration.needs_foreign_keys_off(dialect) => {
                 // The pragma is a no-op inside a transaction: set it outside,
@@ -209,14 +252,14 @@ mod connected {
                 conn.batch_execute("PRAGMA foreign_keys = OFF")
                     .map_err(text)?;
                 let result = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                    conn.batch_execute(sql)?;
+                    let ran = step(conn)?;
                     let broken = <C::Backend as TrackedBackend>::foreign_key_violations(conn)?;
                     if broken > 0 {
                         return Err(diesel::result::Error::QueryBuilderError(
                             format!("{broken} row(s) would break a foreign key (PRAGMA foreign_key_check); nothing was changed").into(),
                         ));
                     }
-                    record(conn)
+                    Ok(ran)
                 });
                 if was_on {
                     conn.batch_execute("PRAGMA foreign_keys = ON")
@@ -224,17 +267,9 @@ mod connected {
                 }
                 result.map_err(text)
             }
-            Dialect::Sqlite | Dialect::Postgres => conn
-                .transaction::<_, diesel::result::Error, _>(|conn| {
-                    conn.batch_execute(sql)?;
-                    record(conn)
-                })
-                .map_err(text),
+            Dialect::Sqlite | Dialect::Postgres => conn.transaction(step).map_err(text),
             // MySQL commits every DDL statement: there is no transaction to use.
-            Dialect::Mysql => {
-                conn.batch_execute(sql).map_err(text)?;
-                record(conn).map_err(text)
-            }
+            Dialect::Mysql => step(conn).map_err(text),
         }
     }
 

@@ -1,0 +1,109 @@
+//! Sixteen processes migrate one PostgreSQL schema, and one MariaDB
+//! database, at once.
+
+#[path = "support/concurrent.rs"]
+mod concurrent;
+#[path = "support/db.rs"]
+mod db;
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[test]
+fn sixteen_processes_migrate_one_postgres_schema_at_once() {
+    let (mut conn, scratch) = db::pg();
+    let base = db::server_url("PG_DATABASE_URL");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!(
+        "{base}{separator}options=-csearch_path%3D{}",
+        scratch.schema
+    );
+    let outputs = concurrent::migrate_at_once(&url);
+    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n;
+    concurrent::assert_each_applied_once(&outputs, recorded);
+}
+
+#[test]
+fn sixteen_processes_migrate_one_mysql_database_at_once() {
+    let (mut conn, scratch) = db::mysql();
+    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
+    let outputs = concurrent::migrate_at_once(&url);
+    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n;
+    concurrent::assert_each_applied_once(&outputs, recorded);
+}
+
+#[derive(QueryableByName)]
+struct Free {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    free: bool,
+}
+
+/// Runs `locked` with an error and with a panic; after each, `is_free`
+/// (asked on another connection) must find the lock free.
+fn released_after_error_and_panic<C>(conn: &mut C, mut is_free: impl FnMut() -> bool)
+where
+    C: diesel::Connection + diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    let failed = lback_core::runner::locked(conn, |_| Err::<(), _>(lback::Error::NothingEmbedded));
+    assert!(failed.is_err());
+    assert!(is_free(), "released after an error");
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lback_core::runner::locked(conn, |_| -> Result<(), lback::Error> {
+            panic!("a migration step panicked")
+        })
+    }));
+    assert!(panicked.is_err(), "the panic reaches the caller");
+    assert!(is_free(), "released after a panic");
+}
+
+#[test]
+fn the_postgres_lock_is_released_after_an_error_and_a_panic() {
+    let (mut conn, scratch) = db::pg();
+    let mut other = PgConnection::establish(&db::server_url("PG_DATABASE_URL")).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut other,
+        &format!(r#"SET search_path TO "{}""#, scratch.schema),
+    )
+    .unwrap();
+    released_after_error_and_panic(&mut conn, || {
+        let got = diesel::sql_query(
+            "SELECT pg_try_advisory_lock(hashtext('lback migrate ' || current_schema())) AS free",
+        )
+        .get_result::<Free>(&mut other)
+        .unwrap()
+        .free;
+        diesel::sql_query("SELECT pg_advisory_unlock_all()")
+            .execute(&mut other)
+            .unwrap();
+        got
+    });
+}
+
+#[test]
+fn the_mysql_lock_is_released_after_an_error_and_a_panic() {
+    let (mut conn, scratch) = db::mysql();
+    let mut other = MysqlConnection::establish(&db::with_database(
+        &db::server_url("MYSQL_DATABASE_URL"),
+        &scratch.database,
+    ))
+    .unwrap();
+    released_after_error_and_panic(&mut conn, || {
+        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) = 1 AS free")
+            .get_result::<Free>(&mut other)
+            .unwrap()
+            .free
+    });
+}
