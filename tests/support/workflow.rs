@@ -241,22 +241,11 @@ pub fn revisions() -> Vec<(&'static str, Schema)> {
     ]
 }
 
-fn any_order(schema: &Schema) -> Schema {
-    schema
-        .tables()
-        .map(|t| {
-            let mut t = t.clone();
-            t.columns.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-            t
-        })
-        .collect()
-}
-
 fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
     let expected = lback_core::introspect::canonical(models, T::DIALECT);
     assert_eq!(
-        any_order(&target.introspect()),
-        any_order(&expected),
+        target.introspect().normalized(),
+        expected.normalized(),
         "live schema {when}"
     );
 }

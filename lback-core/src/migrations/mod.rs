@@ -279,7 +279,7 @@ impl Migrations {
             message: format!("{e}; restore the file from version control"),
         })?;
         let replayed = replay(&self.folders);
-        let (stored_n, replayed_n) = (normalized(&stored), normalized(&replayed));
+        let (stored_n, replayed_n) = (stored.normalized(), replayed.normalized());
         if stored_n != replayed_n {
             // Branches merged are the likely cause: say so, with the fix.
             self.check_linear()?;
@@ -441,7 +441,7 @@ impl Migrations {
         for op in &new.operations {
             op.apply(&mut built);
         }
-        let (built, after) = (normalized(&built), normalized(&new.schema_after));
+        let (built, after) = (built.normalized(), new.schema_after.normalized());
         if built != after {
             let changes: Vec<String> = diff(&built, &after)
                 .iter()
@@ -695,34 +695,6 @@ fn replay(folders: &[MigrationFolder]) -> Schema {
         op.apply(&mut schema);
     }
     schema
-}
-
-/// The schema without what replaying cannot reproduce: `renamed_from`
-/// hints, and the order of columns (an added column comes last),
-/// indexes, unique constraints and foreign keys.
-fn normalized(schema: &Schema) -> Schema {
-    schema
-        .tables()
-        .map(|table| {
-            let mut table = table.clone();
-            table.renamed_from = None;
-            let columns = table.columns.to_mut();
-            for column in columns.iter_mut() {
-                column.renamed_from = None;
-            }
-            columns.sort_by(|a, b| a.name.cmp(&b.name));
-            table.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-            table
-                .unique_constraints
-                .to_mut()
-                .sort_by(|a, b| a.name.cmp(&b.name));
-            table
-                .foreign_keys
-                .to_mut()
-                .sort_by(|a, b| a.name.cmp(&b.name));
-            table
-        })
-        .collect()
 }
 
 fn names(dialects: &[Dialect]) -> String {

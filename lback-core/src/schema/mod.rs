@@ -114,6 +114,34 @@ impl Schema {
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }
+
+    /// The schema without what no database keeps: `renamed_from` hints, and
+    /// the order of columns (an added column comes last; PostgreSQL cannot
+    /// place one), indexes, unique constraints and foreign keys. Two schemas
+    /// equal in this form describe the same database.
+    pub fn normalized(&self) -> Schema {
+        self.tables()
+            .map(|table| {
+                let mut table = table.clone();
+                table.renamed_from = None;
+                let columns = table.columns.to_mut();
+                for column in columns.iter_mut() {
+                    column.renamed_from = None;
+                }
+                columns.sort_by(|a, b| a.name.cmp(&b.name));
+                table.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+                table
+                    .unique_constraints
+                    .to_mut()
+                    .sort_by(|a, b| a.name.cmp(&b.name));
+                table
+                    .foreign_keys
+                    .to_mut()
+                    .sort_by(|a, b| a.name.cmp(&b.name));
+                table
+            })
+            .collect()
+    }
 }
 
 impl FromIterator<Table> for Schema {
