@@ -22,7 +22,7 @@ pub use lback_derive::Model;
 #[cfg(feature = "derive")]
 pub use lback_derive::embed_migrations;
 
-pub use lback_core::runner::MigrationReport;
+pub use lback_core::runner::{MigrateOptions, MigrationReport, OnChanged};
 
 /// The command line: put `fn main() -> std::process::ExitCode {
 /// lback::cli::main() }` in `src/bin/manage.rs`.
@@ -37,6 +37,11 @@ pub mod cli {
 /// the binary, each in a transaction where the database allows; returns
 /// what ran.
 ///
+/// Replicas starting at once are safe: a lock per database makes them run
+/// one after the other, each planning under the lock. An applied migration
+/// whose SQL changed since is refused ([`migrate_with`] can make that a
+/// warning); an applied version no migration has is reported.
+///
 /// Works on `SqliteConnection`, `PgConnection`, `MysqlConnection` and, with
 /// the `r2d2` feature, their pooled connections.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
@@ -45,7 +50,18 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn)
+    lback_core::runner::migrate_embedded(conn, MigrateOptions::default())
+}
+
+/// [`migrate`] with options: e.g. only warn (in the report) about an applied
+/// migration whose SQL changed since, instead of refusing to run.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn migrate_with<C>(conn: &mut C, options: MigrateOptions) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::migrate_embedded(conn, options)
 }
 
 /// Reverts the latest applied migration that changed `table`, and every
@@ -57,7 +73,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::rollback_embedded(conn, table)
+    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default())
 }
 
 #[doc(hidden)]

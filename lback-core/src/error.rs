@@ -107,7 +107,19 @@ pub enum Error {
         /// The database's message.
         message: String,
         /// What ran before the failure.
-        done: crate::runner::MigrationReport,
+        done: Box<crate::runner::MigrationReport>,
+    },
+
+    /// An applied migration's SQL changed afterwards.
+    #[error(
+        "migration {migration} was applied, but its up SQL has changed since: the database may not be \
+         what the files say. Restore the file as it was applied (see git log), or, if the database \
+         already matches the new SQL, run with `migrate --allow-changed` (library: \
+         `lback::migrate_with(conn, MigrateOptions::default().warn_on_changed())`)"
+    )]
+    ChangedAfterApplied {
+        /// The migration's id.
+        migration: String,
     },
 
     /// No migration matches a version given on the command line.

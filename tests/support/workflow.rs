@@ -512,6 +512,56 @@ pub fn bad_input<T: Target>(target: &mut T, project: &Project) {
     );
     std::fs::write(&down, saved_down).unwrap();
 
+    // An applied migration edited afterwards: refused, naming it, unless
+    // allowed (then a warning).
+    let up = project.migrations().join(&newest).join("up.sql");
+    let saved_up = std::fs::read(&up).unwrap();
+    let mut edited = saved_up.clone();
+    edited.extend_from_slice(b"\n-- edited after it was applied\n");
+    std::fs::write(&up, &edited).unwrap();
+    let output = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&output), 1);
+    assert!(
+        stderr(&output).contains(&format!(
+            "migration {newest} was applied, but its up SQL has changed since"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let output = project.lback(&url, &["migrate", "--allow-changed"]);
+    assert_eq!(status(&output), 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning: migration"),
+        "{}",
+        stderr(&output)
+    );
+    // Line endings alone are no change.
+    let crlf = String::from_utf8(saved_up.clone())
+        .unwrap()
+        .replace('\n', "\r\n");
+    std::fs::write(&up, crlf).unwrap();
+    assert_eq!(
+        status(&project.lback(&url, &["migrate"])),
+        0,
+        "CRLF is the same SQL"
+    );
+    std::fs::write(&up, &saved_up).unwrap();
+
+    // An applied migration missing from the folder: reported, not fatal.
+    let aside = project.dir.join("set-aside");
+    std::fs::rename(project.migrations().join(&newest), &aside).unwrap();
+    let output = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&output), 0, "{}", stderr(&output));
+    let version = newest.split('_').next().unwrap();
+    assert!(
+        stderr(&output).contains(&format!(
+            "version {version} is applied to the database but no migration here has it"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::rename(&aside, project.migrations().join(&newest)).unwrap();
+
     // A missing snapshot.
     let snapshot = project.migrations().join(".lback").join("schema.json");
     let saved = std::fs::read(&snapshot).unwrap();

@@ -64,6 +64,10 @@ pub enum Command {
         /// Print what would run; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Only warn about an applied migration whose SQL changed since
+        /// (normally refused).
+        #[arg(long)]
+        allow_changed: bool,
     },
     /// Revert the latest migration that changed a table, and every later
     /// migration that depends on it.

@@ -11,7 +11,7 @@ use super::connect::{dialect_of, with_connection, OnConnection};
 use super::EXIT_CHANGES;
 use crate::diff::{diff, inverse, rename_hints, Operation};
 use crate::migrations::{validate_name, MigrationFolder, Migrations, NewMigration};
-use crate::runner::{self, MigrationSql, Plan, Step, TrackedBackend};
+use crate::runner::{self, MigrateOptions, MigrationSql, Plan, Step, TrackedBackend};
 use crate::schema::Schema;
 use crate::sql::{check_dialect, render, Dialect};
 use crate::Error;
@@ -35,15 +35,25 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             dialects,
             url.as_deref(),
         ),
-        Command::Migrate { version, dry_run } => {
+        Command::Migrate {
+            version,
+            dry_run,
+            allow_changed,
+        } => {
             let migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "migrate")?;
+            let options = if allow_changed {
+                MigrateOptions::default().warn_on_changed()
+            } else {
+                MigrateOptions::default()
+            };
             with_connection(
                 &url,
                 Migrate {
                     migrations: &migrations,
                     target: version,
                     dry_run,
+                    options,
                 },
             )
         }
@@ -296,6 +306,7 @@ struct Migrate<'a> {
     migrations: &'a Migrations,
     target: Option<String>,
     dry_run: bool,
+    options: MigrateOptions,
 }
 
 impl OnConnection for Migrate<'_> {
@@ -309,7 +320,10 @@ impl OnConnection for Migrate<'_> {
         // Planned and run under the migration lock: replicas starting at
         // once run one after the other.
         runner::locked(conn, |conn| {
-            let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
+            let (applied, warnings) = runner::applied_and_verified(conn, &list, self.options)?;
+            for warning in &warnings {
+                eprintln!("warning: {warning}");
+            }
             let plan = runner::plan_migrate(&list, &applied, self.target.as_deref())?;
             if plan.is_empty() {
                 println!("No migrations to apply.");
@@ -375,7 +389,11 @@ impl Rollback<'_> {
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
-        let applied: Vec<String> = runner::applied(conn)?.into_iter().map(|(v, _)| v).collect();
+        let (applied, warnings) =
+            runner::applied_and_verified(conn, list, MigrateOptions::default())?;
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
         let plan = runner::plan_rollback(list, &applied, self.table, schema)?;
         println!("Rolling back `{}`:", self.table);
         print!("{plan}");

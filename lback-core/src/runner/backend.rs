@@ -7,12 +7,19 @@ use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::sql::Dialect;
 
-#[derive(QueryableByName)]
-struct AppliedRow {
+/// One applied migration, as the database records it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Applied {
+    /// The version.
     #[diesel(sql_type = Text)]
-    version: String,
+    pub version: String,
+    /// When it was applied (the database's text).
     #[diesel(sql_type = Text)]
-    run_on: String,
+    pub run_on: String,
+    /// The checksum of the up SQL that ran (`None` when applied by another
+    /// tool, such as diesel_cli).
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub checksum: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -26,33 +33,51 @@ pub trait TrackedBackend: Backend + Sized {
     /// Its dialect.
     const DIALECT: Dialect;
 
-    /// Creates `__diesel_schema_migrations` when missing (diesel's definition).
+    /// Creates `__diesel_schema_migrations` (diesel's definition) and
+    /// lback's `__lback_checksums` beside it, when missing.
     fn setup<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         conn.batch_execute(
             "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\
              version VARCHAR(50) PRIMARY KEY NOT NULL, \
              run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        )?;
+        conn.batch_execute(
+            "CREATE TABLE IF NOT EXISTS __lback_checksums (\
+             version VARCHAR(50) PRIMARY KEY NOT NULL, \
+             checksum VARCHAR(64) NOT NULL)",
         )
     }
 
-    /// Applied versions with their `run_on`, as text.
-    fn applied<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-    ) -> QueryResult<Vec<(String, String)>>;
+    /// Applied migrations with when and the checksum of what ran: one query.
+    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>>;
 
-    /// Records a version as applied.
-    fn record<C: LoadConnection<Backend = Self>>(conn: &mut C, version: &str) -> QueryResult<()> {
+    /// Records a version as applied, with the checksum of its up SQL.
+    fn record<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+        checksum: &str,
+    ) -> QueryResult<()> {
+        let version = Self::DIALECT.string_literal(version);
         conn.batch_execute(&format!(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ({})",
-            Self::DIALECT.string_literal(version)
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ({version})"
+        ))?;
+        conn.batch_execute(&format!(
+            "DELETE FROM __lback_checksums WHERE version = {version}"
+        ))?;
+        conn.batch_execute(&format!(
+            "INSERT INTO __lback_checksums (version, checksum) VALUES ({version}, {})",
+            Self::DIALECT.string_literal(checksum)
         ))
     }
 
     /// Forgets a version (after reverting it).
     fn forget<C: LoadConnection<Backend = Self>>(conn: &mut C, version: &str) -> QueryResult<()> {
+        let version = Self::DIALECT.string_literal(version);
         conn.batch_execute(&format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = {}",
-            Self::DIALECT.string_literal(version)
+            "DELETE FROM __diesel_schema_migrations WHERE version = {version}"
+        ))?;
+        conn.batch_execute(&format!(
+            "DELETE FROM __lback_checksums WHERE version = {version}"
         ))
     }
 
@@ -115,12 +140,12 @@ macro_rules! is_applied_by_count {
 macro_rules! applied_query {
     ($conn:expr, $cast:literal) => {
         diesel::sql_query(concat!(
-            "SELECT version, CAST(run_on AS ",
+            "SELECT d.version AS version, CAST(d.run_on AS ",
             $cast,
-            ") AS run_on FROM __diesel_schema_migrations"
+            ") AS run_on, c.checksum AS checksum FROM __diesel_schema_migrations d \
+             LEFT JOIN __lback_checksums c ON c.version = d.version"
         ))
-        .load::<AppliedRow>($conn)
-        .map(|rows| rows.into_iter().map(|r| (r.version, r.run_on)).collect())
+        .load::<Applied>($conn)
     };
 }
 
@@ -130,9 +155,7 @@ impl TrackedBackend for diesel::sqlite::Sqlite {
 
     is_applied_by_count!();
 
-    fn applied<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-    ) -> QueryResult<Vec<(String, String)>> {
+    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>> {
         applied_query!(conn, "TEXT")
     }
 
@@ -185,9 +208,7 @@ impl TrackedBackend for diesel::pg::Pg {
         )
     }
 
-    fn applied<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-    ) -> QueryResult<Vec<(String, String)>> {
+    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>> {
         applied_query!(conn, "TEXT")
     }
 }
@@ -222,9 +243,7 @@ impl TrackedBackend for diesel::mysql::Mysql {
         conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
     }
 
-    fn applied<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-    ) -> QueryResult<Vec<(String, String)>> {
+    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>> {
         applied_query!(conn, "CHAR")
     }
 }

@@ -9,6 +9,7 @@
 mod backend;
 mod plan;
 mod source;
+mod verify;
 
 use std::fmt;
 
@@ -16,6 +17,7 @@ use std::fmt;
 pub use self::connected::*;
 pub use plan::{find, plan_migrate, plan_rollback, Plan, Step};
 pub use source::{embedded, DialectSql, EmbeddedMigration, EmbeddedSet, MigrationSql};
+pub use verify::{checksum, verify, MigrateOptions, OnChanged, Recorded};
 
 /// What a run did: migrations applied and reverted, in the order they ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +27,9 @@ pub struct MigrationReport {
     pub applied: Vec<String>,
     /// Ids reverted, newest first.
     pub reverted: Vec<String>,
+    /// What the run noticed but did not stop for: applied versions no
+    /// migration here has, applied migrations changed since (when allowed).
+    pub warnings: Vec<String>,
 }
 
 impl MigrationReport {
@@ -38,15 +43,16 @@ impl fmt::Display for MigrationReport {
     /// One line per migration (`Applied <id>` / `Reverted <id>`), or `No
     /// migrations to apply.`; no trailing newline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("No migrations to apply.");
-        }
-        let lines: Vec<String> = self
+        let mut lines: Vec<String> = self
             .applied
             .iter()
             .map(|id| format!("Applied {id}"))
             .chain(self.reverted.iter().map(|id| format!("Reverted {id}")))
             .collect();
+        if lines.is_empty() {
+            lines.push("No migrations to apply.".to_owned());
+        }
+        lines.extend(self.warnings.iter().map(|w| format!("warning: {w}")));
         f.write_str(&lines.join("\n"))
     }
 }
@@ -68,13 +74,15 @@ mod connected {
     use diesel::connection::LoadConnection;
     use diesel::Connection;
 
-    pub use super::backend::TrackedBackend;
-    use super::{MigrationReport, MigrationSql, MigrationStatus, Plan, Step};
+    pub use super::backend::{Applied, TrackedBackend};
+    use super::{
+        MigrateOptions, MigrationReport, MigrationSql, MigrationStatus, Plan, Recorded, Step,
+    };
     use crate::sql::Dialect;
     use crate::Error;
 
     /// The versions applied to the database, with when (oldest first).
-    pub fn applied<C>(conn: &mut C) -> Result<Vec<(String, String)>, Error>
+    pub fn applied<C>(conn: &mut C) -> Result<Vec<Applied>, Error>
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
@@ -90,7 +98,7 @@ mod connected {
                     .map_err(db("reading applied migrations"))?
             }
         };
-        rows.sort();
+        rows.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(rows)
     }
 
@@ -137,13 +145,13 @@ mod connected {
                 version: m.version().to_owned(),
                 applied_on: applied
                     .iter()
-                    .find(|(v, _)| v == m.version())
-                    .map(|(_, on)| on.clone()),
+                    .find(|a| a.version == m.version())
+                    .map(|a| a.run_on.clone()),
             })
             .collect();
         let unknown = applied
             .into_iter()
-            .map(|(v, _)| v)
+            .map(|a| a.version)
             .filter(|v| !migrations.iter().any(|m| m.version() == v))
             .collect();
         Ok((statuses, unknown))
@@ -194,7 +202,7 @@ mod connected {
                         migration: migration.id().into_owned(),
                         direction: if apply { "applying" } else { "reverting" },
                         message,
-                        done: report,
+                        done: Box::new(report),
                     })
                 }
             };
@@ -235,7 +243,7 @@ mod connected {
             if <C::Backend as TrackedBackend>::is_applied(conn, version)? != apply {
                 conn.batch_execute(sql)?;
                 if apply {
-                    <C::Backend as TrackedBackend>::record(conn, version)?;
+                    <C::Backend as TrackedBackend>::record(conn, version, &super::checksum(sql))?;
                 } else {
                     <C::Backend as TrackedBackend>::forget(conn, version)?;
                 }
@@ -282,7 +290,10 @@ mod connected {
 
     /// Applies every pending migration that `lback::embed_migrations!()`
     /// compiled into the binary: the library side of `migrate`.
-    pub fn migrate_embedded<C>(conn: &mut C) -> Result<MigrationReport, Error>
+    pub fn migrate_embedded<C>(
+        conn: &mut C,
+        options: MigrateOptions,
+    ) -> Result<MigrationReport, Error>
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
@@ -293,14 +304,50 @@ mod connected {
             .iter()
             .map(|m| m as &dyn MigrationSql)
             .collect();
-        let applied: Vec<String> = applied(conn)?.into_iter().map(|(v, _)| v).collect();
-        let plan = super::plan_migrate(&list, &applied, None)?;
-        execute(conn, &plan)
+        locked(conn, |conn| {
+            let (applied, warnings) = applied_and_verified(conn, &list, options)?;
+            let plan = super::plan_migrate(&list, &applied, None)?;
+            let mut report = execute(conn, &plan)?;
+            report.warnings = warnings;
+            Ok(report)
+        })
+    }
+
+    /// The applied versions, after checking them against `migrations`
+    /// ([`verify`](super::verify)); and the warnings.
+    pub fn applied_and_verified<C>(
+        conn: &mut C,
+        migrations: &[&dyn MigrationSql],
+        options: MigrateOptions,
+    ) -> Result<(Vec<String>, Vec<String>), Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let rows = applied(conn)?;
+        let records: Vec<Recorded<'_>> = rows
+            .iter()
+            .map(|a| Recorded {
+                version: &a.version,
+                checksum: a.checksum.as_deref(),
+            })
+            .collect();
+        let warnings = super::verify(
+            migrations,
+            &records,
+            <C::Backend as TrackedBackend>::DIALECT,
+            options,
+        )?;
+        Ok((rows.into_iter().map(|a| a.version).collect(), warnings))
     }
 
     /// Reverts the latest applied change to `table` and every later applied
     /// migration that depends on it: the library side of `rollback <table>`.
-    pub fn rollback_embedded<C>(conn: &mut C, table: &str) -> Result<MigrationReport, Error>
+    pub fn rollback_embedded<C>(
+        conn: &mut C,
+        table: &str,
+        options: MigrateOptions,
+    ) -> Result<MigrationReport, Error>
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
@@ -315,8 +362,12 @@ mod connected {
             .iter()
             .map(|m| m as &dyn MigrationSql)
             .collect();
-        let applied: Vec<String> = applied(conn)?.into_iter().map(|(v, _)| v).collect();
-        let plan = super::plan_rollback(&list, &applied, table, &schema)?;
-        execute(conn, &plan)
+        locked(conn, |conn| {
+            let (applied, warnings) = applied_and_verified(conn, &list, options)?;
+            let plan = super::plan_rollback(&list, &applied, table, &schema)?;
+            let mut report = execute(conn, &plan)?;
+            report.warnings = warnings;
+            Ok(report)
+        })
     }
 }

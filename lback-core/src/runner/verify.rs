@@ -1,0 +1,193 @@
+//! Checking what the database applied against the migrations at hand:
+//! pure functions, tested without a database.
+
+use super::MigrationSql;
+use crate::sql::Dialect;
+use crate::Error;
+
+/// What to do when an applied migration's SQL changed afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnChanged {
+    /// Refuse to run (the default): the database may not be what the files say.
+    #[default]
+    Refuse,
+    /// Go on, and report it in [`MigrationReport::warnings`](super::MigrationReport).
+    Warn,
+}
+
+/// Options of a migrate or rollback run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct MigrateOptions {
+    /// An applied migration whose up SQL changed since.
+    pub on_changed: OnChanged,
+}
+
+impl MigrateOptions {
+    /// Only warn about applied migrations whose SQL changed.
+    pub fn warn_on_changed(mut self) -> Self {
+        self.on_changed = OnChanged::Warn;
+        self
+    }
+}
+
+/// The checksum of a migration's SQL: FNV-1a (64 bits, hex) over the text
+/// with line endings normalised, so a checkout with CRLF does not count as
+/// a change.
+///
+/// ```
+/// use lback_core::runner::checksum;
+///
+/// assert_eq!(checksum("SELECT 1;\r\n"), checksum("SELECT 1;\n"));
+/// assert_ne!(checksum("SELECT 1;"), checksum("SELECT 2;"));
+/// ```
+pub fn checksum(sql: &str) -> String {
+    let normalised = sql.replace("\r\n", "\n").replace('\r', "\n");
+    let hash = normalised
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    format!("{hash:016x}")
+}
+
+/// One applied migration as recorded: version and the checksum of what ran.
+pub struct Recorded<'a> {
+    /// The version.
+    pub version: &'a str,
+    /// The checksum stored when it ran (`None`: applied by another tool).
+    pub checksum: Option<&'a str>,
+}
+
+/// Compares what was applied with the migrations at hand. An applied
+/// migration whose up SQL changed is refused (or, with [`OnChanged::Warn`],
+/// reported); one the migrations do not contain is reported. Returns the
+/// warnings.
+pub fn verify(
+    migrations: &[&dyn MigrationSql],
+    applied: &[Recorded<'_>],
+    dialect: Dialect,
+    options: MigrateOptions,
+) -> Result<Vec<String>, Error> {
+    let mut warnings = Vec::new();
+    for record in applied {
+        let Some(migration) = migrations.iter().find(|m| m.version() == record.version) else {
+            warnings.push(format!(
+                "version {} is applied to the database but no migration here has it \
+                 (deleted, or applied by a newer build of the application?)",
+                record.version
+            ));
+            continue;
+        };
+        let Some(stored) = record.checksum else {
+            continue;
+        };
+        let now = checksum(&migration.up(dialect)?);
+        if now != stored {
+            match options.on_changed {
+                OnChanged::Refuse => {
+                    return Err(Error::ChangedAfterApplied {
+                        migration: migration.id().into_owned(),
+                    })
+                }
+                OnChanged::Warn => warnings.push(format!(
+                    "migration {} was applied, but its up SQL has changed since",
+                    migration.id()
+                )),
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    struct Fake(&'static str, &'static str);
+
+    impl MigrationSql for Fake {
+        fn version(&self) -> &str {
+            self.0
+        }
+        fn id(&self) -> Cow<'_, str> {
+            Cow::Owned(format!("{}_m", self.0))
+        }
+        fn up(&self, _: Dialect) -> Result<Cow<'_, str>, Error> {
+            Ok(Cow::Borrowed(self.1))
+        }
+        fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
+            Ok(None)
+        }
+        fn needs_foreign_keys_off(&self, _: Dialect) -> bool {
+            false
+        }
+        fn tables(&self) -> Vec<&str> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn an_edited_applied_migration_is_refused_or_reported() {
+        let m = Fake("20260101000001", "CREATE TABLE t (id INT);\n");
+        let list: Vec<&dyn MigrationSql> = vec![&m];
+        let old = checksum("CREATE TABLE t (id BIGINT);\n");
+        let applied = [Recorded {
+            version: "20260101000001",
+            checksum: Some(&old),
+        }];
+        let error =
+            verify(&list, &applied, Dialect::Sqlite, MigrateOptions::default()).unwrap_err();
+        assert!(
+            error.to_string().starts_with(
+                "migration 20260101000001_m was applied, but its up SQL has changed since"
+            ),
+            "{error}"
+        );
+        let warnings = verify(
+            &list,
+            &applied,
+            Dialect::Sqlite,
+            MigrateOptions::default().warn_on_changed(),
+        )
+        .unwrap();
+        assert_eq!(
+            warnings,
+            ["migration 20260101000001_m was applied, but its up SQL has changed since"]
+        );
+    }
+
+    #[test]
+    fn unchanged_unknown_and_foreign_records() {
+        let m = Fake("20260101000001", "SELECT 1;\r\n");
+        let list: Vec<&dyn MigrationSql> = vec![&m];
+        let same = checksum("SELECT 1;\n");
+        let applied = [
+            Recorded {
+                version: "20260101000001",
+                checksum: Some(&same),
+            },
+            Recorded {
+                version: "20250101000000",
+                checksum: None,
+            },
+        ];
+        let warnings = verify(&list, &applied, Dialect::Sqlite, MigrateOptions::default()).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with(
+            "version 20250101000000 is applied to the database but no migration here has it"
+        ));
+        // Applied by another tool: no checksum to compare, nothing said.
+        let applied = [Recorded {
+            version: "20260101000001",
+            checksum: None,
+        }];
+        assert!(
+            verify(&list, &applied, Dialect::Sqlite, MigrateOptions::default())
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
