@@ -215,29 +215,6 @@ impl Migrations {
         &self.folders
     }
 
-    /// The migration with this version or id (`<version>_<name>`), or the
-    /// only one whose version starts with `version_or_id`.
-    pub fn find(&self, version_or_id: &str) -> Option<&MigrationFolder> {
-        if let Some(exact) = self
-            .folders
-            .iter()
-            .find(|f| f.version == version_or_id || f.id() == version_or_id)
-        {
-            return Some(exact);
-        }
-        if version_or_id.is_empty() {
-            return None;
-        }
-        let mut matching = self
-            .folders
-            .iter()
-            .filter(|f| f.version.starts_with(version_or_id));
-        match (matching.next(), matching.next()) {
-            (Some(only), None) => Some(only),
-            _ => None,
-        }
-    }
-
     /// `.lback/schema.json`.
     pub fn snapshot_path(&self) -> PathBuf {
         self.dir.join(LBACK_DIR).join(SNAPSHOT_FILE)

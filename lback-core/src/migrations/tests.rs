@@ -1180,22 +1180,26 @@ fn find_by_version_id_or_prefix() {
         SQLITE,
         at(86_400),
     );
-    let id = |found: Option<&MigrationFolder>| found.map(MigrationFolder::id);
+    // Finding a migration is the runner's rule, shared with the command line.
+    let list: Vec<&dyn crate::runner::MigrationSql> = set
+        .folders()
+        .iter()
+        .map(|f| f as &dyn crate::runner::MigrationSql)
+        .collect();
+    let find = |wanted: &str| {
+        crate::runner::find(&list, wanted)
+            .ok()
+            .map(|m| m.id().into_owned())
+    };
+    assert_eq!(find("20261124233501").as_deref(), Some("20261124233501_b"));
     assert_eq!(
-        id(set.find("20261124233501")).as_deref(),
-        Some("20261124233501_b")
-    );
-    assert_eq!(
-        id(set.find("20261124233500_a")).as_deref(),
+        find("20261124233500_a").as_deref(),
         Some("20261124233500_a")
     );
-    assert_eq!(
-        id(set.find("20261125")).as_deref(),
-        Some("20261125233500_c")
-    );
-    assert_eq!(id(set.find("20261124")), None, "ambiguous");
-    assert_eq!(id(set.find("")), None);
-    assert_eq!(id(set.find("20261124233500_b")), None);
+    assert_eq!(find("20261125").as_deref(), Some("20261125233500_c"));
+    assert_eq!(find("20261124"), None, "ambiguous");
+    assert_eq!(find(""), None);
+    assert_eq!(find("20261124233500_b"), None);
 }
 
 #[test]

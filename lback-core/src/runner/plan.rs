@@ -69,7 +69,7 @@ pub fn find<'a>(
     }
     let matching: Vec<_> = migrations
         .iter()
-        .filter(|m| m.version().starts_with(wanted))
+        .filter(|m| !wanted.is_empty() && m.version().starts_with(wanted))
         .collect();
     match matching.as_slice() {
         [one] => Ok(**one),
