@@ -1,0 +1,286 @@
+//! What every suite shares: criterion's configuration, scratch space, and
+//! the ratio table each suite prints at the end and saves for `run.sh`.
+//!
+//! Every figure is a ratio of two medians measured by criterion in the same
+//! run of the same binary. After its groups ran, a suite reads criterion's
+//! `<group>/<function>/new/estimates.json` back (only files written by this
+//! process: a filtered-out benchmark's old result is never mixed in).
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use criterion::Criterion;
+
+/// The workspace's `target/` (or `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("lback-bench sits in the workspace")
+            .join("target"),
+    }
+}
+
+/// `target/lback-bench/<name>`, created.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = target_dir().join("lback-bench").join(name);
+    std::fs::create_dir_all(&dir).expect("create the benchmarks' scratch folder");
+    dir
+}
+
+/// Where criterion writes its results; set before criterion starts so the
+/// suite knows where to read them.
+fn criterion_home() -> PathBuf {
+    match std::env::var_os("CRITERION_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let dir = target_dir().join("criterion");
+            // Single-threaded here: nothing else reads the environment yet.
+            std::env::set_var("CRITERION_HOME", &dir);
+            dir
+        }
+    }
+}
+
+/// One suite's run: criterion, configured from the command line
+/// (`cargo bench -- <filter>` works), and the table of ratios.
+pub struct Suite {
+    /// Criterion, for the groups.
+    pub criterion: Criterion,
+    name: &'static str,
+    home: PathBuf,
+    started: SystemTime,
+    rows: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// A measured benchmark: criterion group and function names.
+#[derive(Clone, Copy)]
+pub struct Id<'a>(pub &'a str, pub &'a str);
+
+impl Suite {
+    /// Starts a suite named `name` (the results file's name).
+    pub fn new(name: &'static str) -> Self {
+        let home = criterion_home();
+        let started = SystemTime::now();
+        let criterion = Criterion::default()
+            .warm_up_time(Duration::from_secs(1))
+            .configure_from_args();
+        Suite {
+            criterion,
+            name,
+            home,
+            started,
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The median time of a benchmark run by this process, if it ran.
+    pub fn median(&self, id: Id<'_>) -> Option<Duration> {
+        let file = self
+            .home
+            .join(sanitize(id.0))
+            .join(sanitize(id.1))
+            .join("new")
+            .join("estimates.json");
+        let modified = std::fs::metadata(&file).and_then(|m| m.modified()).ok()?;
+        if modified < self.started {
+            return None;
+        }
+        let text = std::fs::read_to_string(&file).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let nanos = json["median"]["point_estimate"].as_f64()?;
+        Some(Duration::from_secs_f64(nanos / 1e9))
+    }
+
+    /// A row `figure | subject | baseline | ratio | target`, when both ran.
+    /// `target` is the highest acceptable ratio, if the issue sets one.
+    pub fn ratio(&mut self, figure: &str, subject: Id<'_>, baseline: Id<'_>, target: Option<f64>) {
+        let (Some(s), Some(b)) = (self.median(subject), self.median(baseline)) else {
+            return;
+        };
+        let ratio = s.as_secs_f64() / b.as_secs_f64();
+        self.row(
+            figure,
+            &time(s),
+            &format!("{} {}", baseline.1, time(b)),
+            ratio,
+            target,
+        );
+    }
+
+    /// A row with values measured some other way.
+    pub fn row(
+        &mut self,
+        figure: &str,
+        subject: &str,
+        baseline: &str,
+        ratio: f64,
+        target: Option<f64>,
+    ) {
+        let (target, met) = match target {
+            Some(t) => (format!("≤ {t}×"), if ratio <= t { "yes" } else { "**no**" }),
+            None => ("—".to_owned(), "—"),
+        };
+        self.rows.push(format!(
+            "| {figure} | {subject} | {baseline} | {ratio:.2}× | {target} | {met} |"
+        ));
+    }
+
+    /// A line printed under the table (what was compared, versions).
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    /// Prints the table and saves it as `target/lback-bench/results/<name>.md`.
+    pub fn finish(self) {
+        self.criterion.final_summary();
+        let mut out = String::new();
+        writeln!(out, "### {}\n", self.name).unwrap();
+        if self.rows.is_empty() {
+            writeln!(
+                out,
+                "(no figure: a filter left out a benchmark or its baseline)"
+            )
+            .unwrap();
+        } else {
+            out.push_str("| figure | lback | baseline | ratio | target | met |\n");
+            out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+            for row in &self.rows {
+                out.push_str(row);
+                out.push('\n');
+            }
+        }
+        if !self.notes.is_empty() {
+            out.push('\n');
+            for note in &self.notes {
+                writeln!(out, "- {note}").unwrap();
+            }
+        }
+        println!("\n{out}");
+        let file = scratch_dir("results").join(format!("{}.md", self.name));
+        std::fs::write(&file, out).expect("save the suite's results");
+        println!("(saved to {})", file.display());
+    }
+}
+
+/// A duration in the unit that suits it.
+pub fn time(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+/// Bytes in the unit that suits them.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", n / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KiB", n / 1024.0)
+    }
+}
+
+/// Criterion's directory name for a group or function id.
+fn sanitize(id: &str) -> String {
+    id.replace(['?', '"', '/', '\\', '*', '<', '>', ':', '|', '^'], "_")
+}
+
+/// The SQLite library's version (bundled with libsqlite3-sys).
+pub fn sqlite_version(conn: &mut diesel::SqliteConnection) -> String {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct V {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    diesel::sql_query("SELECT sqlite_version() AS v")
+        .get_result::<V>(conn)
+        .map(|v| v.v)
+        .unwrap_or_else(|e| format!("unknown ({e})"))
+}
+
+/// A new SQLite file (any old one removed) and its path.
+pub fn fresh_sqlite_file(name: &str) -> PathBuf {
+    let path = scratch_dir("tmp").join(name);
+    remove_sqlite_file(&path);
+    path
+}
+
+/// Removes a SQLite file and its journal.
+pub fn remove_sqlite_file(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    let _ = std::fs::remove_file(journal);
+}
+
+#[cfg(feature = "postgres")]
+pub use self::postgres::*;
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+
+    /// `PG_DATABASE_URL`; panics when unset: the `postgres` feature means
+    /// the PostgreSQL figures are wanted, so they never silently go missing.
+    pub fn pg_url() -> String {
+        match std::env::var("PG_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => panic!(
+                "PG_DATABASE_URL is not set: the `postgres` feature runs the PostgreSQL \
+                 benchmarks, which need a server (e.g. \
+                 PG_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test); \
+                 leave the feature off to run only SQLite"
+            ),
+        }
+    }
+
+    /// A connection whose `search_path` is a new schema of its own.
+    pub fn pg_scratch(name: &str) -> (PgConnection, String) {
+        let url = pg_url();
+        let mut conn = PgConnection::establish(&url)
+            .unwrap_or_else(|e| panic!("connect to PG_DATABASE_URL ({url}): {e}"));
+        let schema = format!("lback_bench_{name}_{}", std::process::id());
+        pg_reset_schema(&mut conn, &schema);
+        (conn, schema)
+    }
+
+    /// Drops and recreates `schema`, and makes it the connection's.
+    pub fn pg_reset_schema(conn: &mut PgConnection, schema: &str) {
+        conn.batch_execute(&format!(
+            r#"SET client_min_messages = WARNING; DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"; SET search_path TO "{schema}""#
+        ))
+        .expect("create a scratch schema");
+    }
+
+    /// Drops the scratch schema.
+    pub fn pg_drop_schema(conn: &mut PgConnection, schema: &str) {
+        let _ = conn.batch_execute(&format!(
+            r#"SET search_path TO public; DROP SCHEMA IF EXISTS "{schema}" CASCADE"#
+        ));
+    }
+
+    /// The server's version.
+    pub fn pg_version(conn: &mut PgConnection) -> String {
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        diesel::sql_query("SELECT current_setting('server_version') AS v")
+            .get_result::<V>(conn)
+            .map(|v| v.v)
+            .unwrap_or_else(|e| format!("unknown ({e})"))
+    }
+}
