@@ -81,3 +81,23 @@ fn rollback_reverts_the_latest_change_to_a_table_and_its_dependents() {
         "no applied migration touched table `authors`; tables with applied migrations: none"
     );
 }
+
+#[test]
+fn embedded_checksums_are_computed_at_compile_time_from_the_embedded_sql() {
+    use lback_core::runner::{checksum, embedded, MigrationSql};
+    use lback_core::sql::Dialect;
+
+    let set = embedded().unwrap();
+    assert_eq!(set.migrations.len(), 2);
+    for migration in set.migrations {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+            let up = migration.up(dialect).unwrap();
+            assert_eq!(migration.checksum(dialect).unwrap(), checksum(&up));
+        }
+        // Not the text of another dialect's file.
+        assert_ne!(
+            migration.checksum(Dialect::Sqlite).unwrap(),
+            migration.checksum(Dialect::Postgres).unwrap()
+        );
+    }
+}

@@ -103,10 +103,20 @@ fn sql_files(folder: &Path) -> Result<(Vec<TokenStream>, Vec<TokenStream>), Stri
             Some((direction, dialect)) => (direction, Some(dialect)),
             None => (stem, None),
         };
-        let file = absolute(&folder.join(&name));
+        let path = folder.join(&name);
+        // Hashed now, so startup does not hash every migration; the file is
+        // `include_str!`ed too, so an edit recompiles and rehashes it.
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("lback: cannot read {}: {e}", path.display()))?;
+        let checksum = lback_core::runner::checksum(&text);
+        let file = absolute(&path);
         let dialect = option_str(dialect);
         let entry = quote! {
-            ::lback::__private::DialectSql { dialect: #dialect, sql: ::core::include_str!(#file) }
+            ::lback::__private::DialectSql {
+                dialect: #dialect,
+                sql: ::core::include_str!(#file),
+                checksum: #checksum,
+            }
         };
         match direction {
             "up" => up.push(entry),

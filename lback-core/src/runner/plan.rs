@@ -55,6 +55,25 @@ fn sorted<'a>(migrations: &[&'a dyn MigrationSql]) -> Vec<&'a dyn MigrationSql> 
     list
 }
 
+/// Whether each of `sorted` (sorted by version) is among `applied`: one
+/// merge of two sorted lists. A scan of `applied` per migration made the
+/// startup path quadratic (with 1,000 migrations it was most of
+/// `lback::migrate`), and even a hash set costs more than the merge (the
+/// versions usually arrive sorted, so sorting them is one pass).
+pub(super) fn applied_flags(sorted: &[&dyn MigrationSql], applied: &[String]) -> Vec<bool> {
+    let mut versions: Vec<&str> = applied.iter().map(String::as_str).collect();
+    versions.sort_unstable();
+    let mut next = versions.into_iter().peekable();
+    sorted
+        .iter()
+        .map(|m| {
+            let version = m.version();
+            while next.next_if(|v| *v < version).is_some() {}
+            next.peek() == Some(&version)
+        })
+        .collect()
+}
+
 /// Finds a migration by version, by `<version>_<name>`, or by a prefix of
 /// the version that only one has.
 pub fn find<'a>(
@@ -93,28 +112,31 @@ pub fn plan_migrate<'a>(
     target: Option<&str>,
 ) -> Result<Plan<'a>, Error> {
     let all = sorted(migrations);
-    let is_applied = |m: &&dyn MigrationSql| applied.iter().any(|v| v == m.version());
+    let flags = applied_flags(&all, applied);
     let mut plan = Plan::default();
     let Some(target) = target else {
         plan.steps = all
             .iter()
-            .filter(|m| !is_applied(m))
-            .map(|m| Step::Apply(*m))
+            .zip(&flags)
+            .filter(|(_, applied)| !**applied)
+            .map(|(m, _)| Step::Apply(*m))
             .collect();
         return Ok(plan);
     };
     let target = find(&all, target)?;
     let version = target.version().to_owned();
-    for m in all
+    for (m, _) in all
         .iter()
+        .zip(&flags)
         .rev()
-        .filter(|m| is_applied(m) && m.version() > version.as_str())
+        .filter(|(m, applied)| **applied && m.version() > version.as_str())
     {
         plan.steps.push(Step::Revert(*m));
     }
-    for m in all
+    for (m, _) in all
         .iter()
-        .filter(|m| !is_applied(m) && m.version() <= version.as_str())
+        .zip(&flags)
+        .filter(|(m, applied)| !**applied && m.version() <= version.as_str())
     {
         plan.steps.push(Step::Apply(*m));
     }
@@ -132,9 +154,12 @@ pub fn plan_rollback<'a>(
     table: &str,
     schema: &Schema,
 ) -> Result<Plan<'a>, Error> {
-    let done: Vec<&dyn MigrationSql> = sorted(migrations)
+    let all = sorted(migrations);
+    let flags = applied_flags(&all, applied);
+    let done: Vec<&dyn MigrationSql> = all
         .into_iter()
-        .filter(|m| applied.iter().any(|v| v == m.version()))
+        .zip(flags)
+        .filter_map(|(m, applied)| applied.then_some(m))
         .collect();
     let Some(start) = done.iter().rposition(|m| m.tables().contains(&table)) else {
         let mut known: BTreeSet<String> = BTreeSet::new();
@@ -288,6 +313,28 @@ mod tests {
                 "apply  20260101000005_m"
             ]
         );
+    }
+
+    #[test]
+    fn applied_versions_in_any_order_and_unknown_ones_are_merged_right() {
+        let fakes = fakes();
+        let all: Vec<&dyn MigrationSql> = fakes.iter().map(|f| f as &dyn MigrationSql).collect();
+        let applied: Vec<String> = [
+            "20260101000005",
+            "20250101000000",
+            "20260101000002",
+            "20260101000002",
+            "20260101000003x",
+            "20270101000000",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            applied_flags(&all, &applied),
+            [false, true, false, false, true]
+        );
+        assert_eq!(applied_flags(&all, &[]), [false; 5]);
+        assert_eq!(applied_flags(&[], &applied), Vec::<bool>::new());
     }
 
     #[test]

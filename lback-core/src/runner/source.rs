@@ -16,6 +16,12 @@ pub trait MigrationSql {
     fn up(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error>;
     /// The down SQL for a dialect; `None` when the migration has none.
     fn down(&self, dialect: Dialect) -> Result<Option<Cow<'_, str>>, Error>;
+    /// The [`checksum`](super::checksum) of [`up`](Self::up). Embedded
+    /// migrations carry it, computed at compile time, so starting an
+    /// application hashes nothing.
+    fn checksum(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error> {
+        Ok(Cow::Owned(super::checksum(&self.up(dialect)?)))
+    }
     /// Whether the dialect's SQL rebuilds a SQLite table, so it must run
     /// with foreign keys off (set outside the transaction).
     fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool;
@@ -31,6 +37,8 @@ pub struct DialectSql {
     pub dialect: Option<&'static str>,
     /// The file's text.
     pub sql: &'static str,
+    /// [`checksum`](super::checksum) of the text, computed by the macro.
+    pub checksum: &'static str,
 }
 
 /// A migration compiled into the binary by `lback::embed_migrations!()`.
@@ -54,6 +62,14 @@ pub struct EmbeddedMigration {
 
 impl EmbeddedMigration {
     fn pick(&self, files: &'static [DialectSql], dialect: Dialect) -> Option<&'static str> {
+        self.pick_file(files, dialect).map(|f| f.sql)
+    }
+
+    fn pick_file(
+        &self,
+        files: &'static [DialectSql],
+        dialect: Dialect,
+    ) -> Option<&'static DialectSql> {
         files
             .iter()
             .find(|f| f.dialect == Some(dialect.name()))
@@ -62,7 +78,14 @@ impl EmbeddedMigration {
                     f.dialect.is_none() && self.primary.is_none_or(|p| p == dialect.name())
                 })
             })
-            .map(|f| f.sql)
+    }
+
+    fn no_sql(&self, dialect: Dialect) -> Error {
+        Error::NoSqlForDialect {
+            migration: self.id.to_owned(),
+            dialect: dialect.name(),
+            primary: self.primary.unwrap_or("unknown").to_owned(),
+        }
     }
 }
 
@@ -78,22 +101,20 @@ impl MigrationSql for EmbeddedMigration {
     fn up(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error> {
         self.pick(self.up, dialect)
             .map(Cow::Borrowed)
-            .ok_or_else(|| Error::NoSqlForDialect {
-                migration: self.id.to_owned(),
-                dialect: dialect.name(),
-                primary: self.primary.unwrap_or("unknown").to_owned(),
-            })
+            .ok_or_else(|| self.no_sql(dialect))
     }
 
     fn down(&self, dialect: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
         if self.pick(self.up, dialect).is_none() {
-            return Err(Error::NoSqlForDialect {
-                migration: self.id.to_owned(),
-                dialect: dialect.name(),
-                primary: self.primary.unwrap_or("unknown").to_owned(),
-            });
+            return Err(self.no_sql(dialect));
         }
         Ok(self.pick(self.down, dialect).map(Cow::Borrowed))
+    }
+
+    fn checksum(&self, dialect: Dialect) -> Result<Cow<'_, str>, Error> {
+        self.pick_file(self.up, dialect)
+            .map(|f| Cow::Borrowed(f.checksum))
+            .ok_or_else(|| self.no_sql(dialect))
     }
 
     fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
