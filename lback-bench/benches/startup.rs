@@ -4,7 +4,8 @@
 //! connection: `lback::migrate` (lock, one query of the tracking table,
 //! checksums verified, nothing to plan), diesel_migrations'
 //! `run_pending_migrations` on the same folder, and the floor: one query
-//! reading every version of the tracking table.
+//! reading every version of the tracking table. Also lback's tracking query
+//! alone, to tell lback's own work from the database's.
 
 use std::hint::black_box;
 
@@ -59,6 +60,12 @@ where
         })
     });
     g.bench_function("floor", |b| b.iter(|| black_box(floor(conn))));
+    // Not a figure of the issue: the one query lback's startup runs (the
+    // tracking table joined with lback's checksums), to show what of
+    // `lback_migrate` is the database's.
+    g.bench_function("lback_query", |b| {
+        b.iter(|| black_box(lback_core::runner::applied(conn).expect("applied")))
+    });
     g.finish();
 
     let figure = |what: &str| format!("startup, nothing pending, {what}");
@@ -74,6 +81,12 @@ where
         Id(group, "lback_migrate"),
         Id(group, "floor"),
         Some(2.0),
+    );
+    suite.ratio(
+        &figure(&format!("{label}: lback's query alone vs floor")),
+        Id(group, "lback_query"),
+        Id(group, "floor"),
+        None,
     );
     suite.ratio(
         &figure(&format!("{label}: diesel_migrations vs floor")),
