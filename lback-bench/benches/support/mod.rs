@@ -225,6 +225,7 @@ pub fn remove_sqlite_file(path: &Path) {
 }
 
 #[cfg(feature = "postgres")]
+#[allow(unused_imports)] // not every suite has a PostgreSQL part
 pub use self::postgres::*;
 
 #[cfg(feature = "postgres")]
