@@ -17,7 +17,6 @@ INSERT INTO "__lback_new_user" ("id", "email", "we""ird col", "bio", "karma", "j
 DROP TABLE "user";
 ALTER TABLE "__lback_new_user" RENAME TO "user";
 CREATE UNIQUE INDEX "uq_user_email" ON "user" ("email");
-PRAGMA foreign_key_check("user");
 
 -- sqlite down
 ALTER TABLE "user" DROP COLUMN "joined";

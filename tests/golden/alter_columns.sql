@@ -16,7 +16,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 CREATE TABLE "__lback_new_user" (
   "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   "email" TEXT NOT NULL,
@@ -26,7 +25,6 @@ INSERT INTO "__lback_new_user" ("id", "email", "we""ird col") SELECT "id", "emai
 DROP TABLE "user";
 ALTER TABLE "__lback_new_user" RENAME TO "user";
 CREATE UNIQUE INDEX "uq_user_email" ON "user" ("email");
-PRAGMA foreign_key_check("user");
 
 -- sqlite down (needs PRAGMA foreign_keys = OFF)
 CREATE TABLE "__lback_new_user" (
@@ -38,7 +36,6 @@ INSERT INTO "__lback_new_user" ("id", "email", "we""ird col") SELECT "id", "emai
 DROP TABLE "user";
 ALTER TABLE "__lback_new_user" RENAME TO "user";
 CREATE UNIQUE INDEX "uq_user_email" ON "user" ("email");
-PRAGMA foreign_key_check("user");
 CREATE TABLE "__lback_new_order" (
   "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   "user_id" BIGINT NOT NULL,
@@ -50,7 +47,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 
 -- postgres up
 ALTER TABLE "order" ALTER COLUMN "total" DROP DEFAULT;

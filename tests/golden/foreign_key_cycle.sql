@@ -27,7 +27,6 @@ CREATE TABLE "__lback_new_a" (
 INSERT INTO "__lback_new_a" ("id", "b_id") SELECT "id", "b_id" FROM "a";
 DROP TABLE "a";
 ALTER TABLE "__lback_new_a" RENAME TO "a";
-PRAGMA foreign_key_check("a");
 
 -- sqlite down (needs PRAGMA foreign_keys = OFF)
 CREATE TABLE "__lback_new_a" (
@@ -37,7 +36,6 @@ CREATE TABLE "__lback_new_a" (
 INSERT INTO "__lback_new_a" ("id", "b_id") SELECT "id", "b_id" FROM "a";
 DROP TABLE "a";
 ALTER TABLE "__lback_new_a" RENAME TO "a";
-PRAGMA foreign_key_check("a");
 DROP TABLE "c";
 DROP TABLE "b";
 DROP TABLE "a";

@@ -15,7 +15,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 ALTER TABLE "order" ADD COLUMN "parent_id" BIGINT;
 CREATE TABLE "__lback_new_order" (
   "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -30,7 +29,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note", "parent_id") 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 
 -- sqlite down (needs PRAGMA foreign_keys = OFF)
 CREATE TABLE "__lback_new_order" (
@@ -44,7 +42,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note", "parent_id") 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 ALTER TABLE "order" DROP COLUMN "parent_id";
 CREATE TABLE "__lback_new_order" (
   "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -57,7 +54,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 
 -- postgres up
 ALTER TABLE "order" DROP CONSTRAINT "fk_order_user_id";

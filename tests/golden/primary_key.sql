@@ -15,7 +15,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 
 -- sqlite down (needs PRAGMA foreign_keys = OFF)
 CREATE TABLE "__lback_new_order" (
@@ -29,7 +28,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 
 -- postgres up
 ALTER TABLE "order" ALTER COLUMN "id" DROP IDENTITY;

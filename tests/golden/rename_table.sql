@@ -16,7 +16,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 DROP INDEX "ix_order_user_id";
 ALTER TABLE "order" RENAME TO "purchase";
 CREATE INDEX "ix_purchase_user_id" ON "purchase" ("user_id");
@@ -31,7 +30,6 @@ INSERT INTO "__lback_new_purchase" ("id", "user_id", "total", "note") SELECT "id
 DROP TABLE "purchase";
 ALTER TABLE "__lback_new_purchase" RENAME TO "purchase";
 CREATE INDEX "ix_purchase_user_id" ON "purchase" ("user_id");
-PRAGMA foreign_key_check("purchase");
 
 -- sqlite down (needs PRAGMA foreign_keys = OFF)
 CREATE TABLE "__lback_new_purchase" (
@@ -44,7 +42,6 @@ INSERT INTO "__lback_new_purchase" ("id", "user_id", "total", "note") SELECT "id
 DROP TABLE "purchase";
 ALTER TABLE "__lback_new_purchase" RENAME TO "purchase";
 CREATE INDEX "ix_purchase_user_id" ON "purchase" ("user_id");
-PRAGMA foreign_key_check("purchase");
 DROP INDEX "ix_purchase_user_id";
 ALTER TABLE "purchase" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
@@ -59,7 +56,6 @@ INSERT INTO "__lback_new_order" ("id", "user_id", "total", "note") SELECT "id", 
 DROP TABLE "order";
 ALTER TABLE "__lback_new_order" RENAME TO "order";
 CREATE INDEX "ix_order_user_id" ON "order" ("user_id");
-PRAGMA foreign_key_check("order");
 
 -- postgres up
 ALTER TABLE "order" DROP CONSTRAINT "fk_order_user_id";
