@@ -1,0 +1,247 @@
+//! SQLite table rebuild: changing a column's type on a table of 1,000,000
+//! rows (`items.quantity` from INTEGER to BIGINT; SQLite has no ALTER
+//! COLUMN, so the table is rebuilt).
+//!
+//! Both sides run under the same protocol, the one SQLite documents and
+//! lback's runner follows: `PRAGMA foreign_keys = OFF` outside the
+//! transaction, the rebuild in one transaction, a foreign key check before
+//! `COMMIT`, the pragma restored afterwards.
+//!
+//! - `lback`: the SQL lback renders for the change (diff + render), applied
+//!   by lback's runner (`runner::execute`, which also records the version
+//!   and checksum and checks the foreign keys of the whole database).
+//! - `hand_written`: the rebuild written by hand following SQLite's
+//!   documentation (create, `INSERT ... SELECT *`, drop, rename, indexes),
+//!   then `PRAGMA foreign_key_check`.
+//!
+//! Each iteration works on a fresh copy of a prepared database file (the
+//! copy is not timed).
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use lback_core::diff::diff;
+use lback_core::runner::{MigrationSql, Plan, Step};
+use lback_core::schema::{
+    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
+    UniqueConstraint,
+};
+use lback_core::sql::{render, Dialect, Rendered};
+use lback_core::Error;
+
+mod support;
+use support::{Id, Suite};
+
+const ROWS: u64 = 1_000_000;
+const CATEGORIES: u64 = 100;
+
+fn items(quantity: ColumnType) -> Table {
+    Table::new("items")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("category_id", ColumnType::BigInt))
+        .with_column(Column::new("sku", ColumnType::Varchar(32)))
+        .with_column(Column::new("name", ColumnType::Varchar(100)))
+        .with_column(Column::new("quantity", quantity).with_default(DefaultValue::Int(0)))
+        .with_column(Column::new("price", ColumnType::Double))
+        .with_column(Column::new("created_at", ColumnType::Timestamp))
+        .with_primary_key(["id"])
+        .with_index(Index {
+            name: "ix_items_name".into(),
+            columns: vec!["name".into()].into(),
+            unique: false,
+        })
+        .with_unique(UniqueConstraint {
+            name: "uq_items_sku".into(),
+            columns: vec!["sku".into()].into(),
+        })
+        .with_foreign_key(ForeignKey {
+            name: "fk_items_category_id".into(),
+            columns: vec!["category_id".into()].into(),
+            referenced_table: "categories".into(),
+            referenced_columns: vec!["id".into()].into(),
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::NoAction,
+        })
+}
+
+fn schema(quantity: ColumnType) -> Schema {
+    let categories = Table::new("categories")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("name", ColumnType::Varchar(100)))
+        .with_primary_key(["id"]);
+    Schema::from_tables([categories, items(quantity)]).expect("two tables")
+}
+
+/// What a person writes for the same change, following SQLite's
+/// "Making Other Kinds Of Table Schema Changes".
+const HAND_WRITTEN: &str = r#"
+CREATE TABLE items_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  category_id BIGINT NOT NULL REFERENCES categories (id) ON DELETE CASCADE,
+  sku VARCHAR(32) NOT NULL,
+  name VARCHAR(100) NOT NULL,
+  quantity BIGINT NOT NULL DEFAULT 0,
+  price DOUBLE NOT NULL,
+  created_at TIMESTAMP NOT NULL
+);
+INSERT INTO items_new SELECT * FROM items;
+DROP TABLE items;
+ALTER TABLE items_new RENAME TO items;
+CREATE UNIQUE INDEX uq_items_sku ON items (sku);
+CREATE INDEX ix_items_name ON items (name);
+"#;
+
+/// The rendered change as a migration for lback's runner.
+struct Rebuild(Rendered, String);
+
+impl MigrationSql for Rebuild {
+    fn version(&self) -> &str {
+        "20260201000000"
+    }
+    fn id(&self) -> Cow<'_, str> {
+        Cow::Borrowed("20260201000000_widen_quantity")
+    }
+    fn up(&self, _: Dialect) -> Result<Cow<'_, str>, Error> {
+        Ok(Cow::Borrowed(&self.1))
+    }
+    fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
+        Ok(None)
+    }
+    fn needs_foreign_keys_off(&self, _: Dialect) -> bool {
+        self.0.needs_foreign_keys_off
+    }
+    fn tables(&self) -> Vec<&str> {
+        vec!["items"]
+    }
+}
+
+fn open(path: &Path) -> SqliteConnection {
+    let mut conn =
+        SqliteConnection::establish(path.to_str().expect("UTF-8 path")).expect("open SQLite");
+    conn.batch_execute("PRAGMA foreign_keys = ON")
+        .expect("foreign keys on");
+    conn
+}
+
+/// The prepared database: both tables (lback's SQL), filled, and the
+/// tracking tables lback's runner reads.
+fn prepare(path: &Path, before: &Schema) {
+    support::remove_sqlite_file(path);
+    let mut conn = open(path);
+    let empty = Schema::new();
+    let create = render(&diff(&empty, before), &empty, Dialect::Sqlite).to_sql();
+    conn.batch_execute(&create).expect("create the tables");
+    conn.batch_execute(&format!(
+        "BEGIN;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {CATEGORIES})
+         INSERT INTO categories (id, name) SELECT i, 'category ' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS})
+         INSERT INTO items (id, category_id, sku, name, quantity, price, created_at)
+         SELECT i, 1 + i % {CATEGORIES}, printf('SKU-%09d', i), 'item number ' || i,
+                i % 1000, (i % 100000) / 100.0, '2026-01-01 00:00:00'
+         FROM n;
+         COMMIT;"
+    ))
+    .expect("fill the tables");
+    lback_core::runner::applied(&mut conn).expect("create lback's tracking tables");
+}
+
+fn hand_written(conn: &mut SqliteConnection) {
+    conn.batch_execute("PRAGMA foreign_keys = OFF")
+        .expect("foreign keys off");
+    conn.transaction(|conn| {
+        conn.batch_execute(HAND_WRITTEN)?;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let broken = diesel::sql_query("SELECT count(*) AS n FROM pragma_foreign_key_check")
+            .get_result::<Count>(conn)?;
+        assert_eq!(broken.n, 0);
+        diesel::QueryResult::Ok(())
+    })
+    .expect("hand-written rebuild");
+    conn.batch_execute("PRAGMA foreign_keys = ON")
+        .expect("foreign keys on");
+}
+
+fn main() {
+    let mut suite = Suite::new("sqlite_rebuild");
+    let before = schema(ColumnType::Integer);
+    let after = schema(ColumnType::BigInt);
+    let rendered = render(&diff(&before, &after), &before, Dialect::Sqlite);
+    assert!(rendered.needs_foreign_keys_off, "a type change rebuilds");
+    let migration = Rebuild(rendered.clone(), rendered.to_sql());
+
+    let template = support::scratch_dir("tmp").join("rebuild-template.db");
+    let work = support::scratch_dir("tmp").join("rebuild-work.db");
+    prepare(&template, &before);
+    let fresh = || {
+        support::remove_sqlite_file(&work);
+        std::fs::copy(&template, &work).expect("copy the prepared database");
+        open(&work)
+    };
+    {
+        let mut conn = fresh();
+        suite.note(format!(
+            "SQLite {} (bundled), a file on disk, default pragmas; `items`: {ROWS} rows, \
+             7 columns, a unique and a plain index, a foreign key to `categories` \
+             ({CATEGORIES} rows)",
+            support::sqlite_version(&mut conn)
+        ));
+    }
+
+    let mut g = suite.criterion.benchmark_group("sqlite_rebuild");
+    g.sample_size(10)
+        .sampling_mode(criterion::SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(20));
+    let timed = |iters: u64, work: &dyn Fn(&mut SqliteConnection)| {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let mut conn = fresh();
+            let start = Instant::now();
+            work(&mut conn);
+            total += start.elapsed();
+        }
+        total
+    };
+    g.bench_function("lback", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, &|conn| {
+                let plan = Plan {
+                    steps: vec![Step::Apply(&migration)],
+                };
+                let report = lback_core::runner::execute(conn, &plan).expect("lback's rebuild");
+                assert_eq!(report.applied.len(), 1);
+            })
+        })
+    });
+    g.bench_function("hand_written", |b| {
+        b.iter_custom(|iters| timed(iters, &|conn| hand_written(conn)))
+    });
+    g.finish();
+    support::remove_sqlite_file(&work);
+
+    suite.ratio(
+        &format!("SQLite rebuild (column type change), {ROWS} rows: lback vs hand-written"),
+        Id("sqlite_rebuild", "lback"),
+        Id("sqlite_rebuild", "hand_written"),
+        Some(1.1),
+    );
+    suite.note(format!(
+        "lback's SQL ({} statements): {}",
+        rendered.statements.len(),
+        rendered
+            .statements
+            .iter()
+            .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ));
+    suite.finish();
+}
