@@ -297,9 +297,18 @@ fn main() {
             Some(10.0 * LINEAR_SLACK),
         );
     }
+    let inputs: Vec<String> = SIZES
+        .iter()
+        .map(|&n| {
+            let built = measure_memory(|| std::hint::black_box(schema(n)));
+            format!("{n} tables {}", support::bytes(built.peak))
+        })
+        .collect();
     suite.note(format!(
         "{COLUMNS} columns per table at both sizes; per table one foreign key (to the \
-         previous table), one index, one unique constraint"
+         previous table), one index, one unique constraint; the input schema itself \
+         takes {}",
+        inputs.join(", ")
     ));
     suite.note(
         "memory: peak = most bytes live at once above what was live before (the input \

@@ -196,10 +196,11 @@ fn main() {
     }
 
     let mut g = suite.criterion.benchmark_group("sqlite_rebuild");
-    g.sample_size(10)
+    // Disk-bound and seconds long: 20 samples of one rebuild each.
+    g.sample_size(20)
         .sampling_mode(criterion::SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_secs(20));
+        .measurement_time(Duration::from_secs(30));
     let timed = |iters: u64, work: &dyn Fn(&mut SqliteConnection)| {
         let mut total = Duration::ZERO;
         for _ in 0..iters {
