@@ -96,7 +96,8 @@ pub enum Error {
 
     /// A migration failed; what ran before it stays applied.
     #[error(
-        "{direction} migration {migration} failed: {message}{}",
+        "{direction} migration {migration} failed{}: {message}\n{outcome}{}",
+        statement.as_ref().map(|s| format!(" at {s}\n")).unwrap_or_default(),
         done_text(done)
     )]
     MigrationFailed {
@@ -104,10 +105,37 @@ pub enum Error {
         migration: String,
         /// `applying` or `reverting`.
         direction: &'static str,
+        /// The statement that failed (`None` when the failure came after
+        /// the statements, e.g. from recording the migration).
+        statement: Option<crate::runner::FailedStatement>,
         /// The database's message.
         message: String,
+        /// What the failure left: rolled back, or (MySQL) the recovery steps.
+        outcome: String,
         /// What ran before the failure.
         done: Box<crate::runner::MigrationReport>,
+    },
+
+    /// A migration's last run stopped half way (MySQL/MariaDB commit each
+    /// DDL statement), so lback refuses to go on until someone resolves it.
+    #[error("{message}")]
+    Dirty {
+        /// The migration's id.
+        migration: String,
+        /// What happened and the recovery steps.
+        message: String,
+    },
+
+    /// `resolve` was asked about a migration with no unfinished run.
+    #[error(
+        "migration {migration} has no unfinished run to resolve (it is {state}); \
+         `resolve` only records how a dirty migration was put right"
+    )]
+    NothingToResolve {
+        /// The migration's id.
+        migration: String,
+        /// `applied` or `pending`.
+        state: &'static str,
     },
 
     /// An applied migration's SQL changed afterwards.
@@ -186,9 +214,9 @@ fn list(problems: &[SchemaProblem]) -> String {
 
 fn done_text(done: &crate::runner::MigrationReport) -> String {
     if done.is_empty() {
-        " (nothing else had run)".to_owned()
+        String::new()
     } else {
-        let mut text = String::from("; before it, these ran and stay done:");
+        let mut text = String::from("\nBefore it, these ran and stay done:");
         for id in &done.applied {
             text.push_str(&format!(" applied {id};"));
         }

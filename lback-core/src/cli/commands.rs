@@ -1,4 +1,4 @@
-//! The five commands.
+//! The commands.
 
 use std::process::ExitCode;
 use std::time::SystemTime;
@@ -11,7 +11,9 @@ use super::connect::{dialect_of, with_connection, OnConnection};
 use super::EXIT_CHANGES;
 use crate::diff::{diff, inverse, rename_hints, Operation};
 use crate::migrations::{validate_name, MigrationFolder, Migrations, NewMigration};
-use crate::runner::{self, MigrateOptions, MigrationSql, Plan, Step, TrackedBackend};
+use crate::runner::{
+    self, MigrateOptions, MigrationSql, MigrationState, Plan, Resolution, Step, TrackedBackend,
+};
 use crate::schema::Schema;
 use crate::sql::{check_dialect, render, Dialect};
 use crate::Error;
@@ -91,6 +93,26 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                 &url,
                 Show {
                     migrations: &migrations,
+                },
+            )
+        }
+        Command::Resolve {
+            version,
+            applied,
+            not_applied: _,
+        } => {
+            let migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "resolve")?;
+            with_connection(
+                &url,
+                Resolve {
+                    migrations: &migrations,
+                    version: &version,
+                    resolution: if applied {
+                        Resolution::Applied
+                    } else {
+                        Resolution::NotApplied
+                    },
                 },
             )
         }
@@ -465,11 +487,8 @@ impl OnConnection for Show<'_> {
         if statuses.is_empty() && unknown.is_empty() {
             println!("No migrations.");
         }
-        for status in statuses {
-            match status.applied_on {
-                Some(on) => println!("[X] {}  (applied {on})", status.id),
-                None => println!("[ ] {}", status.id),
-            }
+        for status in &statuses {
+            println!("{status}");
         }
         for version in unknown {
             println!(
@@ -477,6 +496,34 @@ impl OnConnection for Show<'_> {
                 self.migrations.dir().display()
             );
         }
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        for status in statuses {
+            if let (MigrationState::Dirty, Some(attempt)) = (status.state(), &status.last_attempt) {
+                println!("\n{}", runner::recovery_steps(&status.id, attempt, dialect));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+struct Resolve<'a> {
+    migrations: &'a Migrations,
+    version: &'a str,
+    resolution: Resolution,
+}
+
+impl OnConnection for Resolve<'_> {
+    type Output = ExitCode;
+    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let list = sources(self.migrations);
+        println!(
+            "{}",
+            runner::resolve(conn, &list, self.version, self.resolution)?
+        );
         Ok(ExitCode::SUCCESS)
     }
 }
