@@ -107,7 +107,7 @@ pub enum Error {
         direction: &'static str,
         /// The statement that failed (`None` when the failure came after
         /// the statements, e.g. from recording the migration).
-        statement: Option<crate::runner::FailedStatement>,
+        statement: Option<Box<crate::runner::FailedStatement>>,
         /// The database's message.
         message: String,
         /// What the failure left: rolled back, or (MySQL) the recovery steps.

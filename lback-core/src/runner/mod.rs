@@ -247,20 +247,22 @@ mod connected {
 
     /// How one step failed.
     struct StepFailure {
-        statement: Option<FailedStatement>,
+        statement: Option<Box<FailedStatement>>,
         message: String,
         /// The attempt as recorded (MySQL), for the recovery steps.
-        attempt: Option<super::Attempt>,
+        attempt: Box<super::Attempt>,
     }
 
     impl StepFailure {
         /// What the failure left behind, for the error message.
         fn outcome(&self, id: &str, dialect: Dialect) -> String {
-            match (&self.attempt, dialect) {
-                (Some(attempt), Dialect::Mysql) => super::recovery_steps(id, attempt, dialect),
-                _ => "The migration was rolled back: none of it took effect. \
+            match dialect {
+                Dialect::Mysql => super::recovery_steps(id, &self.attempt, dialect),
+                Dialect::Sqlite | Dialect::Postgres => {
+                    "The migration was rolled back: none of it took effect. \
                       Correct the cause, then run migrate again."
-                    .to_owned(),
+                        .to_owned()
+                }
             }
         }
     }
@@ -396,13 +398,15 @@ mod connected {
             started_on: "just now".to_owned(),
         };
         Err(StepFailure {
-            statement: failed_at.map(|i| FailedStatement {
-                index: i + 1,
-                total,
-                sql: statements[i].to_owned(),
+            statement: failed_at.map(|i| {
+                Box::new(FailedStatement {
+                    index: i + 1,
+                    total,
+                    sql: statements[i].to_owned(),
+                })
             }),
             message,
-            attempt: Some(attempt),
+            attempt: Box::new(attempt),
         })
     }
 
