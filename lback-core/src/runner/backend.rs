@@ -314,10 +314,16 @@ impl TrackedBackend for diesel::sqlite::Sqlite {
     }
 
     fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
-        // Other processes' write locks are waited for, not failed on.
-        let current = diesel::sql_query("SELECT timeout AS n FROM pragma_busy_timeout")
-            .get_result::<Count>(conn)?;
-        if current.n < 60_000 {
+        // Other processes' write locks are waited for, not failed on. (The
+        // plain pragma, not the `pragma_busy_timeout` table: reading a table
+        // needs the schema, which a committing writer may have locked.)
+        #[derive(QueryableByName)]
+        struct Timeout {
+            #[diesel(sql_type = BigInt)]
+            timeout: i64,
+        }
+        let current = diesel::sql_query("PRAGMA busy_timeout").get_result::<Timeout>(conn)?;
+        if current.timeout < 60_000 {
             conn.batch_execute("PRAGMA busy_timeout = 60000")?;
         }
         Ok(())
