@@ -96,8 +96,11 @@ pub enum Error {
 
     /// A migration failed; what ran before it stays applied.
     #[error(
-        "{direction} migration {migration} failed{}: {message}\n{outcome}{}",
-        statement.as_ref().map(|s| format!(" at {s}\n")).unwrap_or_default(),
+        "{direction} migration {migration} failed{}\n{outcome}{}",
+        match statement {
+            Some(s) => format!(" at {s}\nwith: {message}"),
+            None => format!(": {message}"),
+        },
         done_text(done)
     )]
     MigrationFailed {

@@ -186,7 +186,7 @@ pub fn fault_at<T: Target>(target: &mut T, k: usize, p: usize) {
     }
     assert!(
         text.contains(&format!(
-            "applying migration {} failed at statement {p} of 3:\n    {BAD}\n",
+            "applying migration {} failed at statement {p} of 3:\n    {BAD}\nwith: ",
             id(k)
         )),
         "{scenario}: {text}"
@@ -367,7 +367,7 @@ pub fn fault_reverting<T: Target>(target: &mut T) {
     let text = error.to_string();
     assert!(
         text.starts_with(&format!(
-            "reverting migration {} failed at statement 2 of 2:\n    {BAD}\n",
+            "reverting migration {} failed at statement 2 of 2:\n    {BAD}\nwith: ",
             id(N)
         )),
         "{text}"

@@ -220,7 +220,7 @@ mod connected {
             let ran = match run_one(conn, dialect, migration, sql, direction) {
                 Ok(ran) => ran,
                 Err(failure) => {
-                    let outcome = failure.outcome(&migration.id(), dialect);
+                    let outcome = failure.outcome(dialect);
                     return Err(Error::MigrationFailed {
                         migration: migration.id().into_owned(),
                         direction: direction.verb(),
@@ -255,9 +255,9 @@ mod connected {
 
     impl StepFailure {
         /// What the failure left behind, for the error message.
-        fn outcome(&self, id: &str, dialect: Dialect) -> String {
+        fn outcome(&self, dialect: Dialect) -> String {
             match dialect {
-                Dialect::Mysql => super::recovery_steps(id, &self.attempt, dialect),
+                Dialect::Mysql => super::state::ways_out(&self.attempt, dialect),
                 Dialect::Sqlite | Dialect::Postgres => {
                     "The migration was rolled back: none of it took effect. \
                       Correct the cause, then run migrate again."

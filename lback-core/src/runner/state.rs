@@ -210,62 +210,70 @@ impl fmt::Display for FailedStatement {
 /// What a dirty migration's recovery takes, in words a person can follow:
 /// what happened, what took effect, and the two ways out.
 pub fn recovery_steps(id: &str, attempt: &Attempt, dialect: Dialect) -> String {
-    let version = &attempt.version;
-    if attempt.statement.is_none()
-        && attempt.statements_done >= attempt.statements_total
-        && !attempt.interrupted
-    {
-        // Every statement ran; recording the outcome failed.
-        let (mark, state) = match attempt.direction {
-            Direction::Up => ("--applied", "applied"),
-            Direction::Down => ("--not-applied", "reverted"),
-        };
-        return format!(
-            "migration {id} did not finish {} on this {} database: all {} statements of its {} SQL took effect \
-             (the run started {}), but recording that failed with: {}\n\
-             Check that the database is as the migration leaves it, then run `resolve {version} {mark}` \
-             (lback's command line) to record that it is {state}.",
-            attempt.direction.verb(),
-            dialect_label(dialect),
-            attempt.statements_total,
-            attempt.direction.name(),
-            attempt.started_on,
-            attempt.error.as_deref().unwrap_or("unknown error"),
-        );
-    }
-    let done = attempt.statements_done;
     let total = attempt.statements_total;
     let current = attempt.current_statement();
-    let file = match attempt.direction {
-        Direction::Up => "up",
-        Direction::Down => "down",
-    };
+    let file = attempt.direction.name();
     let mut text = format!(
         "migration {id} did not finish {} on this {} database: the run started {} and ",
         attempt.direction.verb(),
         dialect_label(dialect),
         attempt.started_on
     );
-    if attempt.interrupted {
+    let statement = attempt
+        .statement
+        .as_ref()
+        .map(|sql| format!(":\n{}", indent(&shorten(sql, 2000))))
+        .unwrap_or_default();
+    if all_ran(attempt) {
+        text.push_str("recording its outcome failed");
+    } else if attempt.interrupted {
         text.push_str(&format!(
-            "stopped during statement {current} of {total} of its {file} SQL (the process or its connection ended)"
+            "stopped during statement {current} of {total} of its {file} SQL \
+             (the process or its connection ended){statement}"
         ));
-        if let Some(sql) = &attempt.statement {
-            text.push_str(&format!(":\n{}", indent(&shorten(sql, 2000))));
-        }
-        text.push_str(".\n");
     } else {
         text.push_str(&format!(
-            "failed at statement {current} of {total} of its {file} SQL"
+            "failed at statement {current} of {total} of its {file} SQL{statement}"
         ));
-        if let Some(sql) = &attempt.statement {
-            text.push_str(&format!(":\n{}", indent(&shorten(sql, 2000))));
-        }
+    }
+    if !attempt.interrupted {
         text.push_str(&format!(
-            "\nwith: {}\n",
+            "\nwith: {}",
             attempt.error.as_deref().unwrap_or("unknown error")
         ));
     }
+    text.push('\n');
+    text.push_str(&ways_out(attempt, dialect));
+    text
+}
+
+/// Every statement ran; recording the outcome failed.
+fn all_ran(attempt: &Attempt) -> bool {
+    attempt.statement.is_none()
+        && attempt.statements_done >= attempt.statements_total
+        && !attempt.interrupted
+}
+
+/// The second half of [`recovery_steps`]: what took effect and the two
+/// ways out (also the end of the error of the run that failed).
+pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
+    let version = &attempt.version;
+    let done = attempt.statements_done;
+    let total = attempt.statements_total;
+    let current = attempt.current_statement();
+    let file = attempt.direction.name();
+    if all_ran(attempt) {
+        let (mark, state) = match attempt.direction {
+            Direction::Up => ("--applied", "applied"),
+            Direction::Down => ("--not-applied", "reverted"),
+        };
+        return format!(
+            "All {total} statements of its {file} SQL took effect. Check that the database is as \
+             the migration leaves it, then run `resolve {version} {mark}` (lback's command line) \
+             to record that it is {state}."
+        );
+    }
+    let mut text = String::new();
     let took_effect = match done {
         0 => "no statement before it took effect".to_owned(),
         1 => "statement 1 took effect".to_owned(),
