@@ -23,6 +23,7 @@
 //! name first and is renamed into place, the snapshot is written last, and
 //! a failure removes the half-written folder.
 
+mod draft;
 mod files;
 mod folder;
 #[cfg(test)]
@@ -36,6 +37,7 @@ use std::time::SystemTime;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
+pub use draft::Draft;
 pub use folder::{validate_name, MigrationFolder};
 
 use files::{first_repeat, write_atomic, DialectName};
