@@ -76,6 +76,27 @@ where
     lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default())
 }
 
+/// Build-script generation: a plain `cargo build` writes the migration
+/// when the models changed, and embeds it.
+///
+/// ```no_run
+/// // build.rs, with `[build-dependencies] lback = { version = "0.1",
+/// // default-features = false, features = ["build"] }`
+/// fn main() {
+///     lback::build::run();
+/// }
+/// ```
+///
+/// See [the crate documentation](crate#build-script-generation) for the
+/// modes, the environment variables and what cargo watches, and
+/// [`Builder`](build::Builder) for the settings.
+#[cfg(feature = "build")]
+pub mod build {
+    pub use lback_core::build::{
+        run, Builder, Cfg, Dialect, Mode, Models, Report, SourceError, MODE_VAR, NAME_VAR,
+    };
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use lback_core::__private::*;
