@@ -174,7 +174,7 @@ pub enum Error {
         "the models have changes that no migration covers ({why}):\n{}\n\
          Generate the migration (a debug `cargo build` does, or `LBACK_BUILD=generate cargo build`, \
          or `makemigrations <name>`), review it and commit it with the models",
-        list(.changes)
+        indented(.changes)
     )]
     ModelsChanged {
         /// Why the build only checked: `LBACK_BUILD=check`, a release
@@ -230,6 +230,14 @@ impl std::fmt::Display for SourceError {
             )
         }
     }
+}
+
+fn indented(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn list<T: std::fmt::Display>(problems: &[T]) -> String {

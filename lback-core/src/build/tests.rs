@@ -532,7 +532,7 @@ fn the_check_failure_says_what_changed_and_what_to_do() {
     assert_eq!(
         error,
         "the models have changes that no migration covers (LBACK_BUILD=check):\n  \
-         - + add column users.name: text null\nGenerate the migration (a debug `cargo build` does, \
+         + add column users.name: text null\nGenerate the migration (a debug `cargo build` does, \
          or `LBACK_BUILD=generate cargo build`, or `makemigrations <name>`), review it and commit \
          it with the models"
     );
