@@ -53,7 +53,7 @@ fn cargo_build_writes_one_migration_for_a_changed_model_and_then_stays_fresh() {
 
     // The committed example is in step: nothing is generated.
     let first = app.cargo(&["build"]);
-    assert!(!first.contains("lback: generated"), "{first}");
+    assert!(!first.contains("lback: wrote"), "{first}");
     assert_eq!(app.migrations(), committed);
     let started = app.run("buildgen");
     assert!(
@@ -71,7 +71,7 @@ fn cargo_build_writes_one_migration_for_a_changed_model_and_then_stays_fresh() {
     assert!(new.ends_with("_add_tasks_priority"), "{new}");
     assert!(
         built.contains(&format!(
-            "warning: buildgen@0.0.0: lback: generated migrations/{new}/ from the model changes"
+            "warning: buildgen@0.0.0: lback: wrote migrations/{new}/ for the model changes below"
         )) && built.contains("lback:   + add column tasks.priority: integer default 0"),
         "cargo shows what was generated:\n{built}"
     );
@@ -112,7 +112,7 @@ fn cargo_build_writes_one_migration_for_a_changed_model_and_then_stays_fresh() {
     .unwrap();
     let with_seed = app.cargo(&["build", "-v"]);
     assert!(ran_build_script(&with_seed), "{with_seed}");
-    assert!(!with_seed.contains("lback: generated"), "{with_seed}");
+    assert!(!with_seed.contains("lback: wrote"), "{with_seed}");
     let seeded = app.run("buildgen");
     assert!(seeded.contains("Applied 29990101000000_seed"), "{seeded}");
     let fresh = app.cargo(&["build", "-v"]);
@@ -140,7 +140,7 @@ fn check_mode_fails_a_build_whose_models_changed_and_off_mode_writes_nothing() {
 
     let off = app.cargo_ok(&["build", "-v"], &[("LBACK_BUILD", "off")]);
     assert!(ran_build_script(&off), "the variable changed: {off}");
-    assert!(!off.contains("lback: generated"), "{off}");
+    assert!(!off.contains("lback: wrote"), "{off}");
     assert_eq!(app.migrations().len(), 1, "off writes nothing");
 
     // Generated under its own name, then the check passes.

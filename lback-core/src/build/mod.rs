@@ -422,8 +422,8 @@ impl Builder {
             freshness::backdate(&written, time);
         }
         say(format!(
-            "cargo:warning=lback: generated {}/ from the model changes; review it and commit it \
-             with the models:",
+            "cargo:warning=lback: wrote {}/ for the model changes below; review it and commit it \
+             with the models (cargo repeats this note until the build script runs again):",
             relative(manifest, &folder.path).display()
         ));
         for line in &changes {

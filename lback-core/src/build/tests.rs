@@ -428,7 +428,8 @@ fn a_run_generates_the_migration_once_and_says_what_it_watches() {
             "cargo:rerun-if-changed=src/lib.rs".to_owned(),
             "cargo:rerun-if-changed=src/models.rs".to_owned(),
             format!(
-                "cargo:warning=lback: generated migrations/{id}/ from the model changes; review it and commit it with the models:"
+                "cargo:warning=lback: wrote migrations/{id}/ for the model changes below; review it and \
+                 commit it with the models (cargo repeats this note until the build script runs again):"
             ),
             "cargo:warning=lback:   + create table users".to_owned(),
             "cargo:rerun-if-changed=migrations".to_owned(),
