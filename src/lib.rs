@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// The README and `lback::build` show build scripts: their `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
 
 pub use lback_core::schema;
 pub use lback_core::schema::Schema;
