@@ -78,7 +78,7 @@ pub use crate::error::SourceError;
 pub use crate::sql::Dialect;
 
 use self::freshness::FolderLock;
-use crate::migrations::{validate_name, Draft, Migrations, LBACK_DIR};
+use crate::migrations::{names, validate_name, Draft, Migrations, LBACK_DIR};
 use crate::schema::Schema;
 use crate::Error;
 
@@ -600,12 +600,4 @@ impl Env {
 /// `path` relative to the crate's folder when inside it.
 fn relative<'a>(manifest: &Path, path: &'a Path) -> &'a Path {
     path.strip_prefix(manifest).unwrap_or(path)
-}
-
-fn names(dialects: &[Dialect]) -> String {
-    dialects
-        .iter()
-        .map(|d| d.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -3,31 +3,25 @@
 //! test with cargo is `tests/build_script.rs` of the `lback` package).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::migrations::tests::TempDir;
 use crate::schema::{Column, ColumnType};
 
 /// A scratch crate folder, removed afterwards.
 struct Project {
     dir: PathBuf,
+    _scratch: TempDir,
 }
 
 impl Project {
     fn new() -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "lback-build-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Project { dir }
+        let scratch = TempDir::new("build");
+        Project {
+            dir: scratch.0.clone(),
+            _scratch: scratch,
+        }
     }
 
     fn write(&self, path: &str, text: &str) -> &Self {
@@ -77,12 +71,6 @@ impl Project {
     }
 }
 
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn env(mode: Option<&str>, name: Option<&str>, profile: Option<&str>) -> Env {
     Env {
         mode: mode.map(Into::into),
@@ -100,6 +88,14 @@ pub struct User {
     pub email: String,
 }
 ";
+
+/// [`USER`] with more fields after `email`.
+fn user_with(fields: &str) -> String {
+    USER.replace(
+        "pub email: String,",
+        &format!("pub email: String,\n{fields}"),
+    )
+}
 
 fn table_names(schema: &Schema) -> Vec<String> {
     schema.tables().map(|t| t.name.to_string()).collect()
@@ -483,13 +479,7 @@ fn the_settings_decide_the_dialects_once_there_are_migrations() {
     let p = Project::new();
     p.write("src/lib.rs", USER);
     p.generate().0.unwrap();
-    p.write(
-        "src/lib.rs",
-        &USER.replace(
-            "pub email: String,",
-            "pub email: String,\n    pub name: Option<String>,",
-        ),
-    );
+    p.write("src/lib.rs", &user_with("    pub name: Option<String>,"));
     let (report, _) = p.run(p.builder().dialects([Dialect::Postgres]), &Env::default());
     let error = report.unwrap_err().to_string();
     assert!(error.contains("configures sqlite"), "{error}");
@@ -504,13 +494,7 @@ fn check_mode_fails_on_changes_and_passes_in_step() {
     let check = env(Some("check"), None, None);
     assert_eq!(p.run(p.builder(), &check).0.unwrap(), Report::InStep);
 
-    p.write(
-        "src/lib.rs",
-        &USER.replace(
-            "pub email: String,",
-            "pub email: String,\n    pub name: Option<String>,",
-        ),
-    );
+    p.write("src/lib.rs", &user_with("    pub name: Option<String>,"));
     let (report, lines) = p.run(p.builder(), &check);
     match report.unwrap_err() {
         Error::ModelsChanged { why, changes } => {
@@ -612,20 +596,11 @@ fn the_name_comes_from_the_variable_then_build_rs_then_the_changes() {
         named(p.run(builder(), &env(None, Some("initial"), None)).0),
         "initial"
     );
-    p.write(
-        "src/lib.rs",
-        &USER.replace(
-            "pub email: String,",
-            "pub email: String,\n    pub a: Option<i32>,",
-        ),
-    );
+    p.write("src/lib.rs", &user_with("    pub a: Option<i32>,"));
     assert_eq!(named(p.run(builder(), &Env::default()).0), "from_build_rs");
     p.write(
         "src/lib.rs",
-        &USER.replace(
-            "pub email: String,",
-            "pub email: String,\n    pub a: Option<i32>,\n    pub b: Option<i32>,",
-        ),
+        &user_with("    pub a: Option<i32>,\n    pub b: Option<i32>,"),
     );
     assert_eq!(named(p.generate().0), "add_users_b");
 
@@ -685,13 +660,7 @@ fn two_builds_at_once_write_one_migration() {
     let p = Project::new();
     p.write("src/lib.rs", USER);
     p.generate().0.unwrap();
-    p.write(
-        "src/lib.rs",
-        &USER.replace(
-            "pub email: String,",
-            "pub email: String,\n    pub name: Option<String>,",
-        ),
-    );
+    p.write("src/lib.rs", &user_with("    pub name: Option<String>,"));
     let reports: Vec<Report> = std::thread::scope(|s| {
         let runs: Vec<_> = (0..2).map(|_| s.spawn(|| p.generate().0)).collect();
         runs.into_iter()

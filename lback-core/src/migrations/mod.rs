@@ -27,7 +27,7 @@ mod draft;
 mod files;
 mod folder;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::fs;
@@ -676,7 +676,8 @@ fn replay(folders: &[MigrationFolder]) -> Schema {
     schema
 }
 
-fn names(dialects: &[Dialect]) -> String {
+/// `sqlite, postgres`: dialects for messages.
+pub(crate) fn names(dialects: &[Dialect]) -> String {
     if dialects.is_empty() {
         return "no dialect".into();
     }
