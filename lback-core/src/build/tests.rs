@@ -396,6 +396,20 @@ fn models_that_do_not_fit_together_are_refused() {
 }
 
 #[test]
+fn a_models_file_that_is_not_there_is_named() {
+    let p = Project::new();
+    let errors = source_errors(
+        p.models(p.builder().models_in("src/modles.rs"))
+            .unwrap_err(),
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("src/modles.rs: cannot read ") && errors[0].contains("src/modles.rs"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn a_crate_without_roots_is_told_to_name_its_models() {
     let p = Project::new();
     let error = p.models(p.builder()).unwrap_err().to_string();
