@@ -341,16 +341,16 @@ impl Builder {
                 relative(&manifest, source).display()
             ));
         }
-        let result = schema.and_then(|schema| {
-            self.compare(
-                schema,
-                &dir,
-                &sources,
-                Setting { mode, why, env },
-                &mut say,
-                &manifest,
-            )
-        });
+        let run = Run {
+            builder: self,
+            env,
+            manifest: &manifest,
+            dir: &dir,
+            sources: &sources,
+            mode,
+            why,
+        };
+        let result = schema.and_then(|schema| run.compare(schema, &mut say));
         if dir.is_dir() {
             say(format!(
                 "cargo:rerun-if-changed={}",
@@ -358,89 +358,6 @@ impl Builder {
             ));
         }
         result
-    }
-
-    fn compare(
-        &self,
-        models: Schema,
-        dir: &Path,
-        sources: &[PathBuf],
-        setting: Setting,
-        say: &mut dyn FnMut(String),
-        manifest: &Path,
-    ) -> Result<Report, Error> {
-        let _lock = FolderLock::take(dir, setting.mode == Mode::Generate);
-        let mut migrations = Migrations::open(dir)?;
-        migrations.check_linear()?;
-        let draft = Draft::new(&migrations, models)?;
-        let dialects = self.dialects_for(&migrations)?;
-        draft.check_dialects(&dialects)?;
-        if draft.is_empty() {
-            return Ok(Report::InStep);
-        }
-        if setting.mode == Mode::Check {
-            return Err(Error::ModelsChanged {
-                why: setting.why,
-                changes: draft.summary(),
-            });
-        }
-        if dialects.is_empty() {
-            return Err(Error::BuildSetting(format!(
-                "the models have changes, but this project has no migration yet, so lback does not \
-                 know which databases to generate SQL for: add `.dialects([Dialect::Sqlite])` (or \
-                 Postgres, Mysql; primary first) to `lback::build::Builder` in build.rs, or write \
-                 the first migration with `makemigrations <name> --dialect sqlite`. Changes:\n{}",
-                draft
-                    .summary()
-                    .iter()
-                    .map(|l| format!("  {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )));
-        }
-        let name = self.migration_name_for(setting.env, &draft)?;
-        let mut inputs = sources.to_vec();
-        inputs.push(dir.to_path_buf());
-        let inputs_time = freshness::inputs_time(&inputs);
-        let changes = draft.summary();
-        let destructive = draft.is_destructive();
-        let sql = draft.sql(&dialects);
-        let folder = migrations
-            .write(draft.into_migration(name, sql, SystemTime::now()))?
-            .clone();
-        if let Some(time) = inputs_time {
-            let mut written: Vec<PathBuf> = std::fs::read_dir(&folder.path)
-                .map(|entries| entries.flatten().map(|e| e.path()).collect())
-                .unwrap_or_default();
-            written.extend([
-                folder.path.clone(),
-                migrations.snapshot_path(),
-                migrations.settings_path(),
-                dir.join(LBACK_DIR),
-                dir.to_path_buf(),
-            ]);
-            freshness::backdate(&written, time);
-        }
-        say(format!(
-            "cargo:warning=lback: wrote {}/ for the model changes below; review it and commit it \
-             with the models (cargo repeats this note until the build script runs again):",
-            relative(manifest, &folder.path).display()
-        ));
-        for line in &changes {
-            say(format!("cargo:warning=lback:   {line}"));
-        }
-        if destructive {
-            say(
-                "cargo:warning=lback: this migration can lose data (see `destructive` above): \
-                 check it before it runs anywhere"
-                    .into(),
-            );
-        }
-        Ok(Report::Generated {
-            id: folder.id(),
-            path: folder.path,
-            changes,
-        })
     }
 
     /// The mode, and in words why (for the check failure's message).
@@ -567,11 +484,97 @@ impl Builder {
     }
 }
 
-/// The mode and what a check failure says about it, and the environment.
-struct Setting<'a> {
-    mode: Mode,
-    why: String,
+/// One run: its settings and what it has read so far.
+struct Run<'a> {
+    builder: &'a Builder,
     env: &'a Env,
+    manifest: &'a Path,
+    /// The migrations folder.
+    dir: &'a Path,
+    /// The source files read.
+    sources: &'a [PathBuf],
+    mode: Mode,
+    /// Why the mode is what it is, for the check failure's message.
+    why: String,
+}
+
+impl Run<'_> {
+    /// Compares the models with the migrations, and writes or refuses.
+    fn compare(&self, models: Schema, say: &mut dyn FnMut(String)) -> Result<Report, Error> {
+        let dir = self.dir;
+        let _lock = FolderLock::take(dir, self.mode == Mode::Generate);
+        let mut migrations = Migrations::open(dir)?;
+        migrations.check_linear()?;
+        let draft = Draft::new(&migrations, models)?;
+        let dialects = self.builder.dialects_for(&migrations)?;
+        draft.check_dialects(&dialects)?;
+        if draft.is_empty() {
+            return Ok(Report::InStep);
+        }
+        if self.mode == Mode::Check {
+            return Err(Error::ModelsChanged {
+                why: self.why.clone(),
+                changes: draft.summary(),
+            });
+        }
+        if dialects.is_empty() {
+            return Err(Error::BuildSetting(format!(
+                "the models have changes, but this project has no migration yet, so lback does not \
+                 know which databases to generate SQL for: add `.dialects([Dialect::Sqlite])` (or \
+                 Postgres, Mysql; primary first) to `lback::build::Builder` in build.rs, or write \
+                 the first migration with `makemigrations <name> --dialect sqlite`. Changes:\n{}",
+                draft
+                    .summary()
+                    .iter()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )));
+        }
+        let name = self.builder.migration_name_for(self.env, &draft)?;
+        let mut inputs = self.sources.to_vec();
+        inputs.push(dir.to_path_buf());
+        let inputs_time = freshness::inputs_time(&inputs);
+        let changes = draft.summary();
+        let destructive = draft.is_destructive();
+        let sql = draft.sql(&dialects);
+        let folder = migrations
+            .write(draft.into_migration(name, sql, SystemTime::now()))?
+            .clone();
+        if let Some(time) = inputs_time {
+            let mut written: Vec<PathBuf> = std::fs::read_dir(&folder.path)
+                .map(|entries| entries.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            written.extend([
+                folder.path.clone(),
+                migrations.snapshot_path(),
+                migrations.settings_path(),
+                dir.join(LBACK_DIR),
+                dir.to_path_buf(),
+            ]);
+            freshness::backdate(&written, time);
+        }
+        say(format!(
+            "cargo:warning=lback: wrote {}/ for the model changes below; review it and commit it \
+             with the models (cargo repeats this note until the build script runs again):",
+            relative(self.manifest, &folder.path).display()
+        ));
+        for line in &changes {
+            say(format!("cargo:warning=lback:   {line}"));
+        }
+        if destructive {
+            say(
+                "cargo:warning=lback: this migration can lose data (see `destructive` above): \
+                 check it before it runs anywhere"
+                    .into(),
+            );
+        }
+        Ok(Report::Generated {
+            id: folder.id(),
+            path: folder.path,
+            changes,
+        })
+    }
 }
 
 /// What a run reads from its environment.
