@@ -95,7 +95,7 @@ where
 #[cfg(feature = "build")]
 pub mod build {
     pub use lback_core::build::{
-        run, Builder, Cfg, Dialect, Mode, Models, Report, SourceError, MODE_VAR, NAME_VAR,
+        run, Builder, Cfg, Dialect, FoundModels, Mode, Report, SourceError, MODE_VAR, NAME_VAR,
     };
 }
 

@@ -152,7 +152,7 @@ pub enum Report {
 /// The models a run compares with the migrations, and the files they were
 /// read from.
 #[derive(Debug, Clone)]
-pub struct Models {
+pub struct FoundModels {
     /// The models' schema, checked for consistency.
     pub schema: Schema,
     /// Every source file read (empty for [`Builder::schema`]).
@@ -311,11 +311,11 @@ impl Builder {
 
     /// The models a run would compare with the migrations, read as the run
     /// reads them.
-    pub fn read_models(&self) -> Result<Models, Error> {
+    pub fn read_models(&self) -> Result<FoundModels, Error> {
         let env = Env::from_process();
         let manifest = self.manifest(&env)?;
         let (sources, schema) = self.models(&manifest, &env);
-        Ok(Models {
+        Ok(FoundModels {
             schema: schema?,
             sources,
         })
