@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// The README and `lback::build` show build scripts: their `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
 
 pub use lback_core::schema;
 pub use lback_core::schema::Schema;
@@ -118,6 +120,27 @@ where
     C::Backend: lback_core::runner::TrackedBackend,
 {
     lback_core::runner::resolve_embedded(conn, version, resolution)
+}
+
+/// Build-script generation: a plain `cargo build` writes the migration
+/// when the models changed, and embeds it.
+///
+/// ```no_run
+/// // build.rs, with `[build-dependencies] lback = { version = "0.1",
+/// // default-features = false, features = ["build"] }`
+/// fn main() {
+///     lback::build::run();
+/// }
+/// ```
+///
+/// See [the crate documentation](crate#build-script-generation) for the
+/// modes, the environment variables and what cargo watches, and
+/// [`Builder`](build::Builder) for the settings.
+#[cfg(feature = "build")]
+pub mod build {
+    pub use lback_core::build::{
+        run, Builder, Cfg, Dialect, FoundModels, Mode, Report, SourceError, MODE_VAR, NAME_VAR,
+    };
 }
 
 #[doc(hidden)]

@@ -9,13 +9,12 @@ use diesel::Connection;
 use super::args::{Cli, Command};
 use super::connect::{dialect_of, with_connection, OnConnection};
 use super::EXIT_CHANGES;
-use crate::diff::{diff, inverse, rename_hints, Operation};
-use crate::migrations::{validate_name, MigrationFolder, Migrations, NewMigration};
+use crate::migrations::{validate_name, Draft, MigrationFolder, Migrations};
 use crate::runner::{
     self, MigrateOptions, MigrationSql, MigrationState, Plan, Resolution, Step, TrackedBackend,
 };
 use crate::schema::Schema;
-use crate::sql::{check_dialect, render, Dialect};
+use crate::sql::Dialect;
 use crate::Error;
 
 pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
@@ -178,42 +177,34 @@ fn makemigrations(
         validate_name(name)?;
     }
     let mut migrations = open(dir)?;
-    let old = migrations.snapshot()?;
+    let draft = Draft::new(&migrations, models)?;
     let dialects = dialects(migrations.settings().dialects.clone(), requested, url)?;
-    for dialect in &dialects {
-        check_dialect(&models, *dialect)?;
-    }
-    let operations = diff(&old, &models);
+    draft.check_dialects(&dialects)?;
     if check {
-        if operations.is_empty() {
+        if draft.is_empty() {
             println!("No changes detected.");
             return Ok(ExitCode::SUCCESS);
         }
         println!("The models have changes that no migration covers:");
-        print_summary(&operations, &old);
+        print_summary(&draft);
         println!("Run `makemigrations <name>` and commit the migration with the models.");
         return Ok(ExitCode::from(EXIT_CHANGES));
     }
-    if operations.is_empty() && !empty {
+    if draft.is_empty() && !empty {
         println!("No changes detected.");
         return Ok(ExitCode::SUCCESS);
     }
-    let operations = if empty { Vec::new() } else { operations };
+    let draft = if empty {
+        draft.without_operations()
+    } else {
+        draft
+    };
     let name = name.expect("clap requires a name unless --check");
-    if !operations.is_empty() {
+    if !draft.is_empty() {
         println!("Changes for `{name}`:");
-        print_summary(&operations, &old);
+        print_summary(&draft);
     }
-    let sql: Vec<_> = dialects
-        .iter()
-        .map(|d| {
-            (
-                *d,
-                render(&operations, &old, *d),
-                render(&inverse(&operations), &models, *d),
-            )
-        })
-        .collect();
+    let sql = draft.sql(&dialects);
     if dry_run {
         for (dialect, up, down) in &sql {
             println!("\n-- {dialect} up\n{}", up.to_sql());
@@ -222,14 +213,7 @@ fn makemigrations(
         println!("(dry run: nothing written)");
         return Ok(ExitCode::SUCCESS);
     }
-    let schema_after = if empty { old } else { models };
-    let folder = migrations.write(NewMigration {
-        name,
-        operations,
-        schema_after,
-        sql,
-        now: SystemTime::now(),
-    })?;
+    let folder = migrations.write(draft.into_migration(name, sql, SystemTime::now()))?;
     println!(
         "Created {}/ — review it, then run `migrate`.",
         folder.path.display()
@@ -276,52 +260,10 @@ fn names(dialects: &[Dialect]) -> String {
         .join(", ")
 }
 
-fn print_summary(operations: &[Operation], old: &Schema) {
-    for op in operations {
-        println!("  {op}");
+fn print_summary(draft: &Draft) {
+    for line in draft.summary() {
+        println!("  {line}");
     }
-    for hint in rename_hints(operations) {
-        println!("  hint: {hint}");
-    }
-    for warning in warnings(operations, old) {
-        println!("  warning: {warning}");
-    }
-}
-
-/// Changes that are fine for the schema but hard on rows already there.
-fn warnings(operations: &[Operation], old: &Schema) -> Vec<String> {
-    let mut out = Vec::new();
-    for op in operations {
-        match op {
-            Operation::AddColumn { table, column }
-                if !column.nullable
-                    && column.default.is_none()
-                    && !column.auto_increment
-                    && old.table(table).is_some() =>
-            {
-                out.push(format!(
-                    "{table}.{} is NOT NULL without a default: existing rows get an empty/zero value; \
-                     add a default to the field if that is wrong",
-                    column.name
-                ));
-            }
-            Operation::DropColumn { table, column } => {
-                let in_foreign_key = old.table(table).is_some_and(|t| {
-                    t.foreign_keys
-                        .iter()
-                        .any(|fk| fk.columns.contains(&column.name))
-                });
-                if in_foreign_key && !column.nullable {
-                    out.push(format!(
-                        "dropping {table}.{}: the down migration cannot restore a NOT NULL foreign key on a table with rows",
-                        column.name
-                    ));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 struct Migrate<'a> {
