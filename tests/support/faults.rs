@@ -62,6 +62,18 @@ impl MigrationSql for Mem {
     }
 }
 
+impl Mem {
+    /// A migration from its parts.
+    pub fn new(i: usize, up: &[&str], down: &[&str]) -> Self {
+        Mem {
+            version: version(i),
+            name: format!("create_t{i}"),
+            up: up.iter().map(|s| format!("{s};\n")).collect(),
+            down: down.iter().map(|s| format!("{s};\n")).collect(),
+        }
+    }
+}
+
 pub fn version(i: usize) -> String {
     format!("202611250000{i:02}")
 }
@@ -101,11 +113,14 @@ pub fn migrations(bad: Option<(usize, usize)>, bad_down: Option<usize>) -> Vec<M
         .collect()
 }
 
-fn list(migrations: &[Mem]) -> Vec<&dyn MigrationSql> {
+pub fn list(migrations: &[Mem]) -> Vec<&dyn MigrationSql> {
     migrations.iter().map(|m| m as &dyn MigrationSql).collect()
 }
 
-fn migrate<T: Target>(target: &mut T, migrations: &[Mem]) -> Result<lback::MigrationReport, Error> {
+pub fn migrate<T: Target>(
+    target: &mut T,
+    migrations: &[Mem],
+) -> Result<lback::MigrationReport, Error> {
     runner::migrate(target.conn(), &list(migrations), MigrateOptions::default())
 }
 
@@ -123,7 +138,7 @@ fn migrate_to<T: Target>(
     })
 }
 
-fn applied_versions<T: Target>(target: &mut T) -> Vec<String> {
+pub fn applied_versions<T: Target>(target: &mut T) -> Vec<String> {
     runner::tracking(target.conn())
         .unwrap()
         .applied
@@ -132,7 +147,7 @@ fn applied_versions<T: Target>(target: &mut T) -> Vec<String> {
         .collect()
 }
 
-fn table_rows<T: Target>(target: &mut T, table: &str) -> Option<i64> {
+pub fn table_rows<T: Target>(target: &mut T, table: &str) -> Option<i64> {
     let exists = target.introspect().table(table).is_some();
     exists.then(|| target.count(&format!("SELECT COUNT(*) AS n FROM {table}")))
 }
@@ -285,6 +300,23 @@ pub fn fault_at<T: Target>(target: &mut T, k: usize, p: usize) {
             matches!(again, Error::MigrationFailed { .. }),
             "{scenario}: tried again: {again:?}"
         );
+        // Rolled back: there is nothing to resolve, and recording it as
+        // applied would be a lie.
+        let refused = runner::resolve(
+            target.conn(),
+            &list(&broken),
+            &version(k),
+            Resolution::Applied,
+        )
+        .expect_err("a rolled-back failure is not dirty");
+        assert!(
+            matches!(refused, Error::NothingToResolve { .. }),
+            "{scenario}: {refused:?}"
+        );
+        assert_eq!(
+            applied_versions(target),
+            (1..k).map(version).collect::<Vec<_>>()
+        );
     }
 
     // The SQL is corrected. On MySQL, odd k take way 2 of the recovery
@@ -380,7 +412,7 @@ pub fn fault_reverting<T: Target>(target: &mut T) {
         let refused = migrate(target, &good).unwrap_err().to_string();
         for part in [
             format!("migration {} did not finish reverting", id(N)),
-            "statement 1 took effect, and statement 2 did not".to_owned(),
+            "statement 1 took effect; statement 2 failed".to_owned(),
             format!("sqlmigrate {} --down", version(N)),
             format!(
                 "run `resolve {} --not-applied` to record that the migration is reverted",
@@ -510,6 +542,15 @@ pub fn kill_mid_migration<T: Slow>(target: &mut T, project: &Project) {
             "the slow statement never started"
         );
         std::thread::sleep(Duration::from_millis(20));
+    }
+    if dialect == Dialect::Mysql {
+        // Mid-run, the started row belongs to a live run: not dirty.
+        let show = project.lback(&url, &["showmigrations"]);
+        assert!(
+            stdout(&show).contains(&format!("[~] {}  (applying now, started", folders[1])),
+            "{}",
+            stdout(&show)
+        );
     }
     child.kill().unwrap(); // SIGKILL
     let killed = child.wait().unwrap();

@@ -155,6 +155,19 @@ impl MysqlServer {
 }
 
 #[cfg(feature = "mysql")]
+impl MysqlServer {
+    /// A scratch database with another character set and collation than
+    /// the server's default (and the connection's).
+    pub fn with_charset(charset: &str, collation: &str) -> Self {
+        let mut server = Self::new();
+        server.execute(&format!(
+            "ALTER DATABASE CHARACTER SET {charset} COLLATE {collation}"
+        ));
+        server
+    }
+}
+
+#[cfg(feature = "mysql")]
 impl Target for MysqlServer {
     const DIALECT: Dialect = Dialect::Mysql;
     type Backend = diesel::mysql::Mysql;

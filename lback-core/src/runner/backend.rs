@@ -105,6 +105,12 @@ pub trait TrackedBackend: Backend + Sized {
     /// Its dialect.
     const DIALECT: Dialect;
 
+    /// The type of the columns holding statements and error messages
+    /// (MySQL: utf8mb4, so any text can be stored whatever the database's
+    /// default charset; the keys keep the database's, so they compare with
+    /// diesel's table).
+    const WIDE_TEXT: &'static str = "TEXT";
+
     /// Creates `__diesel_schema_migrations` (diesel's definition) and
     /// lback's `__lback_checksums` and `__lback_attempts` beside it, when
     /// missing.
@@ -119,17 +125,18 @@ pub trait TrackedBackend: Backend + Sized {
              version VARCHAR(50) PRIMARY KEY NOT NULL, \
              checksum VARCHAR(64) NOT NULL)",
         )?;
-        conn.batch_execute(
+        let text = Self::WIDE_TEXT;
+        conn.batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS __lback_attempts (\
              version VARCHAR(50) PRIMARY KEY NOT NULL, \
              direction VARCHAR(8) NOT NULL, \
              state VARCHAR(8) NOT NULL, \
              statements_done INTEGER NOT NULL, \
              statements_total INTEGER NOT NULL, \
-             current_statement TEXT, \
-             error_message TEXT, \
-             started_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-        )
+             current_statement {text}, \
+             error_message {text}, \
+             started_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        ))
     }
 
     /// Applied migrations (with when and the checksum of what ran) and
@@ -196,17 +203,59 @@ pub trait TrackedBackend: Backend + Sized {
                 |t| d.string_literal(&super::state::shorten(t, STORED_TEXT)),
             )
         };
-        let version = d.string_literal(version);
-        conn.batch_execute(&format!(
-            "DELETE FROM __lback_attempts WHERE version = {version};\n\
-             INSERT INTO __lback_attempts \
-             (version, direction, state, statements_done, statements_total, current_statement, error_message) \
-             VALUES ({version}, {}, {}, {done}, {total}, {}, {})",
+        let values = format!(
+            "({}, {}, {}, {done}, {total}, {}, {})",
+            d.string_literal(version),
             d.string_literal(direction.name()),
             d.string_literal(if failed { FAILED } else { STARTED }),
             text(statement),
             text(error),
+        );
+        // One statement, so an earlier row is never gone without its
+        // replacement (MySQL commits each statement).
+        let columns = "(version, direction, state, statements_done, statements_total, \
+                       current_statement, error_message)";
+        conn.batch_execute(&match d {
+            Dialect::Mysql => format!("REPLACE INTO __lback_attempts {columns} VALUES {values}"),
+            Dialect::Sqlite | Dialect::Postgres => format!(
+                "INSERT INTO __lback_attempts {columns} VALUES {values} \
+                 ON CONFLICT (version) DO UPDATE SET direction = excluded.direction, \
+                 state = excluded.state, statements_done = excluded.statements_done, \
+                 statements_total = excluded.statements_total, \
+                 current_statement = excluded.current_statement, \
+                 error_message = excluded.error_message, started_on = CURRENT_TIMESTAMP"
+            ),
+        })
+    }
+
+    /// MySQL, when a run whose `started` row exists fails: the row becomes
+    /// `failed`, in place (one statement).
+    fn fail_attempt<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+        done: usize,
+        statement: Option<&str>,
+        error: &str,
+    ) -> QueryResult<()> {
+        let d = Self::DIALECT;
+        conn.batch_execute(&format!(
+            "UPDATE __lback_attempts SET state = {}, statements_done = {done}, \
+             current_statement = {}, error_message = {} WHERE version = {}",
+            d.string_literal(FAILED),
+            statement.map_or_else(
+                || "NULL".to_owned(),
+                |t| d.string_literal(&super::state::shorten(t, STORED_TEXT))
+            ),
+            d.string_literal(&super::state::shorten(error, STORED_TEXT)),
+            d.string_literal(version)
         ))
+    }
+
+    /// Whether no session holds lback's migration lock now (so a `started`
+    /// row is a run that died, not one in progress). Databases whose
+    /// migrations leave no `started` row answer `true`.
+    fn lock_is_free<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<bool> {
+        Ok(true)
     }
 
     /// MySQL, before statement `done + 1` runs: how far the run got.
@@ -284,19 +333,26 @@ macro_rules! is_applied_by_count {
 /// The tracking query: applied versions with their checksums, and the
 /// attempts, in one statement. `$text` and `$int` are the dialect's cast
 /// targets for text and 64-bit integers.
+/// The tracking query: applied versions with their checksums, and the
+/// attempts, in one statement. `$text` and `$int` are the dialect's cast
+/// targets for text and 64-bit integers. Every text column is cast on both
+/// sides of the UNION: on MySQL that gives them all the connection's
+/// collation, whatever the tables were created with.
 macro_rules! tracking_query {
     ($conn:expr, $text:literal, $int:literal) => {
         diesel::sql_query(concat!(
-            "SELECT d.version AS version, CAST(d.run_on AS ", $text, ") AS run_on, \
-             c.checksum AS checksum, CAST(NULL AS ", $text, ") AS direction, \
+            "SELECT CAST(d.version AS ", $text, ") AS version, CAST(d.run_on AS ", $text, ") AS run_on, \
+             CAST(c.checksum AS ", $text, ") AS checksum, CAST(NULL AS ", $text, ") AS direction, \
              CAST(NULL AS ", $text, ") AS state, CAST(NULL AS ", $int, ") AS statements_done, \
              CAST(NULL AS ", $int, ") AS statements_total, \
              CAST(NULL AS ", $text, ") AS current_statement, CAST(NULL AS ", $text, ") AS error_message \
              FROM __diesel_schema_migrations d LEFT JOIN __lback_checksums c ON c.version = d.version \
              UNION ALL \
-             SELECT version, CAST(started_on AS ", $text, "), NULL, direction, state, \
+             SELECT CAST(version AS ", $text, "), CAST(started_on AS ", $text, "), NULL, \
+             CAST(direction AS ", $text, "), CAST(state AS ", $text, "), \
              CAST(statements_done AS ", $int, "), CAST(statements_total AS ", $int, "), \
-             current_statement, error_message FROM __lback_attempts"
+             CAST(current_statement AS ", $text, "), CAST(error_message AS ", $text, ") \
+             FROM __lback_attempts"
         ))
         .load::<TrackingRow>($conn)
         .map(split_rows)
@@ -376,6 +432,18 @@ impl TrackedBackend for diesel::pg::Pg {
 #[cfg(feature = "mysql")]
 impl TrackedBackend for diesel::mysql::Mysql {
     const DIALECT: Dialect = Dialect::Mysql;
+    const WIDE_TEXT: &'static str = "TEXT CHARACTER SET utf8mb4";
+
+    fn lock_is_free<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<bool> {
+        #[derive(QueryableByName)]
+        struct Free {
+            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            free: Option<i64>,
+        }
+        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free")
+            .get_result::<Free>(conn)
+            .map(|f| f.free != Some(0))
+    }
 
     is_applied_by_count!();
 

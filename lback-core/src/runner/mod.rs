@@ -137,6 +137,10 @@ mod connected {
     {
         let dialect = <C::Backend as TrackedBackend>::DIALECT;
         let tracking = tracking(conn)?;
+        // A run recorded as started is going on right now if another
+        // session holds the lock (MySQL); otherwise it died.
+        let lock_free = !tracking.attempts.iter().any(|a| a.interrupted)
+            || <C::Backend as TrackedBackend>::lock_is_free(conn).unwrap_or(true);
         let of = |version: &str, id: String| {
             let last_attempt = tracking
                 .attempts
@@ -151,7 +155,8 @@ mod connected {
                     .iter()
                     .find(|a| a.version == version)
                     .map(|a| a.run_on.clone()),
-                dirty: last_attempt.as_ref().is_some_and(|a| a.is_dirty(dialect)),
+                running: !lock_free && last_attempt.as_ref().is_some_and(|a| a.interrupted),
+                dirty: lock_free && last_attempt.as_ref().is_some_and(|a| a.is_dirty(dialect)),
                 last_attempt,
             }
         };
@@ -220,7 +225,9 @@ mod connected {
             let ran = match run_one(conn, dialect, migration, sql, direction) {
                 Ok(ran) => ran,
                 Err(failure) => {
-                    let outcome = failure.outcome(dialect);
+                    let outcome = failure
+                        .outcome
+                        .unwrap_or_else(|| "Nothing of the migration ran.".to_owned());
                     return Err(Error::MigrationFailed {
                         migration: migration.id().into_owned(),
                         direction: direction.verb(),
@@ -249,22 +256,9 @@ mod connected {
     struct StepFailure {
         statement: Option<Box<FailedStatement>>,
         message: String,
-        /// The attempt as recorded (MySQL), for the recovery steps.
-        attempt: Box<super::Attempt>,
-    }
-
-    impl StepFailure {
-        /// What the failure left behind, for the error message.
-        fn outcome(&self, dialect: Dialect) -> String {
-            match dialect {
-                Dialect::Mysql => super::state::ways_out(&self.attempt, dialect),
-                Dialect::Sqlite | Dialect::Postgres => {
-                    "The migration was rolled back: none of it took effect. \
-                      Correct the cause, then run migrate again."
-                        .to_owned()
-                }
-            }
-        }
+        /// What the failure left: rolled back, or (MySQL) what took effect
+        /// and the ways out; `None` when nothing of the migration ran.
+        outcome: Option<String>,
     }
 
     /// Runs one step; `Ok(false)` when, checked again under the lock, it
@@ -286,8 +280,8 @@ mod connected {
         let statements = split_statements(sql, dialect);
         let total = statements.len();
         let mysql = dialect == Dialect::Mysql;
-        // The statement that failed, if one did (index into `statements`).
-        let mut failed_at: Option<usize> = None;
+        // How far the step got, for the report if it fails.
+        let mut phase = Phase::Before;
         // Claims the write lock (SQLite), checks the step is still due, runs
         // it statement by statement and records it.
         let mut step = |conn: &mut C| -> diesel::QueryResult<bool> {
@@ -309,13 +303,13 @@ mod connected {
             }
             for (i, statement) in statements.iter().enumerate() {
                 if mysql && i > 0 {
+                    phase = Phase::Recording(i);
                     <B<C> as TrackedBackend>::progress(conn, version, i, statement)?;
                 }
-                if let Err(e) = conn.batch_execute(statement) {
-                    failed_at = Some(i);
-                    return Err(e);
-                }
+                phase = Phase::Statement(i);
+                conn.batch_execute(statement)?;
             }
+            phase = Phase::Finishing;
             let finish = |conn: &mut C| {
                 if apply {
                     <B<C> as TrackedBackend>::record(conn, version, &super::checksum(sql))
@@ -370,44 +364,94 @@ mod connected {
             Ok(ran) => return Ok(ran),
             Err(e) => e,
         };
-        let message = error.to_string();
-        let (done, statement) = match failed_at {
-            Some(i) => (i, Some(statements[i])),
-            None => (total, None),
+        if mysql {
+            // A script that locked tables and failed would keep them locked
+            // on this session (and lback could not record the failure).
+            let _ = conn.batch_execute("UNLOCK TABLES");
+        }
+        let (done, statement, message) = match phase {
+            // Nothing of the migration ran (and on MySQL nothing was
+            // recorded): an ordinary error.
+            Phase::Before => {
+                return Err(StepFailure {
+                    statement: None,
+                    message: error.to_string(),
+                    outcome: None,
+                })
+            }
+            Phase::Statement(i) => (i, Some(statements[i]), error.to_string()),
+            Phase::Recording(i) => (
+                i,
+                Some(statements[i]),
+                format!("{}: {error}", super::state::PROGRESS_NOT_RECORDED),
+            ),
+            Phase::Finishing => (total, None, error.to_string()),
         };
         // Best effort: when even this fails (the connection is gone), MySQL
         // keeps the row written before the run, which says as much.
-        let recorded = <B<C> as TrackedBackend>::write_attempt(
-            conn,
-            version,
-            direction,
-            true,
-            done,
-            total,
-            statement,
-            Some(&message),
-        );
+        let recorded = if mysql {
+            <B<C> as TrackedBackend>::fail_attempt(conn, version, done, statement, &message)
+        } else {
+            <B<C> as TrackedBackend>::write_attempt(
+                conn,
+                version,
+                direction,
+                true,
+                done,
+                total,
+                statement,
+                Some(&message),
+            )
+        };
         let attempt = super::Attempt {
             version: version.to_owned(),
             direction,
-            interrupted: recorded.is_err(),
+            interrupted: false,
             statements_done: done,
             statements_total: total,
             statement: statement.map(str::to_owned),
             error: Some(message.clone()),
-            started_on: "just now".to_owned(),
+            started_on: String::new(),
         };
+        let mut outcome = match dialect {
+            Dialect::Mysql => super::state::ways_out(&attempt, dialect),
+            Dialect::Sqlite | Dialect::Postgres => {
+                "The migration was rolled back: none of it took effect. \
+                 Correct the cause, then run migrate again."
+                    .to_owned()
+            }
+        };
+        if mysql && recorded.is_err() {
+            outcome.push_str(
+                "\n(lback could not record this failure either; the next migrate will report \
+                 the run as stopped at the last point it recorded.)",
+            );
+        }
         Err(StepFailure {
-            statement: failed_at.map(|i| {
-                Box::new(FailedStatement {
+            statement: match phase {
+                Phase::Statement(i) => Some(Box::new(FailedStatement {
                     index: i + 1,
                     total,
                     sql: statements[i].to_owned(),
-                })
-            }),
+                })),
+                _ => None,
+            },
             message,
-            attempt: Box::new(attempt),
+            outcome: Some(outcome),
         })
+    }
+
+    /// How far a step got.
+    #[derive(Clone, Copy)]
+    enum Phase {
+        /// Checking and (MySQL) recording the start: nothing ran.
+        Before,
+        /// Recording (MySQL) that statement `i` (0-based) is next.
+        Recording(usize),
+        /// Running statement `i`.
+        Statement(usize),
+        /// Recording the outcome, after every statement ran.
+        Finishing,
     }
 
     fn db(context: &'static str) -> impl Fn(diesel::result::Error) -> Error {
@@ -506,27 +550,57 @@ mod connected {
         C::Backend: TrackedBackend,
     {
         let dialect = <C::Backend as TrackedBackend>::DIALECT;
-        let migration = super::find(migrations, version)?;
-        let (version, id) = (migration.version(), migration.id().into_owned());
-        let up = migration.up(dialect)?;
+        // A dirty run of a migration since deleted can still be cleared.
+        let (version, id, up) = match super::find(migrations, version) {
+            Ok(m) => (
+                m.version().to_owned(),
+                m.id().into_owned(),
+                Some(m.up(dialect)?.into_owned()),
+            ),
+            Err(unknown) => {
+                let tracking = locked(conn, |conn| tracking(conn))?;
+                match tracking.attempts.iter().find(|a| a.version == version) {
+                    Some(a) => (a.version.clone(), a.version.clone(), None),
+                    None => return Err(unknown),
+                }
+            }
+        };
         locked(conn, |conn| {
             let tracking = tracking(conn)?;
             let applied = tracking.applied.iter().any(|a| a.version == version);
-            if !tracking.attempts.iter().any(|a| a.version == version) {
-                return Err(Error::NothingToResolve {
-                    migration: id.clone(),
-                    state: if applied { "applied" } else { "pending" },
-                });
+            let attempt = tracking.attempts.iter().find(|a| a.version == version);
+            match attempt {
+                Some(a) if a.is_dirty(dialect) => {}
+                Some(_) => {
+                    return Err(Error::NothingToResolve {
+                        migration: id.clone(),
+                        state: "failed and rolled back, so the database is as before it; \
+                                correct it and run migrate again",
+                    })
+                }
+                None => {
+                    return Err(Error::NothingToResolve {
+                        migration: id.clone(),
+                        state: if applied { "applied" } else { "pending" },
+                    })
+                }
             }
             let done = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                match (resolution, applied) {
-                    (Resolution::Applied, false) => {
-                        <C::Backend as TrackedBackend>::record(conn, version, &super::checksum(&up))
+                match (resolution, applied, &up) {
+                    (Resolution::Applied, false, Some(up)) => {
+                        <C::Backend as TrackedBackend>::record(conn, &version, &super::checksum(up))
                     }
-                    (Resolution::NotApplied, true) => {
-                        <C::Backend as TrackedBackend>::forget(conn, version)
+                    (Resolution::Applied, false, None) => Err(diesel::result::Error::QueryBuilderError(
+                        format!(
+                            "no migration here has version {version}, so it cannot be recorded as applied; \
+                             restore its folder, or put the database back and use --not-applied"
+                        )
+                        .into(),
+                    )),
+                    (Resolution::NotApplied, true, _) => {
+                        <C::Backend as TrackedBackend>::forget(conn, &version)
                     }
-                    _ => <C::Backend as TrackedBackend>::clear_attempt(conn, version),
+                    _ => <C::Backend as TrackedBackend>::clear_attempt(conn, &version),
                 }
             });
             done.map_err(db("recording the resolution"))?;

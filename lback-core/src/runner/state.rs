@@ -101,6 +101,8 @@ pub enum MigrationState {
     /// recorded its end): `migrate` and `rollback` refuse until it is
     /// resolved.
     Dirty,
+    /// Another process is running it right now (it holds lback's lock).
+    Running,
 }
 
 /// One migration's state in a database ([`status`](super::status)).
@@ -116,12 +118,17 @@ pub struct MigrationStatus {
     pub last_attempt: Option<Attempt>,
     /// Whether that run left it dirty ([`Attempt::is_dirty`]).
     pub dirty: bool,
+    /// Whether that run is still going: another session holds lback's
+    /// migration lock (then it is not dirty, only unfinished).
+    pub running: bool,
 }
 
 impl MigrationStatus {
     /// Where it stands, in a word.
     pub fn state(&self) -> MigrationState {
-        if self.dirty {
+        if self.running {
+            MigrationState::Running
+        } else if self.dirty {
             MigrationState::Dirty
         } else if self.last_attempt.is_some() {
             MigrationState::Failed
@@ -138,11 +145,22 @@ impl fmt::Display for MigrationStatus {
     /// pending, `[!]` dirty, with the last failure when there was one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mark = match (self.dirty, &self.applied_on) {
+            _ if self.running => "[~]",
             (true, _) => "[!]",
             (false, Some(_)) => "[X]",
             (false, None) => "[ ]",
         };
         write!(f, "{mark} {}", self.id)?;
+        if let (true, Some(a)) = (self.running, &self.last_attempt) {
+            return write!(
+                f,
+                "  ({} now, started {}, at statement {} of {})",
+                a.direction.verb(),
+                a.started_on,
+                a.current_statement(),
+                a.statements_total
+            );
+        }
         let applied = self.applied_on.as_ref().map(|on| format!("applied {on}"));
         let Some(a) = &self.last_attempt else {
             return match applied {
@@ -206,6 +224,11 @@ impl fmt::Display for FailedStatement {
         )
     }
 }
+
+/// The error of a run that stopped because lback could not record that
+/// the next statement was about to run (so it did not run).
+pub(crate) const PROGRESS_NOT_RECORDED: &str =
+    "lback could not record its progress before this statement ran";
 
 /// What a dirty migration's recovery takes, in words a person can follow:
 /// what happened, what took effect, and the two ways out.
@@ -291,13 +314,38 @@ pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
     } else {
         text.push_str(&format!("By lback's record, {took_effect}"));
     }
-    if attempt.interrupted {
+    let never_ran = attempt
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with(PROGRESS_NOT_RECORDED));
+    if never_ran {
+        text.push_str(&format!(
+            "; lback stopped before statement {current}, which did not run"
+        ));
+    } else if attempt.interrupted {
         text.push_str(&format!(
             "; statement {current} may or may not have (look at the database)"
         ));
+    } else if dialect == Dialect::Mysql {
+        text.push_str(&format!(
+            "; statement {current} failed (MySQL/MariaDB can keep part of a failed statement, \
+             e.g. a multi-table DROP: look at the database)"
+        ));
     }
+    let after = if current < total {
+        format!(
+            ", and {} did not run",
+            if current + 1 == total {
+                format!("statement {total}")
+            } else {
+                format!("statements {}-{total}", current + 1)
+            }
+        )
+    } else {
+        String::new()
+    };
     text.push_str(&format!(
-        ", and {rest} did not. lback will not guess how to go on: the database needs a person.\n"
+        "{after}. lback will not guess how to go on: the database needs a person.\n"
     ));
     let (finish_mark, undo_mark, finish_word, undo_word) = match attempt.direction {
         Direction::Up => ("--applied", "--not-applied", "apply", "revert"),
@@ -411,7 +459,8 @@ mod tests {
         for part in [
             "migration 20261125000000_add_x did not finish applying on this MySQL/MariaDB database",
             "failed at statement 3 of 4 of its up SQL:\n    ALTER TABLE `t` ADD COLUMN `x` INT\nwith: Duplicate column name 'x'",
-            "statements 1-2 took effect, and statements 3-4 did not",
+            "statements 1-2 took effect; statement 3 failed (MySQL/MariaDB can keep part of a failed statement",
+            "look at the database), and statement 4 did not run.",
             "make statements 3-4 of the up SQL take effect by hand (`sqlmigrate 20261125000000` prints the SQL",
             "then run `resolve 20261125000000 --applied`",
             "2. undo it: revert what statements 1-2 did by hand, then run `resolve 20261125000000 --not-applied`",
@@ -459,6 +508,7 @@ mod tests {
                 applied_on: applied_on.map(str::to_owned),
                 last_attempt,
                 dirty,
+                running: false,
             };
             (status.state(), status.to_string())
         };
@@ -503,6 +553,23 @@ mod tests {
                  at statement 3 of 4; `migrate` prints the recovery steps)"
                     .into()
             )
+        );
+    }
+
+    #[test]
+    fn a_run_in_progress_is_not_dirty() {
+        let status = MigrationStatus {
+            id: "20261125000000_add_x".into(),
+            version: "20261125000000".into(),
+            applied_on: None,
+            last_attempt: Some(attempt(Direction::Up, true, 1)),
+            dirty: false,
+            running: true,
+        };
+        assert_eq!(status.state(), MigrationState::Running);
+        assert_eq!(
+            status.to_string(),
+            "[~] 20261125000000_add_x  (applying now, started 2026-11-25 10:00:00, at statement 2 of 4)"
         );
     }
 

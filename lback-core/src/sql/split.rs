@@ -107,8 +107,12 @@ impl<'a> Splitter<'a> {
                 }
                 b'#' if self.dialect == Dialect::Mysql => self.skip_line(),
                 b'/' if self.peek(1) == Some(b'*') => {
-                    // MySQL runs `/*! … */` and reads hints in `/*+ … */`.
-                    if self.dialect == Dialect::Mysql && matches!(self.peek(2), Some(b'!' | b'+')) {
+                    // MySQL runs `/*! … */` (MariaDB also `/*M! … */`) and
+                    // reads hints in `/*+ … */`.
+                    if self.dialect == Dialect::Mysql
+                        && (matches!(self.peek(2), Some(b'!' | b'+'))
+                            || (self.peek(2) == Some(b'M') && self.peek(3) == Some(b'!')))
+                    {
                         self.mark_code(at);
                     }
                     self.skip_block_comment()?;
@@ -293,10 +297,20 @@ impl<'a> Splitter<'a> {
     /// Whether the current statement creates a trigger or routine, whose
     /// body may hold `;`.
     fn has_body(&self) -> bool {
-        self.words.first().is_some_and(|w| w == "CREATE")
-            && self.words[1..]
-                .iter()
-                .any(|w| matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT"))
+        if self.words.first().is_none_or(|w| w != "CREATE") {
+            return false;
+        }
+        for word in &self.words[1..] {
+            match word.as_str() {
+                "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT" => return true,
+                // `CREATE TABLE event ...`: a table, not an event.
+                "TABLE" | "VIEW" | "INDEX" | "SCHEMA" | "DATABASE" | "SEQUENCE" | "TYPE" => {
+                    return false
+                }
+                _ => {}
+            }
+        }
+        false
     }
 }
 
@@ -378,10 +392,17 @@ mod tests {
             split("/* a /* b; */ c; */ SELECT 1; SELECT 2", Dialect::Postgres),
             ["SELECT 1", "SELECT 2"]
         );
-        // MySQL executable comments are statements.
+        // MySQL (and MariaDB) executable comments are statements.
         assert_eq!(
-            split("/*!40101 SET NAMES utf8 */;\nSELECT 1;", Dialect::Mysql),
-            ["/*!40101 SET NAMES utf8 */", "SELECT 1"]
+            split(
+                "/*!40101 SET NAMES utf8 */;\n/*M!100616 SET NOTE_VERBOSITY=0 */;\nSELECT 1;",
+                Dialect::Mysql
+            ),
+            [
+                "/*!40101 SET NAMES utf8 */",
+                "/*M!100616 SET NOTE_VERBOSITY=0 */",
+                "SELECT 1"
+            ]
         );
     }
 
@@ -418,6 +439,15 @@ mod tests {
         assert_eq!(
             split(&format!("{function}; SELECT 2"), Dialect::Postgres),
             [function, "SELECT 2"]
+        );
+        // A table named like a routine kind is a table: its `begin` and
+        // `end` columns open nothing.
+        assert_eq!(
+            split(
+                "CREATE TABLE event AS SELECT begin, id FROM t; SELECT 2",
+                Dialect::Mysql
+            ),
+            ["CREATE TABLE event AS SELECT begin, id FROM t", "SELECT 2"]
         );
         // A transaction's BEGIN outside a body is a statement of its own.
         assert_eq!(
