@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// The README and `lback::build` show build scripts: their `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
 
 pub use lback_core::schema;
 pub use lback_core::schema::Schema;
@@ -22,7 +24,10 @@ pub use lback_derive::Model;
 #[cfg(feature = "derive")]
 pub use lback_derive::embed_migrations;
 
-pub use lback_core::runner::{MigrateOptions, MigrationReport, OnChanged};
+pub use lback_core::runner::{
+    Attempt, Direction, MigrateOptions, MigrationReport, MigrationState, MigrationStatus,
+    OnChanged, Resolution,
+};
 
 /// The command line: put `fn main() -> std::process::ExitCode {
 /// lback::cli::main() }` in `src/bin/manage.rs`.
@@ -74,6 +79,68 @@ where
     C::Backend: lback_core::runner::TrackedBackend,
 {
     lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default())
+}
+
+/// Every embedded migration with its state in the database: applied (with
+/// when), pending, failed (rolled back; the next [`migrate`] tries again) or
+/// dirty (a run stopped half way on MySQL/MariaDB; [`migrate`] refuses until
+/// it is [resolved](resolve)). The library side of `manage showmigrations`.
+///
+/// ```
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// lback::migrate(&mut conn)?;
+/// for status in lback::status(&mut conn)? {
+///     assert_eq!(status.state(), lback::MigrationState::Applied);
+///     println!("{status}"); // [X] 20261125004509_create_authors  (applied ...)
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn status<C>(conn: &mut C) -> Result<Vec<MigrationStatus>, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::status_embedded(conn)
+}
+
+/// Records how a dirty migration was put right by hand, so [`migrate`] can
+/// go on: the library side of `manage resolve <version> --applied |
+/// --not-applied`. The error [`migrate`] refuses with
+/// ([`Error::Dirty`]) says which to use, and what to do first. Refuses
+/// when the migration has no unfinished run. Returns what it recorded.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn resolve<C>(conn: &mut C, version: &str, resolution: Resolution) -> Result<String, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::resolve_embedded(conn, version, resolution)
+}
+
+/// Build-script generation: a plain `cargo build` writes the migration
+/// when the models changed, and embeds it.
+///
+/// ```no_run
+/// // build.rs, with `[build-dependencies] lback = { version = "0.1",
+/// // default-features = false, features = ["build"] }`
+/// fn main() {
+///     lback::build::run();
+/// }
+/// ```
+///
+/// See [the crate documentation](crate#build-script-generation) for the
+/// modes, the environment variables and what cargo watches, and
+/// [`Builder`](build::Builder) for the settings.
+#[cfg(feature = "build")]
+pub mod build {
+    pub use lback_core::build::{
+        run, Builder, Cfg, Dialect, FoundModels, Mode, Report, SourceError, MODE_VAR, NAME_VAR,
+    };
 }
 
 #[doc(hidden)]

@@ -346,6 +346,65 @@ fn the_derive_and_the_source_reading_agree() {
     }
 }
 
+/// The sources above as a crate's file, read by the build script's API:
+/// its scanning (derive detection, `use` handling) adds nothing that could
+/// make it disagree with the derive.
+#[test]
+fn the_derive_and_the_build_script_agree() {
+    let dir = std::env::temp_dir().join(format!("lback-attributes-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let source = format!(
+        "#[derive(lback::Model)]\n{AUTHOR_SOURCE}\n\
+         #[derive(Debug, lback::Model)]\n{ARTICLE_SOURCE}\n\
+         use lback::Model as Table;\n#[derive(Table)]\n{EVERY_TYPE_SOURCE}\n"
+    );
+    std::fs::write(dir.join("src/models.rs"), source).unwrap();
+    let read = lback::build::Builder::new()
+        .manifest_dir(&dir)
+        .models_in("src/models.rs")
+        .read_models();
+    let _ = std::fs::remove_dir_all(&dir);
+    let read = read.unwrap().schema;
+    let derived =
+        lback::Schema::from_tables([Author::table(), Article::table(), EveryType::table()])
+            .unwrap();
+    assert_eq!(read, derived);
+}
+
+/// Where only the derive knows the type (an alias, a newtype mapped by
+/// `HasColumnType`), the build script stops and says what to add.
+#[test]
+fn the_build_script_asks_for_sql_type_where_it_cannot_know_the_type() {
+    let dir = std::env::temp_dir().join(format!("lback-attributes-newtype-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#[derive(lback::Model)]\npub struct BlogPost {\n    #[lback(primary_key)]\n    pub id: UserId,\n    pub email: Email,\n}\n",
+    )
+    .unwrap();
+    let read = lback::build::Builder::new()
+        .manifest_dir(&dir)
+        .read_models();
+    let _ = std::fs::remove_dir_all(&dir);
+    let errors: Vec<String> = match read.unwrap_err() {
+        lback::Error::ModelSource(errors) => errors.iter().map(|e| e.to_string()).collect(),
+        other => panic!("{other}"),
+    };
+    assert_eq!(
+        errors,
+        [
+            "src/lib.rs:4:13: lback cannot tell the column type of field `id` from its Rust type \
+             alone (the build script reads the source, where a type alias or a `HasColumnType` \
+             impl is out of sight); add `#[lback(sql_type = \"...\")]` to the field (e.g. \
+             \"bigint\", \"varchar(64)\", or any SQL type)",
+            "src/lib.rs:5:16: lback cannot tell the column type of field `email` from its Rust \
+             type alone (the build script reads the source, where a type alias or a \
+             `HasColumnType` impl is out of sight); add `#[lback(sql_type = \"...\")]` to the \
+             field (e.g. \"bigint\", \"varchar(64)\", or any SQL type)",
+        ]
+    );
+}
+
 #[test]
 fn the_models_of_this_file_form_a_valid_schema() {
     let schema = lback::try_registry().unwrap();

@@ -1,13 +1,17 @@
 //! Sixteen processes migrate one PostgreSQL schema, and one MariaDB
-//! database, at once.
+//! database, at once: through `lback::migrate` in the process, and through
+//! the `lback` command.
 
 #[path = "support/concurrent.rs"]
 mod concurrent;
 #[path = "support/db.rs"]
 mod db;
 
+use concurrent::Via;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+
+lback::embed_migrations!("tests/fixtures/library/migrations");
 
 #[derive(QueryableByName)]
 struct Count {
@@ -15,8 +19,27 @@ struct Count {
     n: i64,
 }
 
+/// A child process: what an application's `main` does, on PostgreSQL.
 #[test]
-fn sixteen_processes_migrate_one_postgres_schema_at_once() {
+#[ignore = "a child process of the concurrency tests"]
+fn child_migrates_postgres_with_the_library() {
+    let mut conn = PgConnection::establish(&concurrent::child_url()).unwrap();
+    let report = lback::migrate(&mut conn).unwrap();
+    // On a line of its own (libtest has written `test ... ` before it).
+    println!("\n{report}");
+}
+
+/// A child process: what an application's `main` does, on MySQL.
+#[test]
+#[ignore = "a child process of the concurrency tests"]
+fn child_migrates_mysql_with_the_library() {
+    let mut conn = MysqlConnection::establish(&concurrent::child_url()).unwrap();
+    let report = lback::migrate(&mut conn).unwrap();
+    // On a line of its own (libtest has written `test ... ` before it).
+    println!("\n{report}");
+}
+
+fn sixteen_on_postgres(via: Via) {
     let (mut conn, scratch) = db::pg();
     let base = db::server_url("PG_DATABASE_URL");
     let separator = if base.contains('?') { '&' } else { '?' };
@@ -24,7 +47,18 @@ fn sixteen_processes_migrate_one_postgres_schema_at_once() {
         "{base}{separator}options=-csearch_path%3D{}",
         scratch.schema
     );
-    let outputs = concurrent::migrate_at_once(&url);
+    let outputs = concurrent::migrate_at_once(&url, via);
+    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n;
+    concurrent::assert_each_applied_once(&outputs, recorded);
+}
+
+fn sixteen_on_mysql(via: Via) {
+    let (mut conn, scratch) = db::mysql();
+    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
+    let outputs = concurrent::migrate_at_once(&url, via);
     let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
         .get_result::<Count>(&mut conn)
         .unwrap()
@@ -33,15 +67,23 @@ fn sixteen_processes_migrate_one_postgres_schema_at_once() {
 }
 
 #[test]
-fn sixteen_processes_migrate_one_mysql_database_at_once() {
-    let (mut conn, scratch) = db::mysql();
-    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
-    let outputs = concurrent::migrate_at_once(&url);
-    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n;
-    concurrent::assert_each_applied_once(&outputs, recorded);
+fn sixteen_processes_call_lback_migrate_on_one_postgres_schema_at_once() {
+    sixteen_on_postgres(Via::Library("child_migrates_postgres_with_the_library"));
+}
+
+#[test]
+fn sixteen_lback_commands_migrate_one_postgres_schema_at_once() {
+    sixteen_on_postgres(Via::Command);
+}
+
+#[test]
+fn sixteen_processes_call_lback_migrate_on_one_mysql_database_at_once() {
+    sixteen_on_mysql(Via::Library("child_migrates_mysql_with_the_library"));
+}
+
+#[test]
+fn sixteen_lback_commands_migrate_one_mysql_database_at_once() {
+    sixteen_on_mysql(Via::Command);
 }
 
 #[derive(QueryableByName)]

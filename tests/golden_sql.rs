@@ -10,7 +10,7 @@ use lback::schema::{
     UniqueConstraint,
 };
 use lback_core::diff::{diff, inverse, rename_hints, Operation};
-use lback_core::sql::{render, Dialect};
+use lback_core::sql::{render, split_statements, Dialect};
 
 fn names(list: &[&str]) -> Vec<Name> {
     list.iter().map(|n| n.to_string().into()).collect()
@@ -299,6 +299,10 @@ fn render_case(old: &Schema, new: &Schema) -> String {
         let rendered_up = render(&up, old, dialect);
         let rendered_down = render(&down, new, dialect);
         for (direction, rendered) in [("up", rendered_up), ("down", rendered_down)] {
+            // The runner runs files statement by statement.
+            let script = rendered.to_sql();
+            let statements: Vec<&str> = rendered.statements.iter().map(|s| s.trim()).collect();
+            assert_eq!(split_statements(&script, dialect), statements, "{script}");
             out.push_str(&format!("\n-- {dialect} {direction}"));
             if rendered.needs_foreign_keys_off {
                 out.push_str(" (needs PRAGMA foreign_keys = OFF)");

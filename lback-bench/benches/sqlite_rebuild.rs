@@ -158,7 +158,7 @@ fn prepare(path: &Path, before: &Schema) {
          COMMIT;"
     ))
     .expect("fill the tables");
-    lback_core::runner::applied(&mut conn).expect("create lback's tracking tables");
+    lback_core::runner::tracking(&mut conn).expect("create lback's tracking tables");
 }
 
 fn hand_written(conn: &mut SqliteConnection, copy: &str) {

@@ -64,7 +64,7 @@ where
     // tracking table joined with lback's checksums), to show what of
     // `lback_migrate` is the database's.
     g.bench_function("lback_query", |b| {
-        b.iter(|| black_box(lback_core::runner::applied(conn).expect("applied")))
+        b.iter(|| black_box(lback_core::runner::tracking(conn).expect("tracking")))
     });
     g.finish();
 

@@ -96,7 +96,11 @@ pub enum Error {
 
     /// A migration failed; what ran before it stays applied.
     #[error(
-        "{direction} migration {migration} failed: {message}{}",
+        "{direction} migration {migration} failed{}\n{outcome}{}",
+        match statement {
+            Some(s) => format!(" at {s}\nwith: {message}"),
+            None => format!(": {message}"),
+        },
         done_text(done)
     )]
     MigrationFailed {
@@ -104,10 +108,37 @@ pub enum Error {
         migration: String,
         /// `applying` or `reverting`.
         direction: &'static str,
+        /// The statement that failed (`None` when the failure came after
+        /// the statements, e.g. from recording the migration).
+        statement: Option<Box<crate::runner::FailedStatement>>,
         /// The database's message.
         message: String,
+        /// What the failure left: rolled back, or (MySQL) the recovery steps.
+        outcome: String,
         /// What ran before the failure.
         done: Box<crate::runner::MigrationReport>,
+    },
+
+    /// A migration's last run stopped half way (MySQL/MariaDB commit each
+    /// DDL statement), so lback refuses to go on until someone resolves it.
+    #[error("{message}")]
+    Dirty {
+        /// The migration's id.
+        migration: String,
+        /// What happened and the recovery steps.
+        message: String,
+    },
+
+    /// `resolve` was asked about a migration with no unfinished run.
+    #[error(
+        "migration {migration} has no unfinished run to resolve (it is {state}); \
+         `resolve` only records how a dirty migration was put right"
+    )]
+    NothingToResolve {
+        /// The migration's id.
+        migration: String,
+        /// `applied` or `pending`.
+        state: &'static str,
     },
 
     /// An applied migration's SQL changed afterwards.
@@ -163,6 +194,31 @@ pub enum Error {
         message: String,
     },
 
+    /// The build script could not read the models from the crate's source
+    /// (every mistake, each at its place).
+    #[error("lback cannot read the models in the crate's source:\n{}", list(.0))]
+    ModelSource(Vec<SourceError>),
+
+    /// The build script checked (did not generate) and found model changes
+    /// no migration covers.
+    #[error(
+        "the models have changes that no migration covers ({why}):\n{}\n\
+         Generate the migration (a debug `cargo build` does, or `LBACK_BUILD=generate cargo build`, \
+         or `makemigrations <name>`), review it and commit it with the models",
+        indented(.changes)
+    )]
+    ModelsChanged {
+        /// Why the build only checked: `LBACK_BUILD=check`, a release
+        /// build, or the build script's own setting.
+        why: String,
+        /// The summary lines, as `makemigrations` prints them.
+        changes: Vec<String>,
+    },
+
+    /// A setting of the build script is wrong or missing.
+    #[error("{0}")]
+    BuildSetting(String),
+
     /// A migration name that cannot be part of a folder name.
     #[error(
         "invalid migration name {name:?}: {reason}; use 1 to 100 ASCII letters, digits \
@@ -176,7 +232,46 @@ pub enum Error {
     },
 }
 
-fn list(problems: &[SchemaProblem]) -> String {
+/// A mistake in the crate's source, found by the build script, at its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line; 0 when the mistake has no place in the file (it
+    /// could not be read).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.path.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        }
+    }
+}
+
+fn indented(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn list<T: std::fmt::Display>(problems: &[T]) -> String {
     problems
         .iter()
         .map(|p| format!("  - {p}"))
@@ -186,9 +281,9 @@ fn list(problems: &[SchemaProblem]) -> String {
 
 fn done_text(done: &crate::runner::MigrationReport) -> String {
     if done.is_empty() {
-        " (nothing else had run)".to_owned()
+        String::new()
     } else {
-        let mut text = String::from("; before it, these ran and stay done:");
+        let mut text = String::from("\nBefore it, these ran and stay done:");
         for id in &done.applied {
             text.push_str(&format!(" applied {id};"));
         }

@@ -7,6 +7,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "build")]
+pub mod build;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod cli;
 pub mod diff;
@@ -23,7 +25,7 @@ pub mod sql;
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use diesel;
-pub use error::Error;
+pub use error::{Error, SourceError};
 pub use mapping::HasColumnType;
 pub use registry::{models, registry, try_registry, Model, ModelEntry};
 

@@ -840,6 +840,19 @@ fn shared_columns(a: &[TableSpec], b: &[TableSpec]) -> Vec<((String, String), (S
     shared
 }
 
+/// The runner executes a migration file statement by statement, as
+/// `split_statements` cuts it: the file of rendered SQL must cut back into
+/// exactly the rendered statements.
+pub fn assert_splits_back(rendered: &Rendered, dialect: Dialect) {
+    let script = rendered.to_sql();
+    let expected: Vec<&str> = rendered.statements.iter().map(|s| s.trim()).collect();
+    assert_eq!(
+        lback_core::sql::split_statements(&script, dialect),
+        expected,
+        "{dialect} script does not split back into its statements:\n{script}"
+    );
+}
+
 /// Runs the property for one seed on a fresh database.
 pub fn check_seed(db: &mut impl Database, seed: u64) {
     let dialect = D::of(db);
@@ -860,6 +873,7 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
         .unwrap_or_else(|e| panic!("generated B is invalid: {e}\n{}", context()));
 
     let create = render(&diff(&Schema::new(), &a), &Schema::new(), dialect);
+    assert_splits_back(&create, dialect);
     db.apply(&create)
         .unwrap_or_else(|e| panic!("creating A failed: {e}\n{}\n{}", create.to_sql(), context()));
     let expected_a = lback_core::introspect::canonical(&a, dialect);
@@ -878,6 +892,7 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
 
     let up_ops = diff(&a, &b);
     let up = render(&up_ops, &a, dialect);
+    assert_splits_back(&up, dialect);
     db.apply(&up)
         .unwrap_or_else(|e| panic!("up failed: {e}\n{}\n{}", up.to_sql(), context()));
     assert_eq!(
@@ -898,6 +913,7 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
     }
 
     let down = render(&inverse(&up_ops), &b, dialect);
+    assert_splits_back(&down, dialect);
     db.apply(&down)
         .unwrap_or_else(|e| panic!("down failed: {e}\n{}\n{}", down.to_sql(), context()));
     assert_eq!(

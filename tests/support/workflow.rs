@@ -14,20 +14,8 @@ use std::process::{Command, Output};
 use lback::schema::{
     Column, ColumnType, ForeignKey, Index, Name, ReferentialAction, Schema, Table, UniqueConstraint,
 };
-use lback_core::sql::Dialect;
 
-/// A database the test can also look at directly.
-pub trait Target {
-    const DIALECT: Dialect;
-    /// The URL the command connects with.
-    fn url(&self) -> String;
-    /// The live schema.
-    fn introspect(&mut self) -> Schema;
-    /// Runs SQL directly (to put rows in).
-    fn execute(&mut self, sql: &str);
-    /// A query returning one integer.
-    fn count(&mut self, sql: &str) -> i64;
-}
+pub use crate::targets::Target;
 
 /// A temporary project directory, removed at the end.
 pub struct Project {

@@ -83,8 +83,24 @@ pub enum Command {
         #[arg(long)]
         delete: bool,
     },
-    /// List migrations: applied (with when) or pending.
+    /// List migrations: applied (with when), pending, failed or dirty.
     Showmigrations,
+    /// Record how a dirty migration (one whose run stopped half way on
+    /// MySQL/MariaDB) was put right by hand, so migrate can go on. `migrate`
+    /// prints the exact steps when it refuses.
+    #[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "not_applied"])))]
+    Resolve {
+        /// The version (or `<version>_<name>`, or a unique prefix).
+        version: String,
+        /// All of the migration's changes are in the database now: record
+        /// it as applied.
+        #[arg(long)]
+        applied: bool,
+        /// None of its changes are in the database now: record it as not
+        /// applied, so the next migrate runs it from its first statement.
+        #[arg(long)]
+        not_applied: bool,
+    },
     /// Print a migration's SQL.
     Sqlmigrate {
         /// The version (or `<version>_<name>`, or a unique prefix).

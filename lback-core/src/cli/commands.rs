@@ -1,4 +1,4 @@
-//! The five commands.
+//! The commands.
 
 use std::process::ExitCode;
 use std::time::SystemTime;
@@ -9,11 +9,12 @@ use diesel::Connection;
 use super::args::{Cli, Command};
 use super::connect::{dialect_of, with_connection, OnConnection};
 use super::EXIT_CHANGES;
-use crate::diff::{diff, inverse, rename_hints, Operation};
-use crate::migrations::{validate_name, MigrationFolder, Migrations, NewMigration};
-use crate::runner::{self, MigrateOptions, MigrationSql, Plan, Step, TrackedBackend};
+use crate::migrations::{validate_name, Draft, MigrationFolder, Migrations};
+use crate::runner::{
+    self, MigrateOptions, MigrationSql, MigrationState, Plan, Resolution, Step, TrackedBackend,
+};
 use crate::schema::Schema;
-use crate::sql::{check_dialect, render, Dialect};
+use crate::sql::Dialect;
 use crate::Error;
 
 pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
@@ -94,6 +95,26 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                 },
             )
         }
+        Command::Resolve {
+            version,
+            applied,
+            not_applied: _,
+        } => {
+            let migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "resolve")?;
+            with_connection(
+                &url,
+                Resolve {
+                    migrations: &migrations,
+                    version: &version,
+                    resolution: if applied {
+                        Resolution::Applied
+                    } else {
+                        Resolution::NotApplied
+                    },
+                },
+            )
+        }
         Command::Sqlmigrate {
             version,
             down,
@@ -156,42 +177,34 @@ fn makemigrations(
         validate_name(name)?;
     }
     let mut migrations = open(dir)?;
-    let old = migrations.snapshot()?;
+    let draft = Draft::new(&migrations, models)?;
     let dialects = dialects(migrations.settings().dialects.clone(), requested, url)?;
-    for dialect in &dialects {
-        check_dialect(&models, *dialect)?;
-    }
-    let operations = diff(&old, &models);
+    draft.check_dialects(&dialects)?;
     if check {
-        if operations.is_empty() {
+        if draft.is_empty() {
             println!("No changes detected.");
             return Ok(ExitCode::SUCCESS);
         }
         println!("The models have changes that no migration covers:");
-        print_summary(&operations, &old);
+        print_summary(&draft);
         println!("Run `makemigrations <name>` and commit the migration with the models.");
         return Ok(ExitCode::from(EXIT_CHANGES));
     }
-    if operations.is_empty() && !empty {
+    if draft.is_empty() && !empty {
         println!("No changes detected.");
         return Ok(ExitCode::SUCCESS);
     }
-    let operations = if empty { Vec::new() } else { operations };
+    let draft = if empty {
+        draft.without_operations()
+    } else {
+        draft
+    };
     let name = name.expect("clap requires a name unless --check");
-    if !operations.is_empty() {
+    if !draft.is_empty() {
         println!("Changes for `{name}`:");
-        print_summary(&operations, &old);
+        print_summary(&draft);
     }
-    let sql: Vec<_> = dialects
-        .iter()
-        .map(|d| {
-            (
-                *d,
-                render(&operations, &old, *d),
-                render(&inverse(&operations), &models, *d),
-            )
-        })
-        .collect();
+    let sql = draft.sql(&dialects);
     if dry_run {
         for (dialect, up, down) in &sql {
             println!("\n-- {dialect} up\n{}", up.to_sql());
@@ -200,14 +213,7 @@ fn makemigrations(
         println!("(dry run: nothing written)");
         return Ok(ExitCode::SUCCESS);
     }
-    let schema_after = if empty { old } else { models };
-    let folder = migrations.write(NewMigration {
-        name,
-        operations,
-        schema_after,
-        sql,
-        now: SystemTime::now(),
-    })?;
+    let folder = migrations.write(draft.into_migration(name, sql, SystemTime::now()))?;
     println!(
         "Created {}/ — review it, then run `migrate`.",
         folder.path.display()
@@ -254,52 +260,10 @@ fn names(dialects: &[Dialect]) -> String {
         .join(", ")
 }
 
-fn print_summary(operations: &[Operation], old: &Schema) {
-    for op in operations {
-        println!("  {op}");
+fn print_summary(draft: &Draft) {
+    for line in draft.summary() {
+        println!("  {line}");
     }
-    for hint in rename_hints(operations) {
-        println!("  hint: {hint}");
-    }
-    for warning in warnings(operations, old) {
-        println!("  warning: {warning}");
-    }
-}
-
-/// Changes that are fine for the schema but hard on rows already there.
-fn warnings(operations: &[Operation], old: &Schema) -> Vec<String> {
-    let mut out = Vec::new();
-    for op in operations {
-        match op {
-            Operation::AddColumn { table, column }
-                if !column.nullable
-                    && column.default.is_none()
-                    && !column.auto_increment
-                    && old.table(table).is_some() =>
-            {
-                out.push(format!(
-                    "{table}.{} is NOT NULL without a default: existing rows get an empty/zero value; \
-                     add a default to the field if that is wrong",
-                    column.name
-                ));
-            }
-            Operation::DropColumn { table, column } => {
-                let in_foreign_key = old.table(table).is_some_and(|t| {
-                    t.foreign_keys
-                        .iter()
-                        .any(|fk| fk.columns.contains(&column.name))
-                });
-                if in_foreign_key && !column.nullable {
-                    out.push(format!(
-                        "dropping {table}.{}: the down migration cannot restore a NOT NULL foreign key on a table with rows",
-                        column.name
-                    ));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 struct Migrate<'a> {
@@ -465,11 +429,8 @@ impl OnConnection for Show<'_> {
         if statuses.is_empty() && unknown.is_empty() {
             println!("No migrations.");
         }
-        for status in statuses {
-            match status.applied_on {
-                Some(on) => println!("[X] {}  (applied {on})", status.id),
-                None => println!("[ ] {}", status.id),
-            }
+        for status in &statuses {
+            println!("{status}");
         }
         for version in unknown {
             println!(
@@ -477,6 +438,34 @@ impl OnConnection for Show<'_> {
                 self.migrations.dir().display()
             );
         }
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        for status in statuses {
+            if let (MigrationState::Dirty, Some(attempt)) = (status.state(), &status.last_attempt) {
+                println!("\n{}", runner::recovery_steps(&status.id, attempt, dialect));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+struct Resolve<'a> {
+    migrations: &'a Migrations,
+    version: &'a str,
+    resolution: Resolution,
+}
+
+impl OnConnection for Resolve<'_> {
+    type Output = ExitCode;
+    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let list = sources(self.migrations);
+        println!(
+            "{}",
+            runner::resolve(conn, &list, self.version, self.resolution)?
+        );
         Ok(ExitCode::SUCCESS)
     }
 }

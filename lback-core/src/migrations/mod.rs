@@ -23,10 +23,11 @@
 //! name first and is renamed into place, the snapshot is written last, and
 //! a failure removes the half-written folder.
 
+mod draft;
 mod files;
 mod folder;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::fs;
@@ -36,6 +37,7 @@ use std::time::SystemTime;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
+pub use draft::Draft;
 pub use folder::{validate_name, MigrationFolder};
 
 use files::{first_repeat, write_atomic, DialectName};
@@ -674,7 +676,8 @@ fn replay(folders: &[MigrationFolder]) -> Schema {
     schema
 }
 
-fn names(dialects: &[Dialect]) -> String {
+/// `sqlite, postgres`: dialects for messages.
+pub(crate) fn names(dialects: &[Dialect]) -> String {
     if dialects.is_empty() {
         return "no dialect".into();
     }

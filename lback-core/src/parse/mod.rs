@@ -118,8 +118,10 @@ impl ModelDef {
                     cx.error_spanned_by(
                         &field.ty,
                         format!(
-                            "lback cannot tell the column type of field `{}` from its Rust type alone; \
-                             add `#[lback(sql_type = \"...\")]` (e.g. \"bigint\", \"varchar(64)\", or any SQL type)",
+                            "lback cannot tell the column type of field `{}` from its Rust type alone \
+                             (the build script reads the source, where a type alias or a `HasColumnType` \
+                             impl is out of sight); add `#[lback(sql_type = \"...\")]` to the field \
+                             (e.g. \"bigint\", \"varchar(64)\", or any SQL type)",
                             field.ident
                         ),
                     );

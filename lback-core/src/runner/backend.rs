@@ -1,10 +1,17 @@
-//! The little each database needs its own SQL for: the tracking table.
+//! The little each database needs its own SQL for: the tracking tables.
+//!
+//! - `__diesel_schema_migrations` (diesel's own): the applied versions.
+//! - `__lback_checksums`: the checksum of the up SQL each version ran.
+//! - `__lback_attempts`: migrations whose last run did not finish
+//!   ([`Attempt`]); on MySQL a row is written before a migration runs and
+//!   kept up to date statement by statement.
 
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
+use super::state::{Attempt, Direction};
 use crate::sql::Dialect;
 
 /// One applied migration, as the database records it.
@@ -22,6 +29,71 @@ pub struct Applied {
     pub checksum: Option<String>,
 }
 
+/// What the tracking tables hold, read in one query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tracking {
+    /// Applied migrations.
+    pub applied: Vec<Applied>,
+    /// Runs that did not finish.
+    pub attempts: Vec<Attempt>,
+}
+
+/// A row of the one tracking query: an applied version (`direction` null)
+/// or an attempt.
+#[derive(QueryableByName)]
+struct TrackingRow {
+    #[diesel(sql_type = Text)]
+    version: String,
+    #[diesel(sql_type = Text)]
+    run_on: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    checksum: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    direction: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    state: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    statements_done: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    statements_total: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    current_statement: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    error_message: Option<String>,
+}
+
+fn split_rows(rows: Vec<TrackingRow>) -> Tracking {
+    let mut tracking = Tracking::default();
+    for row in rows {
+        match row.direction.as_deref().map(Direction::from_name) {
+            None => tracking.applied.push(Applied {
+                version: row.version,
+                run_on: row.run_on,
+                checksum: row.checksum,
+            }),
+            Some(direction) => tracking.attempts.push(Attempt {
+                version: row.version,
+                // A direction this version does not know is treated as the
+                // safer of the two readings: a run that did not finish.
+                direction: direction.unwrap_or(Direction::Up),
+                interrupted: row.state.as_deref() != Some(FAILED),
+                statements_done: usize::try_from(row.statements_done.unwrap_or(0)).unwrap_or(0),
+                statements_total: usize::try_from(row.statements_total.unwrap_or(0)).unwrap_or(0),
+                statement: row.current_statement,
+                error: row.error_message,
+                started_on: row.run_on,
+            }),
+        }
+    }
+    tracking
+}
+
+const STARTED: &str = "started";
+const FAILED: &str = "failed";
+
+/// Longest statement or error text stored (the message keeps all of it).
+const STORED_TEXT: usize = 4000;
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -33,8 +105,15 @@ pub trait TrackedBackend: Backend + Sized {
     /// Its dialect.
     const DIALECT: Dialect;
 
+    /// The type of the columns holding statements and error messages
+    /// (MySQL: utf8mb4, so any text can be stored whatever the database's
+    /// default charset; the keys keep the database's, so they compare with
+    /// diesel's table).
+    const WIDE_TEXT: &'static str = "TEXT";
+
     /// Creates `__diesel_schema_migrations` (diesel's definition) and
-    /// lback's `__lback_checksums` beside it, when missing.
+    /// lback's `__lback_checksums` and `__lback_attempts` beside it, when
+    /// missing.
     fn setup<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         conn.batch_execute(
             "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\
@@ -45,13 +124,27 @@ pub trait TrackedBackend: Backend + Sized {
             "CREATE TABLE IF NOT EXISTS __lback_checksums (\
              version VARCHAR(50) PRIMARY KEY NOT NULL, \
              checksum VARCHAR(64) NOT NULL)",
-        )
+        )?;
+        let text = Self::WIDE_TEXT;
+        conn.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS __lback_attempts (\
+             version VARCHAR(50) PRIMARY KEY NOT NULL, \
+             direction VARCHAR(8) NOT NULL, \
+             state VARCHAR(8) NOT NULL, \
+             statements_done INTEGER NOT NULL, \
+             statements_total INTEGER NOT NULL, \
+             current_statement {text}, \
+             error_message {text}, \
+             started_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        ))
     }
 
-    /// Applied migrations with when and the checksum of what ran: one query.
-    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>>;
+    /// Applied migrations (with when and the checksum of what ran) and
+    /// unfinished runs: one query.
+    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking>;
 
-    /// Records a version as applied, with the checksum of its up SQL.
+    /// Records a version as applied, with the checksum of its up SQL, and
+    /// clears its attempt: one round trip.
     fn record<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         version: &str,
@@ -59,25 +152,125 @@ pub trait TrackedBackend: Backend + Sized {
     ) -> QueryResult<()> {
         let version = Self::DIALECT.string_literal(version);
         conn.batch_execute(&format!(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ({version})"
-        ))?;
-        conn.batch_execute(&format!(
-            "DELETE FROM __lback_checksums WHERE version = {version}"
-        ))?;
-        conn.batch_execute(&format!(
-            "INSERT INTO __lback_checksums (version, checksum) VALUES ({version}, {})",
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ({version});\n\
+             DELETE FROM __lback_checksums WHERE version = {version};\n\
+             INSERT INTO __lback_checksums (version, checksum) VALUES ({version}, {});\n\
+             DELETE FROM __lback_attempts WHERE version = {version}",
             Self::DIALECT.string_literal(checksum)
         ))
     }
 
-    /// Forgets a version (after reverting it).
+    /// Forgets a version (after reverting it) and clears its attempt.
     fn forget<C: LoadConnection<Backend = Self>>(conn: &mut C, version: &str) -> QueryResult<()> {
         let version = Self::DIALECT.string_literal(version);
         conn.batch_execute(&format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = {version}"
-        ))?;
+            "DELETE FROM __diesel_schema_migrations WHERE version = {version};\n\
+             DELETE FROM __lback_checksums WHERE version = {version};\n\
+             DELETE FROM __lback_attempts WHERE version = {version}"
+        ))
+    }
+
+    /// Clears a version's attempt (after `resolve`).
+    fn clear_attempt<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+    ) -> QueryResult<()> {
         conn.batch_execute(&format!(
-            "DELETE FROM __lback_checksums WHERE version = {version}"
+            "DELETE FROM __lback_attempts WHERE version = {}",
+            Self::DIALECT.string_literal(version)
+        ))
+    }
+
+    /// Records that a run of `version` has started (MySQL, before its first
+    /// statement) or has failed (any database, after rolling back): any
+    /// earlier attempt is replaced. `statement` is the statement that
+    /// failed, or the one about to run.
+    #[allow(clippy::too_many_arguments)]
+    fn write_attempt<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+        direction: Direction,
+        failed: bool,
+        done: usize,
+        total: usize,
+        statement: Option<&str>,
+        error: Option<&str>,
+    ) -> QueryResult<()> {
+        let d = Self::DIALECT;
+        let text = |t: Option<&str>| {
+            t.map_or_else(
+                || "NULL".to_owned(),
+                |t| d.string_literal(&super::state::shorten(t, STORED_TEXT)),
+            )
+        };
+        let values = format!(
+            "({}, {}, {}, {done}, {total}, {}, {})",
+            d.string_literal(version),
+            d.string_literal(direction.name()),
+            d.string_literal(if failed { FAILED } else { STARTED }),
+            text(statement),
+            text(error),
+        );
+        // One statement, so an earlier row is never gone without its
+        // replacement (MySQL commits each statement).
+        let columns = "(version, direction, state, statements_done, statements_total, \
+                       current_statement, error_message)";
+        conn.batch_execute(&match d {
+            Dialect::Mysql => format!("REPLACE INTO __lback_attempts {columns} VALUES {values}"),
+            Dialect::Sqlite | Dialect::Postgres => format!(
+                "INSERT INTO __lback_attempts {columns} VALUES {values} \
+                 ON CONFLICT (version) DO UPDATE SET direction = excluded.direction, \
+                 state = excluded.state, statements_done = excluded.statements_done, \
+                 statements_total = excluded.statements_total, \
+                 current_statement = excluded.current_statement, \
+                 error_message = excluded.error_message, started_on = CURRENT_TIMESTAMP"
+            ),
+        })
+    }
+
+    /// MySQL, when a run whose `started` row exists fails: the row becomes
+    /// `failed`, in place (one statement).
+    fn fail_attempt<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+        done: usize,
+        statement: Option<&str>,
+        error: &str,
+    ) -> QueryResult<()> {
+        let d = Self::DIALECT;
+        conn.batch_execute(&format!(
+            "UPDATE __lback_attempts SET state = {}, statements_done = {done}, \
+             current_statement = {}, error_message = {} WHERE version = {}",
+            d.string_literal(FAILED),
+            statement.map_or_else(
+                || "NULL".to_owned(),
+                |t| d.string_literal(&super::state::shorten(t, STORED_TEXT))
+            ),
+            d.string_literal(&super::state::shorten(error, STORED_TEXT)),
+            d.string_literal(version)
+        ))
+    }
+
+    /// Whether no session holds lback's migration lock now (so a `started`
+    /// row is a run that died, not one in progress). Databases whose
+    /// migrations leave no `started` row answer `true`.
+    fn lock_is_free<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<bool> {
+        Ok(true)
+    }
+
+    /// MySQL, before statement `done + 1` runs: how far the run got.
+    fn progress<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+        done: usize,
+        statement: &str,
+    ) -> QueryResult<()> {
+        let d = Self::DIALECT;
+        conn.batch_execute(&format!(
+            "UPDATE __lback_attempts SET statements_done = {done}, current_statement = {} \
+             WHERE version = {}",
+            d.string_literal(&super::state::shorten(statement, STORED_TEXT)),
+            d.string_literal(version)
         ))
     }
 
@@ -137,15 +330,32 @@ macro_rules! is_applied_by_count {
     };
 }
 
-macro_rules! applied_query {
-    ($conn:expr, $cast:literal) => {
+/// The tracking query: applied versions with their checksums, and the
+/// attempts, in one statement. `$text` and `$int` are the dialect's cast
+/// targets for text and 64-bit integers.
+/// The tracking query: applied versions with their checksums, and the
+/// attempts, in one statement. `$text` and `$int` are the dialect's cast
+/// targets for text and 64-bit integers. Every text column is cast on both
+/// sides of the UNION: on MySQL that gives them all the connection's
+/// collation, whatever the tables were created with.
+macro_rules! tracking_query {
+    ($conn:expr, $text:literal, $int:literal) => {
         diesel::sql_query(concat!(
-            "SELECT d.version AS version, CAST(d.run_on AS ",
-            $cast,
-            ") AS run_on, c.checksum AS checksum FROM __diesel_schema_migrations d \
-             LEFT JOIN __lback_checksums c ON c.version = d.version"
+            "SELECT CAST(d.version AS ", $text, ") AS version, CAST(d.run_on AS ", $text, ") AS run_on, \
+             CAST(c.checksum AS ", $text, ") AS checksum, CAST(NULL AS ", $text, ") AS direction, \
+             CAST(NULL AS ", $text, ") AS state, CAST(NULL AS ", $int, ") AS statements_done, \
+             CAST(NULL AS ", $int, ") AS statements_total, \
+             CAST(NULL AS ", $text, ") AS current_statement, CAST(NULL AS ", $text, ") AS error_message \
+             FROM __diesel_schema_migrations d LEFT JOIN __lback_checksums c ON c.version = d.version \
+             UNION ALL \
+             SELECT CAST(version AS ", $text, "), CAST(started_on AS ", $text, "), NULL, \
+             CAST(direction AS ", $text, "), CAST(state AS ", $text, "), \
+             CAST(statements_done AS ", $int, "), CAST(statements_total AS ", $int, "), \
+             CAST(current_statement AS ", $text, "), CAST(error_message AS ", $text, ") \
+             FROM __lback_attempts"
         ))
-        .load::<Applied>($conn)
+        .load::<TrackingRow>($conn)
+        .map(split_rows)
     };
 }
 
@@ -155,15 +365,21 @@ impl TrackedBackend for diesel::sqlite::Sqlite {
 
     is_applied_by_count!();
 
-    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>> {
-        applied_query!(conn, "TEXT")
+    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
+        tracking_query!(conn, "TEXT", "INTEGER")
     }
 
     fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
-        // Other processes' write locks are waited for, not failed on.
-        let current = diesel::sql_query("SELECT timeout AS n FROM pragma_busy_timeout")
-            .get_result::<Count>(conn)?;
-        if current.n < 60_000 {
+        // Other processes' write locks are waited for, not failed on. (The
+        // plain pragma, not the `pragma_busy_timeout` table: reading a table
+        // needs the schema, which a committing writer may have locked.)
+        #[derive(QueryableByName)]
+        struct Timeout {
+            #[diesel(sql_type = BigInt)]
+            timeout: i64,
+        }
+        let current = diesel::sql_query("PRAGMA busy_timeout").get_result::<Timeout>(conn)?;
+        if current.timeout < 60_000 {
             conn.batch_execute("PRAGMA busy_timeout = 60000")?;
         }
         Ok(())
@@ -208,14 +424,26 @@ impl TrackedBackend for diesel::pg::Pg {
         )
     }
 
-    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>> {
-        applied_query!(conn, "TEXT")
+    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
+        tracking_query!(conn, "TEXT", "BIGINT")
     }
 }
 
 #[cfg(feature = "mysql")]
 impl TrackedBackend for diesel::mysql::Mysql {
     const DIALECT: Dialect = Dialect::Mysql;
+    const WIDE_TEXT: &'static str = "TEXT CHARACTER SET utf8mb4";
+
+    fn lock_is_free<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<bool> {
+        #[derive(QueryableByName)]
+        struct Free {
+            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            free: Option<i64>,
+        }
+        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free")
+            .get_result::<Free>(conn)
+            .map(|f| f.free != Some(0))
+    }
 
     is_applied_by_count!();
 
@@ -243,7 +471,7 @@ impl TrackedBackend for diesel::mysql::Mysql {
         conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
     }
 
-    fn applied<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Applied>> {
-        applied_query!(conn, "CHAR")
+    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
+        tracking_query!(conn, "CHAR", "SIGNED")
     }
 }

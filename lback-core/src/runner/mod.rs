@@ -9,6 +9,7 @@
 mod backend;
 mod plan;
 mod source;
+mod state;
 mod verify;
 
 use std::fmt;
@@ -17,6 +18,10 @@ use std::fmt;
 pub use self::connected::*;
 pub use plan::{find, plan_migrate, plan_rollback, Plan, Step};
 pub use source::{embedded, DialectSql, EmbeddedMigration, EmbeddedSet, MigrationSql};
+pub use state::{
+    recovery_steps, refuse_dirty, Attempt, Direction, FailedStatement, MigrationState,
+    MigrationStatus, Resolution,
+};
 pub use verify::{checksum, verify, MigrateOptions, OnChanged, Recorded};
 
 /// What a run did: migrations applied and reverted, in the order they ran.
@@ -57,49 +62,40 @@ impl fmt::Display for MigrationReport {
     }
 }
 
-/// One migration's state in a database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MigrationStatus {
-    /// `<version>_<name>`.
-    pub id: String,
-    /// The version.
-    pub version: String,
-    /// When it was applied (the database's text), or `None` when pending.
-    pub applied_on: Option<String>,
-}
-
 /// Everything that talks to a database (needs one of the database features).
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod connected {
     use diesel::connection::LoadConnection;
     use diesel::Connection;
 
-    pub use super::backend::{Applied, TrackedBackend};
+    pub use super::backend::{Applied, TrackedBackend, Tracking};
     use super::{
-        MigrateOptions, MigrationReport, MigrationSql, MigrationStatus, Plan, Recorded, Step,
+        Direction, FailedStatement, MigrateOptions, MigrationReport, MigrationSql, MigrationStatus,
+        Plan, Recorded, Resolution, Step,
     };
-    use crate::sql::Dialect;
+    use crate::sql::{split_statements, Dialect};
     use crate::Error;
 
-    /// The versions applied to the database, with when (oldest first).
-    pub fn applied<C>(conn: &mut C) -> Result<Vec<Applied>, Error>
+    /// What the tracking tables hold: applied versions (oldest first) and
+    /// unfinished runs. One query on every start but the first; the tables
+    /// are created only when reading them fails.
+    pub fn tracking<C>(conn: &mut C) -> Result<Tracking, Error>
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
-        // One query when the table exists (every start but the first); the
-        // table is created only when reading it fails.
-        let mut rows = match <C::Backend as TrackedBackend>::applied(conn) {
-            Ok(rows) => rows,
+        let mut tracking = match <C::Backend as TrackedBackend>::tracking(conn) {
+            Ok(tracking) => tracking,
             Err(_) => {
                 <C::Backend as TrackedBackend>::setup(conn)
-                    .map_err(db("creating __diesel_schema_migrations"))?;
-                <C::Backend as TrackedBackend>::applied(conn)
+                    .map_err(db("creating lback's tracking tables"))?;
+                <C::Backend as TrackedBackend>::tracking(conn)
                     .map_err(db("reading applied migrations"))?
             }
         };
-        rows.sort_by(|a, b| a.version.cmp(&b.version));
-        Ok(rows)
+        tracking.applied.sort_by(|a, b| a.version.cmp(&b.version));
+        tracking.attempts.sort_by(|a, b| a.version.cmp(&b.version));
+        Ok(tracking)
     }
 
     /// Runs `work` holding lback's migration lock, so processes that start at
@@ -127,8 +123,10 @@ mod connected {
         }
     }
 
-    /// Every migration with its state, plus versions applied to the database
-    /// that `migrations` does not know.
+    /// Every migration with its state (applied, pending, failed, dirty),
+    /// plus versions applied to the database that `migrations` does not
+    /// know. Dirty runs of versions `migrations` does not know are listed
+    /// as statuses with the version as id.
     pub fn status<C>(
         conn: &mut C,
         migrations: &[&dyn MigrationSql],
@@ -137,30 +135,59 @@ mod connected {
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
-        let applied = applied(conn)?;
-        let statuses = migrations
-            .iter()
-            .map(|m| MigrationStatus {
-                id: m.id().into_owned(),
-                version: m.version().to_owned(),
-                applied_on: applied
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        let tracking = tracking(conn)?;
+        // A run recorded as started is going on right now if another
+        // session holds the lock (MySQL); otherwise it died.
+        let lock_free = !tracking.attempts.iter().any(|a| a.interrupted)
+            || <C::Backend as TrackedBackend>::lock_is_free(conn).unwrap_or(true);
+        let of = |version: &str, id: String| {
+            let last_attempt = tracking
+                .attempts
+                .iter()
+                .find(|a| a.version == version)
+                .cloned();
+            MigrationStatus {
+                id,
+                version: version.to_owned(),
+                applied_on: tracking
+                    .applied
                     .iter()
-                    .find(|a| a.version == m.version())
+                    .find(|a| a.version == version)
                     .map(|a| a.run_on.clone()),
-            })
+                running: !lock_free && last_attempt.as_ref().is_some_and(|a| a.interrupted),
+                dirty: lock_free && last_attempt.as_ref().is_some_and(|a| a.is_dirty(dialect)),
+                last_attempt,
+            }
+        };
+        let mut statuses: Vec<MigrationStatus> = migrations
+            .iter()
+            .map(|m| of(m.version(), m.id().into_owned()))
             .collect();
-        let unknown = applied
-            .into_iter()
-            .map(|a| a.version)
-            .filter(|v| !migrations.iter().any(|m| m.version() == v))
+        let known = |v: &str| migrations.iter().any(|m| m.version() == v);
+        statuses.extend(
+            tracking
+                .attempts
+                .iter()
+                .filter(|a| !known(&a.version))
+                .map(|a| of(&a.version, a.version.clone())),
+        );
+        let unknown = tracking
+            .applied
+            .iter()
+            .map(|a| a.version.clone())
+            .filter(|v| !known(v))
             .collect();
         Ok((statuses, unknown))
     }
 
-    /// Runs a plan: each step applies or reverts one migration, each in its own
-    /// transaction where the database has transactional DDL (SQLite,
-    /// PostgreSQL). Stops at the first failure; the error names the migration
-    /// and says what had already run.
+    /// Runs a plan: each step applies or reverts one migration, statement by
+    /// statement, each migration in its own transaction where the database
+    /// has transactional DDL (SQLite, PostgreSQL). On MySQL/MariaDB the run
+    /// is recorded in `__lback_attempts` before its first statement and kept
+    /// up to date, so a failure or crash leaves a record of how far it got.
+    /// Stops at the first failure; the error names the migration, the
+    /// statement and the database's message, and says what had already run.
     pub fn execute<C>(conn: &mut C, plan: &Plan<'_>) -> Result<MigrationReport, Error>
     where
         C: Connection + LoadConnection,
@@ -188,22 +215,27 @@ mod connected {
             scripts.push(sql);
         }
         <C::Backend as TrackedBackend>::setup(conn)
-            .map_err(db("creating __diesel_schema_migrations"))?;
+            .map_err(db("creating lback's tracking tables"))?;
         let mut report = MigrationReport::default();
         for (step, sql) in plan.steps.iter().zip(&scripts) {
-            let (migration, apply) = match step {
-                Step::Apply(m) => (*m, true),
-                Step::Revert(m) => (*m, false),
+            let (migration, direction) = match step {
+                Step::Apply(m) => (*m, Direction::Up),
+                Step::Revert(m) => (*m, Direction::Down),
             };
-            let ran = match run_one(conn, dialect, migration, sql, apply) {
+            let ran = match run_one(conn, dialect, migration, sql, direction) {
                 Ok(ran) => ran,
-                Err(message) => {
+                Err(failure) => {
+                    let outcome = failure
+                        .outcome
+                        .unwrap_or_else(|| "Nothing of the migration ran.".to_owned());
                     return Err(Error::MigrationFailed {
                         migration: migration.id().into_owned(),
-                        direction: if apply { "applying" } else { "reverting" },
-                        message,
+                        direction: direction.verb(),
+                        statement: failure.statement,
+                        message: failure.message,
+                        outcome,
                         done: Box::new(report),
-                    })
+                    });
                 }
             };
             if !ran {
@@ -212,13 +244,21 @@ mod connected {
                 continue;
             }
             let id = migration.id().into_owned();
-            if apply {
-                report.applied.push(id);
-            } else {
-                report.reverted.push(id);
+            match direction {
+                Direction::Up => report.applied.push(id),
+                Direction::Down => report.reverted.push(id),
             }
         }
         Ok(report)
+    }
+
+    /// How one step failed.
+    struct StepFailure {
+        statement: Option<Box<FailedStatement>>,
+        message: String,
+        /// What the failure left: rolled back, or (MySQL) what took effect
+        /// and the ways out; `None` when nothing of the migration ran.
+        outcome: Option<String>,
     }
 
     /// Runs one step; `Ok(false)` when, checked again under the lock, it
@@ -228,57 +268,190 @@ mod connected {
         dialect: Dialect,
         migration: &dyn MigrationSql,
         sql: &str,
-        apply: bool,
-    ) -> Result<bool, String>
+        direction: Direction,
+    ) -> Result<bool, StepFailure>
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
+        type B<C> = <C as Connection>::Backend;
         let version = migration.version();
-        let text = |e: diesel::result::Error| e.to_string();
+        let apply = direction == Direction::Up;
+        let statements = split_statements(sql, dialect);
+        let total = statements.len();
+        let mysql = dialect == Dialect::Mysql;
+        // How far the step got, for the report if it fails.
+        let mut phase = Phase::Before;
         // Claims the write lock (SQLite), checks the step is still due, runs
-        // it and records it.
-        let step = |conn: &mut C| -> diesel::QueryResult<bool> {
-            <C::Backend as TrackedBackend>::claim(conn)?;
-            if <C::Backend as TrackedBackend>::is_applied(conn, version)? != apply {
-                conn.batch_execute(sql)?;
-                if apply {
-                    <C::Backend as TrackedBackend>::record(conn, version, &super::checksum(sql))?;
-                } else {
-                    <C::Backend as TrackedBackend>::forget(conn, version)?;
-                }
-                Ok(true)
-            } else {
-                Ok(false)
+        // it statement by statement and records it.
+        let mut step = |conn: &mut C| -> diesel::QueryResult<bool> {
+            <B<C> as TrackedBackend>::claim(conn)?;
+            if <B<C> as TrackedBackend>::is_applied(conn, version)? == apply {
+                return Ok(false);
             }
+            if mysql {
+                <B<C> as TrackedBackend>::write_attempt(
+                    conn,
+                    version,
+                    direction,
+                    false,
+                    0,
+                    total,
+                    statements.first().copied(),
+                    None,
+                )?;
+            }
+            for (i, statement) in statements.iter().enumerate() {
+                if mysql && i > 0 {
+                    phase = Phase::Recording(i);
+                    <B<C> as TrackedBackend>::progress(conn, version, i, statement)?;
+                }
+                phase = Phase::Statement(i);
+                conn.batch_execute(statement)?;
+            }
+            phase = Phase::Finishing;
+            let finish = |conn: &mut C| {
+                if apply {
+                    <B<C> as TrackedBackend>::record(conn, version, &super::checksum(sql))
+                } else {
+                    <B<C> as TrackedBackend>::forget(conn, version)
+                }
+            };
+            if mysql {
+                // The bookkeeping is InnoDB rows: one transaction.
+                conn.transaction(finish)?;
+            } else {
+                finish(conn)?;
+            }
+            Ok(true)
         };
-        match dialect {
+        let result = match dialect {
             Dialect::Sqlite if migration.needs_foreign_keys_off(dialect) => {
                 // The pragma is a no-op inside a transaction: set it outside,
                 // check the keys before committing, restore it afterwards.
-                let was_on = <C::Backend as TrackedBackend>::foreign_keys_on(conn).map_err(text)?;
-                conn.batch_execute("PRAGMA foreign_keys = OFF")
-                    .map_err(text)?;
-                let result = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                    let ran = step(conn)?;
-                    let broken = <C::Backend as TrackedBackend>::foreign_key_violations(conn)?;
-                    if broken > 0 {
-                        return Err(diesel::result::Error::QueryBuilderError(
-                            format!("{broken} row(s) would break a foreign key (PRAGMA foreign_key_check); nothing was changed").into(),
-                        ));
-                    }
-                    Ok(ran)
+                let setup = <B<C> as TrackedBackend>::foreign_keys_on(conn).and_then(|was_on| {
+                    conn.batch_execute("PRAGMA foreign_keys = OFF")
+                        .map(|()| was_on)
                 });
-                if was_on {
-                    conn.batch_execute("PRAGMA foreign_keys = ON")
-                        .map_err(text)?;
+                match setup {
+                    Err(e) => Err(e),
+                    Ok(was_on) => {
+                        let result = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                            let ran = step(conn)?;
+                            let broken =
+                                <B<C> as TrackedBackend>::foreign_key_violations(conn)?;
+                            if broken > 0 {
+                                return Err(diesel::result::Error::QueryBuilderError(
+                                    format!("{broken} row(s) would break a foreign key (PRAGMA foreign_key_check)").into(),
+                                ));
+                            }
+                            Ok(ran)
+                        });
+                        let restored = if was_on {
+                            conn.batch_execute("PRAGMA foreign_keys = ON")
+                        } else {
+                            Ok(())
+                        };
+                        result.and_then(|ran| restored.map(|()| ran))
+                    }
                 }
-                result.map_err(text)
             }
-            Dialect::Sqlite | Dialect::Postgres => conn.transaction(step).map_err(text),
+            Dialect::Sqlite | Dialect::Postgres => conn.transaction(&mut step),
             // MySQL commits every DDL statement: there is no transaction to use.
-            Dialect::Mysql => step(conn).map_err(text),
+            Dialect::Mysql => step(conn),
+        };
+        let error = match result {
+            Ok(ran) => return Ok(ran),
+            Err(e) => e,
+        };
+        if mysql {
+            // A script that locked tables and failed would keep them locked
+            // on this session (and lback could not record the failure).
+            let _ = conn.batch_execute("UNLOCK TABLES");
         }
+        let (done, statement, message) = match phase {
+            // Nothing of the migration ran (and on MySQL nothing was
+            // recorded): an ordinary error.
+            Phase::Before => {
+                return Err(StepFailure {
+                    statement: None,
+                    message: error.to_string(),
+                    outcome: None,
+                })
+            }
+            Phase::Statement(i) => (i, Some(statements[i]), error.to_string()),
+            Phase::Recording(i) => (
+                i,
+                Some(statements[i]),
+                format!("{}: {error}", super::state::PROGRESS_NOT_RECORDED),
+            ),
+            Phase::Finishing => (total, None, error.to_string()),
+        };
+        // Best effort: when even this fails (the connection is gone), MySQL
+        // keeps the row written before the run, which says as much.
+        let recorded = if mysql {
+            <B<C> as TrackedBackend>::fail_attempt(conn, version, done, statement, &message)
+        } else {
+            <B<C> as TrackedBackend>::write_attempt(
+                conn,
+                version,
+                direction,
+                true,
+                done,
+                total,
+                statement,
+                Some(&message),
+            )
+        };
+        let attempt = super::Attempt {
+            version: version.to_owned(),
+            direction,
+            interrupted: false,
+            statements_done: done,
+            statements_total: total,
+            statement: statement.map(str::to_owned),
+            error: Some(message.clone()),
+            started_on: String::new(),
+        };
+        let mut outcome = match dialect {
+            Dialect::Mysql => super::state::ways_out(&attempt, dialect),
+            Dialect::Sqlite | Dialect::Postgres => {
+                "The migration was rolled back: none of it took effect. \
+                 Correct the cause, then run migrate again."
+                    .to_owned()
+            }
+        };
+        if mysql && recorded.is_err() {
+            outcome.push_str(
+                "\n(lback could not record this failure either; the next migrate will report \
+                 the run as stopped at the last point it recorded.)",
+            );
+        }
+        Err(StepFailure {
+            statement: match phase {
+                Phase::Statement(i) => Some(Box::new(FailedStatement {
+                    index: i + 1,
+                    total,
+                    sql: statements[i].to_owned(),
+                })),
+                _ => None,
+            },
+            message,
+            outcome: Some(outcome),
+        })
+    }
+
+    /// How far a step got.
+    #[derive(Clone, Copy)]
+    enum Phase {
+        /// Checking and (MySQL) recording the start: nothing ran.
+        Before,
+        /// Recording (MySQL) that statement `i` (0-based) is next.
+        Recording(usize),
+        /// Running statement `i`.
+        Statement(usize),
+        /// Recording the outcome, after every statement ran.
+        Finishing,
     }
 
     fn db(context: &'static str) -> impl Fn(diesel::result::Error) -> Error {
@@ -286,6 +459,26 @@ mod connected {
             context: context.to_owned(),
             message: e.to_string(),
         }
+    }
+
+    /// Applies every pending migration of `migrations` under the lock,
+    /// after checking what was applied ([`applied_and_verified`]).
+    pub fn migrate<C>(
+        conn: &mut C,
+        migrations: &[&dyn MigrationSql],
+        options: MigrateOptions,
+    ) -> Result<MigrationReport, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        locked(conn, |conn| {
+            let (applied, warnings) = applied_and_verified(conn, migrations, options)?;
+            let plan = super::plan_migrate(migrations, &applied, None)?;
+            let mut report = execute(conn, &plan)?;
+            report.warnings = warnings;
+            Ok(report)
+        })
     }
 
     /// Applies every pending migration that `lback::embed_migrations!()`
@@ -299,22 +492,12 @@ mod connected {
         C::Backend: TrackedBackend,
     {
         let set = super::embedded()?;
-        let list: Vec<&dyn MigrationSql> = set
-            .migrations
-            .iter()
-            .map(|m| m as &dyn MigrationSql)
-            .collect();
-        locked(conn, |conn| {
-            let (applied, warnings) = applied_and_verified(conn, &list, options)?;
-            let plan = super::plan_migrate(&list, &applied, None)?;
-            let mut report = execute(conn, &plan)?;
-            report.warnings = warnings;
-            Ok(report)
-        })
+        migrate(conn, &set.list(), options)
     }
 
     /// The applied versions, after checking them against `migrations`
-    /// ([`verify`](super::verify)); and the warnings.
+    /// ([`verify`](super::verify)) and refusing to go on from a dirty
+    /// migration ([`refuse_dirty`](super::refuse_dirty)); and the warnings.
     pub fn applied_and_verified<C>(
         conn: &mut C,
         migrations: &[&dyn MigrationSql],
@@ -324,21 +507,112 @@ mod connected {
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
-        let rows = applied(conn)?;
-        let records: Vec<Recorded<'_>> = rows
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        let tracking = tracking(conn)?;
+        super::refuse_dirty(
+            &tracking.attempts,
+            |v| {
+                migrations
+                    .iter()
+                    .find(|m| m.version() == v)
+                    .map(|m| m.id().into_owned())
+            },
+            dialect,
+        )?;
+        let records: Vec<Recorded<'_>> = tracking
+            .applied
             .iter()
             .map(|a| Recorded {
                 version: &a.version,
                 checksum: a.checksum.as_deref(),
             })
             .collect();
-        let warnings = super::verify(
-            migrations,
-            &records,
-            <C::Backend as TrackedBackend>::DIALECT,
-            options,
-        )?;
-        Ok((rows.into_iter().map(|a| a.version).collect(), warnings))
+        let warnings = super::verify(migrations, &records, dialect, options)?;
+        Ok((
+            tracking.applied.into_iter().map(|a| a.version).collect(),
+            warnings,
+        ))
+    }
+
+    /// Records how a dirty migration was put right (`resolve <version>
+    /// --applied | --not-applied`), under the lock: as applied (with the
+    /// checksum of its up SQL) or as not applied; either way its unfinished
+    /// run is cleared. Refuses when the migration has no unfinished run.
+    /// Returns a sentence saying what it recorded.
+    pub fn resolve<C>(
+        conn: &mut C,
+        migrations: &[&dyn MigrationSql],
+        version: &str,
+        resolution: Resolution,
+    ) -> Result<String, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        // A dirty run of a migration since deleted can still be cleared.
+        let (version, id, up) = match super::find(migrations, version) {
+            Ok(m) => (
+                m.version().to_owned(),
+                m.id().into_owned(),
+                Some(m.up(dialect)?.into_owned()),
+            ),
+            Err(unknown) => {
+                let tracking = locked(conn, |conn| tracking(conn))?;
+                match tracking.attempts.iter().find(|a| a.version == version) {
+                    Some(a) => (a.version.clone(), a.version.clone(), None),
+                    None => return Err(unknown),
+                }
+            }
+        };
+        locked(conn, |conn| {
+            let tracking = tracking(conn)?;
+            let applied = tracking.applied.iter().any(|a| a.version == version);
+            let attempt = tracking.attempts.iter().find(|a| a.version == version);
+            match attempt {
+                Some(a) if a.is_dirty(dialect) => {}
+                Some(_) => {
+                    return Err(Error::NothingToResolve {
+                        migration: id.clone(),
+                        state: "failed and rolled back, so the database is as before it; \
+                                correct it and run migrate again",
+                    })
+                }
+                None => {
+                    return Err(Error::NothingToResolve {
+                        migration: id.clone(),
+                        state: if applied { "applied" } else { "pending" },
+                    })
+                }
+            }
+            let done = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                match (resolution, applied, &up) {
+                    (Resolution::Applied, false, Some(up)) => {
+                        <C::Backend as TrackedBackend>::record(conn, &version, &super::checksum(up))
+                    }
+                    (Resolution::Applied, false, None) => Err(diesel::result::Error::QueryBuilderError(
+                        format!(
+                            "no migration here has version {version}, so it cannot be recorded as applied; \
+                             restore its folder, or put the database back and use --not-applied"
+                        )
+                        .into(),
+                    )),
+                    (Resolution::NotApplied, true, _) => {
+                        <C::Backend as TrackedBackend>::forget(conn, &version)
+                    }
+                    _ => <C::Backend as TrackedBackend>::clear_attempt(conn, &version),
+                }
+            });
+            done.map_err(db("recording the resolution"))?;
+            Ok(match resolution {
+                Resolution::Applied => format!(
+                    "Recorded {id} as applied; migrate goes on with the migrations after it."
+                ),
+                Resolution::NotApplied => format!(
+                    "Recorded {id} as not applied; the next migrate runs it from its first statement."
+                ),
+            })
+        })
     }
 
     /// Reverts the latest applied change to `table` and every later applied
@@ -357,11 +631,7 @@ mod connected {
             Some(text) => crate::schema::Schema::from_snapshot(text)?,
             None => crate::schema::Schema::new(),
         };
-        let list: Vec<&dyn MigrationSql> = set
-            .migrations
-            .iter()
-            .map(|m| m as &dyn MigrationSql)
-            .collect();
+        let list = set.list();
         locked(conn, |conn| {
             let (applied, warnings) = applied_and_verified(conn, &list, options)?;
             let plan = super::plan_rollback(&list, &applied, table, &schema)?;
@@ -369,5 +639,31 @@ mod connected {
             report.warnings = warnings;
             Ok(report)
         })
+    }
+
+    /// [`status`] of the migrations `lback::embed_migrations!()` compiled
+    /// into the binary.
+    pub fn status_embedded<C>(conn: &mut C) -> Result<Vec<MigrationStatus>, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let set = super::embedded()?;
+        Ok(status(conn, &set.list())?.0)
+    }
+
+    /// [`resolve`] on the migrations `lback::embed_migrations!()` compiled
+    /// into the binary.
+    pub fn resolve_embedded<C>(
+        conn: &mut C,
+        version: &str,
+        resolution: Resolution,
+    ) -> Result<String, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let set = super::embedded()?;
+        resolve(conn, &set.list(), version, resolution)
     }
 }

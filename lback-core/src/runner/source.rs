@@ -139,6 +139,16 @@ pub struct EmbeddedSet {
 
 inventory::collect!(EmbeddedSet);
 
+impl EmbeddedSet {
+    /// The migrations as the runner takes them.
+    pub fn list(&self) -> Vec<&dyn MigrationSql> {
+        self.migrations
+            .iter()
+            .map(|m| m as &dyn MigrationSql)
+            .collect()
+    }
+}
+
 /// The migrations `embed_migrations!()` put into this binary.
 pub fn embedded() -> Result<&'static EmbeddedSet, Error> {
     let mut sets = inventory::iter::<EmbeddedSet>.into_iter();

@@ -6,8 +6,10 @@
 mod check;
 mod dialect;
 mod render;
+mod split;
 mod sqlite;
 
 pub use check::check_dialect;
 pub use dialect::Dialect;
 pub use render::{primary_key_name, render, Rendered};
+pub use split::split_statements;

@@ -1,0 +1,185 @@
+//! A database of each kind for the process-level suites: the URL the
+//! `lback` command connects with, a typed connection for the test's own
+//! checks, and a scratch space of its own.
+//!
+//! Include with `#[path = "support/db.rs"] mod db;` beside it.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use diesel::connection::{LoadConnection, SimpleConnection};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use lback::schema::Schema;
+use lback_core::runner::TrackedBackend;
+use lback_core::sql::Dialect;
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::db;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A database the test can also look at directly.
+pub trait Target {
+    const DIALECT: Dialect;
+    /// The diesel backend.
+    type Backend: TrackedBackend;
+    /// The test's own connection.
+    type Conn: Connection<Backend = Self::Backend> + LoadConnection;
+    /// The URL the command connects with.
+    fn url(&self) -> String;
+    /// The test's own connection.
+    fn conn(&mut self) -> &mut Self::Conn;
+    /// The live schema.
+    fn introspect(&mut self) -> Schema;
+    /// Runs SQL directly (to put rows in).
+    fn execute(&mut self, sql: &str) {
+        self.conn()
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    /// A query returning one integer, as `n`.
+    fn count(&mut self, sql: &str) -> i64;
+}
+
+/// [`Target::count`] on the concrete connection.
+macro_rules! count {
+    () => {
+        fn count(&mut self, sql: &str) -> i64 {
+            diesel::sql_query(sql)
+                .get_result::<Count>(&mut self.conn)
+                .unwrap_or_else(|e| panic!("{e}: {sql}"))
+                .n
+        }
+    };
+}
+
+/// A SQLite file in a project directory.
+pub struct SqliteFile {
+    path: String,
+    conn: SqliteConnection,
+}
+
+impl SqliteFile {
+    pub fn new(dir: &Path) -> Self {
+        let path = dir.join("app.db").to_string_lossy().into_owned();
+        let conn = SqliteConnection::establish(&path).unwrap();
+        Self { path, conn }
+    }
+}
+
+impl Target for SqliteFile {
+    const DIALECT: Dialect = Dialect::Sqlite;
+    type Backend = diesel::sqlite::Sqlite;
+    type Conn = SqliteConnection;
+    fn url(&self) -> String {
+        self.path.clone()
+    }
+    fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+    count!();
+    fn introspect(&mut self) -> Schema {
+        lback_core::introspect::sqlite(&mut self.conn).unwrap()
+    }
+}
+
+/// A scratch schema on the `PG_DATABASE_URL` server.
+#[cfg(feature = "postgres")]
+pub struct PgServer {
+    url: String,
+    conn: PgConnection,
+    _scratch: db::PgScratch,
+}
+
+#[cfg(feature = "postgres")]
+impl PgServer {
+    pub fn new() -> Self {
+        let (conn, scratch) = db::pg();
+        // The command connects with the scratch schema as its search_path.
+        let base = db::server_url("PG_DATABASE_URL");
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{base}{separator}options=-csearch_path%3D{}",
+            scratch.schema
+        );
+        Self {
+            url,
+            conn,
+            _scratch: scratch,
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Target for PgServer {
+    const DIALECT: Dialect = Dialect::Postgres;
+    type Backend = diesel::pg::Pg;
+    type Conn = PgConnection;
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+    fn conn(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+    count!();
+    fn introspect(&mut self) -> Schema {
+        lback_core::introspect::postgres(&mut self.conn).unwrap()
+    }
+}
+
+/// A scratch database on the `MYSQL_DATABASE_URL` server.
+#[cfg(feature = "mysql")]
+pub struct MysqlServer {
+    url: String,
+    conn: MysqlConnection,
+    _scratch: db::MysqlScratch,
+}
+
+#[cfg(feature = "mysql")]
+impl MysqlServer {
+    pub fn new() -> Self {
+        let (conn, scratch) = db::mysql();
+        let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
+        Self {
+            url,
+            conn,
+            _scratch: scratch,
+        }
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl MysqlServer {
+    /// A scratch database with another character set and collation than
+    /// the server's default (and the connection's).
+    pub fn with_charset(charset: &str, collation: &str) -> Self {
+        let mut server = Self::new();
+        server.execute(&format!(
+            "ALTER DATABASE CHARACTER SET {charset} COLLATE {collation}"
+        ));
+        server
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl Target for MysqlServer {
+    const DIALECT: Dialect = Dialect::Mysql;
+    type Backend = diesel::mysql::Mysql;
+    type Conn = MysqlConnection;
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+    fn conn(&mut self) -> &mut MysqlConnection {
+        &mut self.conn
+    }
+    count!();
+    fn introspect(&mut self) -> Schema {
+        lback_core::introspect::mysql(&mut self.conn).unwrap()
+    }
+}
