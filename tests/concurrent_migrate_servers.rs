@@ -6,18 +6,14 @@
 mod concurrent;
 #[path = "support/db.rs"]
 mod db;
+#[path = "support/targets.rs"]
+mod targets;
 
 use concurrent::Via;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use targets::{MysqlServer, PgServer, Target};
 
 lback::embed_migrations!("tests/fixtures/library/migrations");
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
 
 /// A child process: what an application's `main` does, on PostgreSQL.
 #[test]
@@ -39,51 +35,37 @@ fn child_migrates_mysql_with_the_library() {
     println!("\n{report}");
 }
 
-fn sixteen_on_postgres(via: Via) {
-    let (mut conn, scratch) = db::pg();
-    let base = db::server_url("PG_DATABASE_URL");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!(
-        "{base}{separator}options=-csearch_path%3D{}",
-        scratch.schema
-    );
-    let outputs = concurrent::migrate_at_once(&url, via);
-    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n;
-    concurrent::assert_each_applied_once(&outputs, recorded);
-}
-
-fn sixteen_on_mysql(via: Via) {
-    let (mut conn, scratch) = db::mysql();
-    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
-    let outputs = concurrent::migrate_at_once(&url, via);
-    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n;
+/// Sixteen processes on one fresh scratch schema or database.
+fn sixteen_on<T: Target>(mut target: T, via: Via) {
+    let outputs = concurrent::migrate_at_once(&target.url(), via);
+    let recorded = target.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations");
     concurrent::assert_each_applied_once(&outputs, recorded);
 }
 
 #[test]
 fn sixteen_processes_call_lback_migrate_on_one_postgres_schema_at_once() {
-    sixteen_on_postgres(Via::Library("child_migrates_postgres_with_the_library"));
+    sixteen_on(
+        PgServer::new(),
+        Via::Library("child_migrates_postgres_with_the_library"),
+    );
 }
 
 #[test]
 fn sixteen_lback_commands_migrate_one_postgres_schema_at_once() {
-    sixteen_on_postgres(Via::Command);
+    sixteen_on(PgServer::new(), Via::Command);
 }
 
 #[test]
 fn sixteen_processes_call_lback_migrate_on_one_mysql_database_at_once() {
-    sixteen_on_mysql(Via::Library("child_migrates_mysql_with_the_library"));
+    sixteen_on(
+        MysqlServer::new(),
+        Via::Library("child_migrates_mysql_with_the_library"),
+    );
 }
 
 #[test]
 fn sixteen_lback_commands_migrate_one_mysql_database_at_once() {
-    sixteen_on_mysql(Via::Command);
+    sixteen_on(MysqlServer::new(), Via::Command);
 }
 
 #[derive(QueryableByName)]

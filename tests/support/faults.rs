@@ -39,6 +39,8 @@ pub struct Mem {
     name: String,
     up: String,
     down: String,
+    /// SQLite: the SQL rebuilds a table (runs with foreign keys off).
+    rebuild: bool,
 }
 
 impl MigrationSql for Mem {
@@ -54,8 +56,8 @@ impl MigrationSql for Mem {
     fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
         Ok(Some(Cow::Borrowed(&self.down)))
     }
-    fn needs_foreign_keys_off(&self, _: Dialect) -> bool {
-        false
+    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
+        self.rebuild && dialect == Dialect::Sqlite
     }
     fn tables(&self) -> Vec<&str> {
         Vec::new()
@@ -70,6 +72,15 @@ impl Mem {
             name: format!("create_t{i}"),
             up: up.iter().map(|s| format!("{s};\n")).collect(),
             down: down.iter().map(|s| format!("{s};\n")).collect(),
+            rebuild: false,
+        }
+    }
+
+    /// A migration whose SQL rebuilds a SQLite table.
+    pub fn rebuilding(i: usize, up: &[&str], down: &[&str]) -> Self {
+        Mem {
+            rebuild: true,
+            ..Mem::new(i, up, down)
         }
     }
 }
@@ -108,6 +119,7 @@ pub fn migrations(bad: Option<(usize, usize)>, bad_down: Option<usize>) -> Vec<M
                 name: format!("create_t{i}"),
                 up: up.iter().map(|s| format!("{s};\n")).collect(),
                 down: down.iter().map(|s| format!("{s};\n")).collect(),
+                rebuild: false,
             }
         })
         .collect()

@@ -550,23 +550,25 @@ mod connected {
         C::Backend: TrackedBackend,
     {
         let dialect = <C::Backend as TrackedBackend>::DIALECT;
-        // A dirty run of a migration since deleted can still be cleared.
-        let (version, id, up) = match super::find(migrations, version) {
-            Ok(m) => (
+        // A migration here, or (its folder since deleted) the version of a
+        // dirty run, which can still be cleared.
+        let found = match super::find(migrations, version) {
+            Ok(m) => Ok((
                 m.version().to_owned(),
                 m.id().into_owned(),
                 Some(m.up(dialect)?.into_owned()),
-            ),
-            Err(unknown) => {
-                let tracking = locked(conn, |conn| tracking(conn))?;
-                match tracking.attempts.iter().find(|a| a.version == version) {
-                    Some(a) => (a.version.clone(), a.version.clone(), None),
-                    None => return Err(unknown),
-                }
-            }
+            )),
+            Err(unknown) => Err(unknown),
         };
         locked(conn, |conn| {
             let tracking = tracking(conn)?;
+            let (version, id, up) = match found {
+                Ok(found) => found,
+                Err(unknown) => match tracking.attempts.iter().find(|a| a.version == version) {
+                    Some(a) => (a.version.clone(), a.version.clone(), None),
+                    None => return Err(unknown),
+                },
+            };
             let applied = tracking.applied.iter().any(|a| a.version == version);
             let attempt = tracking.attempts.iter().find(|a| a.version == version);
             match attempt {
