@@ -1,8 +1,8 @@
 //! Startup with nothing pending: what every application start pays.
 //!
 //! 1,000 migrations are embedded and applied. Measured on one open
-//! connection: `lback::migrate` (lock, one query of the tracking table,
-//! checksums verified, nothing to plan), diesel_migrations'
+//! connection: `lback::migrate` (one query of the tracking table, checksums
+//! verified, nothing to plan, so no lock taken), diesel_migrations'
 //! `run_pending_migrations` on the same folder, and the floor: one query
 //! reading every version of the tracking table. Also lback's tracking query
 //! alone, to tell lback's own work from the database's.
@@ -27,8 +27,19 @@ struct Version {
 
 const FLOOR_SQL: &str = "SELECT version FROM __diesel_schema_migrations";
 
-fn startup<C>(suite: &mut Suite, group: &str, conn: &mut C, floor: fn(&mut C) -> Vec<String>)
-where
+diesel::table! {
+    __diesel_schema_migrations (version) {
+        version -> Text,
+    }
+}
+
+fn startup<C>(
+    suite: &mut Suite,
+    group: &str,
+    conn: &mut C,
+    floor: fn(&mut C) -> Vec<String>,
+    floor_typed: fn(&mut C) -> Vec<String>,
+) where
     C: Connection + LoadConnection + MigrationHarness<C::Backend>,
     C::Backend: TrackedBackend,
 {
@@ -60,11 +71,12 @@ where
         })
     });
     g.bench_function("floor", |b| b.iter(|| black_box(floor(conn))));
-    // Not a figure of the issue: the one query lback's startup runs (the
-    // tracking table joined with lback's checksums), to show what of
+    g.bench_function("floor_typed", |b| b.iter(|| black_box(floor_typed(conn))));
+    // Not a figure of the issue: the one query lback's startup runs
+    // (versions and checksums of the tracking table), to show what of
     // `lback_migrate` is the database's.
     g.bench_function("lback_query", |b| {
-        b.iter(|| black_box(lback_core::runner::tracking(conn).expect("tracking")))
+        b.iter(|| black_box(C::Backend::startup_read(conn).expect("startup read")))
     });
     g.finish();
 
@@ -83,6 +95,12 @@ where
         Some(2.0),
     );
     suite.ratio(
+        &figure(&format!("{label}: lback vs typed floor")),
+        Id(group, "lback_migrate"),
+        Id(group, "floor_typed"),
+        None,
+    );
+    suite.ratio(
         &figure(&format!("{label}: lback's query alone vs floor")),
         Id(group, "lback_query"),
         Id(group, "floor"),
@@ -94,6 +112,21 @@ where
         Id(group, "floor"),
         None,
     );
+}
+
+fn sqlite_floor_typed(conn: &mut SqliteConnection) -> Vec<String> {
+    __diesel_schema_migrations::table
+        .select(__diesel_schema_migrations::version)
+        .load(conn)
+        .expect("floor query")
+}
+
+#[cfg(feature = "postgres")]
+fn pg_floor_typed(conn: &mut PgConnection) -> Vec<String> {
+    __diesel_schema_migrations::table
+        .select(__diesel_schema_migrations::version)
+        .load(conn)
+        .expect("floor query")
 }
 
 fn sqlite_floor(conn: &mut SqliteConnection) -> Vec<String> {
@@ -111,7 +144,61 @@ fn pg_floor(conn: &mut PgConnection) -> Vec<String> {
     rows.into_iter().map(|r| r.version).collect()
 }
 
+/// Repetitions of the work in one instruction count.
+const COUNTED_RUNS: usize = 100;
+
+/// `LBACK_BENCH_ONCE=<lback_migrate|diesel_migrations|floor|floor_typed|lback_query>`:
+/// applies the migrations to a SQLite file, then runs that work
+/// [`COUNTED_RUNS`] times inside [`counted_work`] and exits, for an
+/// instruction count (`valgrind --tool=callgrind
+/// --toggle-collect=*counted_work*`; `run.sh` does it). Counts do not
+/// depend on caches or on other processes, so they show lback's own share
+/// of a start without the noise of timings in microseconds.
+fn run_once(what: &str) {
+    let path = support::fresh_sqlite_file("startup-once.db");
+    let mut conn = SqliteConnection::establish(path.to_str().expect("UTF-8 path"))
+        .expect("open the SQLite file");
+    lback::migrate(&mut conn).expect("apply the generated migrations");
+    // Once outside the count: statement caches and lback's busy timeout are
+    // then as they are on every later start.
+    counted_work(what, &mut conn);
+    let rows = (0..COUNTED_RUNS)
+        .map(|_| counted_work(what, &mut conn))
+        .sum::<usize>();
+    println!("{what}: {rows} rows in {COUNTED_RUNS} runs");
+    drop(conn);
+    support::remove_sqlite_file(&path);
+}
+
+#[inline(never)]
+fn counted_work(what: &str, conn: &mut SqliteConnection) -> usize {
+    match what {
+        "lback_migrate" => {
+            let report = lback::migrate(conn).expect("lback::migrate");
+            assert!(report.is_empty());
+            MIGRATION_COUNT
+        }
+        "diesel_migrations" => {
+            let ran = conn
+                .run_pending_migrations(DIESEL_MIGRATIONS)
+                .expect("run_pending_migrations");
+            assert!(ran.is_empty());
+            MIGRATION_COUNT
+        }
+        "floor" => sqlite_floor(conn).len(),
+        "floor_typed" => sqlite_floor_typed(conn).len(),
+        "lback_query" => <diesel::sqlite::Sqlite as TrackedBackend>::startup_read(conn)
+            .expect("startup read")
+            .applied
+            .len(),
+        other => panic!("unknown work `{other}`"),
+    }
+}
+
 fn main() {
+    if let Ok(what) = std::env::var("LBACK_BENCH_ONCE") {
+        return run_once(&what);
+    }
     let mut suite = Suite::new("startup");
     suite.note(format!(
         "{MIGRATION_COUNT} applied migrations embedded (each: CREATE TABLE + CREATE INDEX); \
@@ -125,7 +212,13 @@ fn main() {
         "SQLite {} (bundled), a file on disk, default pragmas",
         support::sqlite_version(&mut conn)
     ));
-    startup(&mut suite, "startup_sqlite", &mut conn, sqlite_floor);
+    startup(
+        &mut suite,
+        "startup_sqlite",
+        &mut conn,
+        sqlite_floor,
+        sqlite_floor_typed,
+    );
     drop(conn);
     support::remove_sqlite_file(&path);
 
@@ -136,7 +229,13 @@ fn main() {
             "PostgreSQL {} on loopback TCP, a scratch schema",
             support::pg_version(&mut conn)
         ));
-        startup(&mut suite, "startup_postgres", &mut conn, pg_floor);
+        startup(
+            &mut suite,
+            "startup_postgres",
+            &mut conn,
+            pg_floor,
+            pg_floor_typed,
+        );
         support::pg_drop_schema(&mut conn, &schema);
     }
 

@@ -34,6 +34,7 @@ pub const N: usize = 3;
 pub const BAD: &str = "INSERT INTO no_such_table (id) VALUES (1)";
 
 /// A migration held in memory.
+#[derive(Clone)]
 pub struct Mem {
     version: String,
     name: String,

@@ -1,10 +1,16 @@
 //! The little each database needs its own SQL for: the tracking tables.
 //!
-//! - `__diesel_schema_migrations` (diesel's own): the applied versions.
-//! - `__lback_checksums`: the checksum of the up SQL each version ran.
+//! - `__diesel_schema_migrations` (diesel's own): the applied versions, plus
+//!   a `checksum` column lback adds (the checksum of the up SQL that ran;
+//!   diesel and diesel_cli insert only `version`, so theirs stay `NULL`).
+//!   A start reads this one table, version and checksum: nothing else.
 //! - `__lback_attempts`: migrations whose last run did not finish
 //!   ([`Attempt`]); on MySQL a row is written before a migration runs and
 //!   kept up to date statement by statement.
+//!
+//! Databases set up by an earlier lback kept the checksums in a table of
+//! their own, `__lback_checksums`; [`TrackedBackend::setup`] moves them into
+//! the column and drops that table.
 
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
@@ -25,11 +31,11 @@ pub struct Applied {
     pub run_on: String,
     /// The checksum of the up SQL that ran (`None` when applied by another
     /// tool, such as diesel_cli).
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    #[diesel(sql_type = Nullable<Text>)]
     pub checksum: Option<String>,
 }
 
-/// What the tracking tables hold, read in one query.
+/// What the tracking tables hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tracking {
     /// Applied migrations.
@@ -38,54 +44,150 @@ pub struct Tracking {
     pub attempts: Vec<Attempt>,
 }
 
-/// A row of the one tracking query: an applied version (`direction` null)
-/// or an attempt.
+diesel::table! {
+    /// diesel's tracking table, with lback's `checksum` column: read with a
+    /// typed query, whose prepared statement the connection caches (a start
+    /// then sends no SQL text to parse).
+    __diesel_schema_migrations (version) {
+        version -> Text,
+        checksum -> Nullable<Text>,
+    }
+}
+
+/// An applied version and the checksum it ran with: what a start reads.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, diesel::Queryable)]
+pub struct AppliedVersion {
+    /// The version.
+    #[diesel(sql_type = Text)]
+    pub version: String,
+    /// The checksum of the up SQL that ran (`None`: applied by another tool).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub checksum: Option<StoredChecksum>,
+}
+
+/// A checksum as stored (at most 64 bytes of text), held inline: a start
+/// reads one per applied migration, and a `String` each was a tenth of its
+/// time. Longer text fails to load (lback stores 16 hex digits), which
+/// sends the start the way that reads every column as text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct StoredChecksum {
+    len: u8,
+    bytes: [u8; 64],
+}
+
+impl StoredChecksum {
+    /// The checksum's text.
+    pub fn as_str(&self) -> &str {
+        // Built only from a whole `&str`, so never empty for want of UTF-8.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The checksum's text, as bytes (what a start compares).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// Copies `text`, when it fits.
+    pub fn new(text: &str) -> Option<Self> {
+        let len = u8::try_from(text.len()).ok().filter(|len| *len <= 64)?;
+        let mut bytes = [0; 64];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Some(StoredChecksum { len, bytes })
+    }
+
+    fn from_text(text: &str) -> diesel::deserialize::Result<Self> {
+        Self::new(text).ok_or_else(|| {
+            format!(
+                "a checksum of {} bytes (lback stores 16 hex digits)",
+                text.len()
+            )
+            .into()
+        })
+    }
+
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    fn from_bytes(bytes: &[u8]) -> diesel::deserialize::Result<Self> {
+        Self::from_text(std::str::from_utf8(bytes)?)
+    }
+}
+
+impl std::fmt::Debug for StoredChecksum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl diesel::deserialize::FromSql<Text, diesel::sqlite::Sqlite> for StoredChecksum {
+    fn from_sql(
+        mut value: diesel::sqlite::SqliteValue<'_, '_, '_>,
+    ) -> diesel::deserialize::Result<Self> {
+        Self::from_text(value.read_text())
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for StoredChecksum {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        Self::from_bytes(value.as_bytes())
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl diesel::deserialize::FromSql<Text, diesel::mysql::Mysql> for StoredChecksum {
+    fn from_sql(value: diesel::mysql::MysqlValue<'_>) -> diesel::deserialize::Result<Self> {
+        Self::from_bytes(value.as_bytes())
+    }
+}
+
+/// What a start reads, in one query: the applied versions with their
+/// checksums and whether a run may have been left unfinished.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartupRead {
+    /// Applied versions, in the order the database returned them.
+    pub applied: Vec<AppliedVersion>,
+    /// Whether `__lback_attempts` has a row that could make the database
+    /// dirty (MySQL; always `false` elsewhere, where a failed run is rolled
+    /// back and its row is for `status` only).
+    pub unfinished: bool,
+}
+
+/// A row of `__lback_attempts`.
 #[derive(QueryableByName)]
-struct TrackingRow {
+struct AttemptRow {
     #[diesel(sql_type = Text)]
     version: String,
     #[diesel(sql_type = Text)]
-    run_on: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    checksum: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    direction: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    state: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    statements_done: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    statements_total: Option<i64>,
+    direction: String,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = BigInt)]
+    statements_done: i64,
+    #[diesel(sql_type = BigInt)]
+    statements_total: i64,
     #[diesel(sql_type = Nullable<Text>)]
     current_statement: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     error_message: Option<String>,
+    #[diesel(sql_type = Text)]
+    started_on: String,
 }
 
-fn split_rows(rows: Vec<TrackingRow>) -> Tracking {
-    let mut tracking = Tracking::default();
-    for row in rows {
-        match row.direction.as_deref().map(Direction::from_name) {
-            None => tracking.applied.push(Applied {
-                version: row.version,
-                run_on: row.run_on,
-                checksum: row.checksum,
-            }),
-            Some(direction) => tracking.attempts.push(Attempt {
-                version: row.version,
-                // A direction this version does not know is treated as the
-                // safer of the two readings: a run that did not finish.
-                direction: direction.unwrap_or(Direction::Up),
-                interrupted: row.state.as_deref() != Some(FAILED),
-                statements_done: usize::try_from(row.statements_done.unwrap_or(0)).unwrap_or(0),
-                statements_total: usize::try_from(row.statements_total.unwrap_or(0)).unwrap_or(0),
-                statement: row.current_statement,
-                error: row.error_message,
-                started_on: row.run_on,
-            }),
+impl From<AttemptRow> for Attempt {
+    fn from(row: AttemptRow) -> Self {
+        Attempt {
+            version: row.version,
+            // A direction this version does not know is treated as the
+            // safer of the two readings: a run that did not finish.
+            direction: Direction::from_name(&row.direction).unwrap_or(Direction::Up),
+            interrupted: row.state != FAILED,
+            statements_done: usize::try_from(row.statements_done).unwrap_or(0),
+            statements_total: usize::try_from(row.statements_total).unwrap_or(0),
+            statement: row.current_statement,
+            error: row.error_message,
+            started_on: row.started_on,
         }
     }
-    tracking
 }
 
 const STARTED: &str = "started";
@@ -111,20 +213,52 @@ pub trait TrackedBackend: Backend + Sized {
     /// diesel's table).
     const WIDE_TEXT: &'static str = "TEXT";
 
-    /// Creates `__diesel_schema_migrations` (diesel's definition) and
-    /// lback's `__lback_checksums` and `__lback_attempts` beside it, when
-    /// missing.
+    /// Whether the run-wide lock ([`lock`](Self::lock)) serialises lback's
+    /// runs, so what was planned under it is still due when it runs.
+    /// SQLite has none: each migration checks again under its write lock.
+    const RUN_LOCK: bool = true;
+
+    /// The type to cast a timestamp to, to read it as text.
+    const TEXT_CAST: &'static str = "TEXT";
+
+    /// The type to cast an integer to, to read it as 64 bits.
+    const INT_CAST: &'static str = "BIGINT";
+
+    /// Creates `__diesel_schema_migrations` (diesel's definition plus
+    /// lback's `checksum` column) and `__lback_attempts` when missing; adds
+    /// the column to a table diesel made; moves the checksums of a database
+    /// an earlier lback set up out of `__lback_checksums`.
     fn setup<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         conn.batch_execute(
             "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\
              version VARCHAR(50) PRIMARY KEY NOT NULL, \
-             run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+             run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
+             checksum VARCHAR(64))",
         )?;
-        conn.batch_execute(
-            "CREATE TABLE IF NOT EXISTS __lback_checksums (\
-             version VARCHAR(50) PRIMARY KEY NOT NULL, \
-             checksum VARCHAR(64) NOT NULL)",
-        )?;
+        if !Self::has_column(conn, "__diesel_schema_migrations", "checksum")? {
+            let added = conn.batch_execute(
+                "ALTER TABLE __diesel_schema_migrations ADD COLUMN checksum VARCHAR(64)",
+            );
+            // Another process may have added it meanwhile (SQLite, `status`).
+            if added.is_err() && !Self::has_column(conn, "__diesel_schema_migrations", "checksum")?
+            {
+                return added;
+            }
+        }
+        if Self::has_column(conn, "__lback_checksums", "checksum")? {
+            let moved = conn.batch_execute(
+                "UPDATE __diesel_schema_migrations SET checksum = (\
+                 SELECT c.checksum FROM __lback_checksums c \
+                 WHERE c.version = __diesel_schema_migrations.version) \
+                 WHERE checksum IS NULL",
+            );
+            match moved {
+                Ok(()) => conn.batch_execute("DROP TABLE IF EXISTS __lback_checksums")?,
+                // Moved and dropped by another process meanwhile.
+                Err(_) if !Self::has_column(conn, "__lback_checksums", "checksum")? => {}
+                Err(e) => return Err(e),
+            }
+        }
         let text = Self::WIDE_TEXT;
         conn.batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS __lback_attempts (\
@@ -139,35 +273,56 @@ pub trait TrackedBackend: Backend + Sized {
         ))
     }
 
+    /// Whether `table` (found the way an unqualified name is) has `column`;
+    /// `false` when there is no such table.
+    fn has_column<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        table: &str,
+        column: &str,
+    ) -> QueryResult<bool>;
+
+    /// What a start needs, in one query: applied versions with their
+    /// checksums (and, on MySQL, whether an attempt is recorded). Fails when
+    /// the tables are missing or need [`setup`](Self::setup).
+    fn startup_read<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<StartupRead>;
+
     /// Applied migrations (with when and the checksum of what ran) and
-    /// unfinished runs: one query.
+    /// unfinished runs: a query for each table.
     fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking>;
 
-    /// Records a version as applied, with the checksum of its up SQL, and
-    /// clears its attempt: one round trip.
+    /// The SQL that records a version as applied, with the checksum of its
+    /// up SQL, and clears its attempt.
+    fn record_sql(version: &str, checksum: &str) -> String {
+        let version = Self::DIALECT.string_literal(version);
+        format!(
+            "INSERT INTO __diesel_schema_migrations (version, checksum) VALUES ({version}, {});\n\
+             DELETE FROM __lback_attempts WHERE version = {version}",
+            Self::DIALECT.string_literal(checksum)
+        )
+    }
+
+    /// The SQL that forgets a version (after reverting it) and clears its
+    /// attempt.
+    fn forget_sql(version: &str) -> String {
+        let version = Self::DIALECT.string_literal(version);
+        format!(
+            "DELETE FROM __diesel_schema_migrations WHERE version = {version};\n\
+             DELETE FROM __lback_attempts WHERE version = {version}"
+        )
+    }
+
+    /// Runs [`record_sql`](Self::record_sql): one round trip.
     fn record<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         version: &str,
         checksum: &str,
     ) -> QueryResult<()> {
-        let version = Self::DIALECT.string_literal(version);
-        conn.batch_execute(&format!(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ({version});\n\
-             DELETE FROM __lback_checksums WHERE version = {version};\n\
-             INSERT INTO __lback_checksums (version, checksum) VALUES ({version}, {});\n\
-             DELETE FROM __lback_attempts WHERE version = {version}",
-            Self::DIALECT.string_literal(checksum)
-        ))
+        conn.batch_execute(&Self::record_sql(version, checksum))
     }
 
-    /// Forgets a version (after reverting it) and clears its attempt.
+    /// Runs [`forget_sql`](Self::forget_sql): one round trip.
     fn forget<C: LoadConnection<Backend = Self>>(conn: &mut C, version: &str) -> QueryResult<()> {
-        let version = Self::DIALECT.string_literal(version);
-        conn.batch_execute(&format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = {version};\n\
-             DELETE FROM __lback_checksums WHERE version = {version};\n\
-             DELETE FROM __lback_attempts WHERE version = {version}"
-        ))
+        conn.batch_execute(&Self::forget_sql(version))
     }
 
     /// Clears a version's attempt (after `resolve`).
@@ -274,12 +429,19 @@ pub trait TrackedBackend: Backend + Sized {
         ))
     }
 
+    /// Before reading the tracking tables: SQLite waits for other
+    /// processes' write locks rather than failing on them.
+    fn before_read<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<()> {
+        Ok(())
+    }
+
     /// Takes the lock that serializes lback runs on this database (released
     /// by [`unlock`](Self::unlock), or when the session ends). SQLite has no
-    /// such lock: each migration's transaction takes the write lock first
-    /// ([`claim`](Self::claim)) and checks again that it is still pending.
-    fn lock<C: LoadConnection<Backend = Self>>(_conn: &mut C) -> QueryResult<()> {
-        Ok(())
+    /// such lock ([`RUN_LOCK`](Self::RUN_LOCK) is `false`): each migration's
+    /// transaction takes the write lock first ([`claim`](Self::claim)) and
+    /// checks again that it is still pending.
+    fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        Self::before_read(conn)
     }
 
     /// Releases [`lock`](Self::lock).
@@ -294,7 +456,8 @@ pub trait TrackedBackend: Backend + Sized {
         Ok(())
     }
 
-    /// Whether `version` is recorded as applied (checked again under the lock).
+    /// Whether `version` is recorded as applied (checked again under the
+    /// write lock where there is no [`RUN_LOCK`](Self::RUN_LOCK)).
     fn is_applied<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         version: &str,
@@ -313,9 +476,33 @@ pub trait TrackedBackend: Backend + Sized {
     }
 }
 
-/// `is_applied` by one keyed count (the same SQL on every backend).
-macro_rules! is_applied_by_count {
+/// The queries whose SQL every backend shares (diesel loads rows only
+/// through a concrete backend, so they are written once here and expanded
+/// in each).
+macro_rules! shared_queries {
     () => {
+        fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
+            let cast = Self::TEXT_CAST;
+            let applied = diesel::sql_query(format!(
+                "SELECT version, CAST(run_on AS {cast}) AS run_on, checksum \
+                 FROM __diesel_schema_migrations"
+            ))
+            .load::<Applied>(conn)?;
+            let attempts = diesel::sql_query(format!(
+                "SELECT version, direction, state, \
+                 CAST(statements_done AS {int}) AS statements_done, \
+                 CAST(statements_total AS {int}) AS statements_total, \
+                 current_statement, error_message, CAST(started_on AS {cast}) AS started_on \
+                 FROM __lback_attempts",
+                int = Self::INT_CAST,
+            ))
+            .load::<AttemptRow>(conn)?;
+            Ok(Tracking {
+                applied,
+                attempts: attempts.into_iter().map(Attempt::from).collect(),
+            })
+        }
+
         fn is_applied<C: LoadConnection<Backend = Self>>(
             conn: &mut C,
             version: &str,
@@ -330,46 +517,52 @@ macro_rules! is_applied_by_count {
     };
 }
 
-/// The tracking query: applied versions with their checksums, and the
-/// attempts, in one statement. `$text` and `$int` are the dialect's cast
-/// targets for text and 64-bit integers.
-/// The tracking query: applied versions with their checksums, and the
-/// attempts, in one statement. `$text` and `$int` are the dialect's cast
-/// targets for text and 64-bit integers. Every text column is cast on both
-/// sides of the UNION: on MySQL that gives them all the connection's
-/// collation, whatever the tables were created with.
-macro_rules! tracking_query {
-    ($conn:expr, $text:literal, $int:literal) => {
-        diesel::sql_query(concat!(
-            "SELECT CAST(d.version AS ", $text, ") AS version, CAST(d.run_on AS ", $text, ") AS run_on, \
-             CAST(c.checksum AS ", $text, ") AS checksum, CAST(NULL AS ", $text, ") AS direction, \
-             CAST(NULL AS ", $text, ") AS state, CAST(NULL AS ", $int, ") AS statements_done, \
-             CAST(NULL AS ", $int, ") AS statements_total, \
-             CAST(NULL AS ", $text, ") AS current_statement, CAST(NULL AS ", $text, ") AS error_message \
-             FROM __diesel_schema_migrations d LEFT JOIN __lback_checksums c ON c.version = d.version \
-             UNION ALL \
-             SELECT CAST(version AS ", $text, "), CAST(started_on AS ", $text, "), NULL, \
-             CAST(direction AS ", $text, "), CAST(state AS ", $text, "), \
-             CAST(statements_done AS ", $int, "), CAST(statements_total AS ", $int, "), \
-             CAST(current_statement AS ", $text, "), CAST(error_message AS ", $text, ") \
-             FROM __lback_attempts"
-        ))
-        .load::<TrackingRow>($conn)
-        .map(split_rows)
+/// The start's read where no attempt row can make the database dirty
+/// (SQLite, PostgreSQL: a failed run was rolled back): one table.
+macro_rules! plain_startup_read {
+    () => {
+        fn startup_read<C: LoadConnection<Backend = Self>>(
+            conn: &mut C,
+        ) -> QueryResult<StartupRead> {
+            use diesel::QueryDsl;
+            __diesel_schema_migrations::table
+                .select((
+                    __diesel_schema_migrations::version,
+                    __diesel_schema_migrations::checksum,
+                ))
+                .load::<AppliedVersion>(conn)
+                .map(|applied| StartupRead {
+                    applied,
+                    unfinished: false,
+                })
+        }
     };
 }
 
 #[cfg(feature = "sqlite")]
 impl TrackedBackend for diesel::sqlite::Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
+    const RUN_LOCK: bool = false;
+    const INT_CAST: &'static str = "INTEGER";
 
-    is_applied_by_count!();
+    shared_queries!();
+    plain_startup_read!();
 
-    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
-        tracking_query!(conn, "TEXT", "INTEGER")
+    fn has_column<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        table: &str,
+        column: &str,
+    ) -> QueryResult<bool> {
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM pragma_table_info({}) WHERE name = {}",
+            Self::DIALECT.string_literal(table),
+            Self::DIALECT.string_literal(column)
+        ))
+        .get_result::<Count>(conn)
+        .map(|c| c.n > 0)
     }
 
-    fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+    fn before_read<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         // Other processes' write locks are waited for, not failed on. (The
         // plain pragma, not the `pragma_busy_timeout` table: reading a table
         // needs the schema, which a committing writer may have locked.)
@@ -409,7 +602,24 @@ impl TrackedBackend for diesel::sqlite::Sqlite {
 impl TrackedBackend for diesel::pg::Pg {
     const DIALECT: Dialect = Dialect::Postgres;
 
-    is_applied_by_count!();
+    shared_queries!();
+    plain_startup_read!();
+
+    fn has_column<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        table: &str,
+        column: &str,
+    ) -> QueryResult<bool> {
+        // The table the unqualified name resolves to, through search_path.
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM pg_catalog.pg_attribute \
+             WHERE attrelid = to_regclass({}) AND attname = {} AND NOT attisdropped",
+            Self::DIALECT.string_literal(table),
+            Self::DIALECT.string_literal(column)
+        ))
+        .get_result::<Count>(conn)
+        .map(|c| c.n > 0)
+    }
 
     fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         // One lock per schema: lback runs on other schemas do not wait.
@@ -423,21 +633,54 @@ impl TrackedBackend for diesel::pg::Pg {
             "SELECT pg_advisory_unlock(hashtext('lback migrate ' || current_schema()))",
         )
     }
-
-    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
-        tracking_query!(conn, "TEXT", "BIGINT")
-    }
 }
 
 #[cfg(feature = "mysql")]
 impl TrackedBackend for diesel::mysql::Mysql {
     const DIALECT: Dialect = Dialect::Mysql;
     const WIDE_TEXT: &'static str = "TEXT CHARACTER SET utf8mb4";
+    const TEXT_CAST: &'static str = "CHAR";
+    const INT_CAST: &'static str = "SIGNED";
+
+    shared_queries!();
+
+    fn has_column<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        table: &str,
+        column: &str,
+    ) -> QueryResult<bool> {
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = {} AND column_name = {}",
+            Self::DIALECT.string_literal(table),
+            Self::DIALECT.string_literal(column)
+        ))
+        .get_result::<Count>(conn)
+        .map(|c| c.n > 0)
+    }
+
+    fn startup_read<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<StartupRead> {
+        // An attempt row may be a dirty run, which must stop a start: one
+        // marker row (an empty version, which no migration has) says there
+        // is one, in the same query. Only literals come from the second
+        // table, so the columns keep diesel's table's collation.
+        let mut applied = diesel::sql_query(
+            "SELECT version, checksum FROM __diesel_schema_migrations \
+             UNION ALL SELECT '', NULL FROM (SELECT 1 FROM __lback_attempts LIMIT 1) AS a",
+        )
+        .load::<AppliedVersion>(conn)?;
+        let before = applied.len();
+        applied.retain(|a| !a.version.is_empty());
+        Ok(StartupRead {
+            unfinished: applied.len() != before,
+            applied,
+        })
+    }
 
     fn lock_is_free<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<bool> {
         #[derive(QueryableByName)]
         struct Free {
-            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            #[diesel(sql_type = Nullable<BigInt>)]
             free: Option<i64>,
         }
         diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free")
@@ -445,12 +688,10 @@ impl TrackedBackend for diesel::mysql::Mysql {
             .map(|f| f.free != Some(0))
     }
 
-    is_applied_by_count!();
-
     fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         #[derive(QueryableByName)]
         struct Got {
-            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+            #[diesel(sql_type = Nullable<BigInt>)]
             got: Option<i64>,
         }
         // Named after the database (lock names are server-wide); waits up
@@ -469,9 +710,5 @@ impl TrackedBackend for diesel::mysql::Mysql {
 
     fn unlock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
-    }
-
-    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
-        tracking_query!(conn, "CHAR", "SIGNED")
     }
 }

@@ -68,17 +68,19 @@ mod connected {
     use diesel::connection::LoadConnection;
     use diesel::Connection;
 
-    pub use super::backend::{Applied, TrackedBackend, Tracking};
+    pub use super::backend::{
+        Applied, AppliedVersion, StartupRead, StoredChecksum, TrackedBackend, Tracking,
+    };
     use super::{
         Direction, FailedStatement, MigrateOptions, MigrationReport, MigrationSql, MigrationStatus,
         Plan, Recorded, Resolution, Step,
     };
-    use crate::sql::{split_statements, Dialect};
+    use crate::sql::{split_cleanly, split_statements, Dialect};
     use crate::Error;
 
     /// What the tracking tables hold: applied versions (oldest first) and
-    /// unfinished runs. One query on every start but the first; the tables
-    /// are created only when reading them fails.
+    /// unfinished runs. The tables are created (or brought up to date) only
+    /// when reading them fails.
     pub fn tracking<C>(conn: &mut C) -> Result<Tracking, Error>
     where
         C: Connection + LoadConnection,
@@ -282,11 +284,18 @@ mod connected {
         let mysql = dialect == Dialect::Mysql;
         // How far the step got, for the report if it fails.
         let mut phase = Phase::Before;
+        let bookkeeping = if apply {
+            <B<C> as TrackedBackend>::record_sql(version, &super::checksum(sql))
+        } else {
+            <B<C> as TrackedBackend>::forget_sql(version)
+        };
         // Claims the write lock (SQLite), checks the step is still due, runs
         // it statement by statement and records it.
         let mut step = |conn: &mut C| -> diesel::QueryResult<bool> {
             <B<C> as TrackedBackend>::claim(conn)?;
-            if <B<C> as TrackedBackend>::is_applied(conn, version)? == apply {
+            if !<B<C> as TrackedBackend>::RUN_LOCK
+                && <B<C> as TrackedBackend>::is_applied(conn, version)? == apply
+            {
                 return Ok(false);
             }
             if mysql {
@@ -310,18 +319,11 @@ mod connected {
                 conn.batch_execute(statement)?;
             }
             phase = Phase::Finishing;
-            let finish = |conn: &mut C| {
-                if apply {
-                    <B<C> as TrackedBackend>::record(conn, version, &super::checksum(sql))
-                } else {
-                    <B<C> as TrackedBackend>::forget(conn, version)
-                }
-            };
             if mysql {
                 // The bookkeeping is InnoDB rows: one transaction.
-                conn.transaction(finish)?;
+                conn.transaction(|conn| conn.batch_execute(&bookkeeping))?;
             } else {
-                finish(conn)?;
+                conn.batch_execute(&bookkeeping)?;
             }
             Ok(true)
         };
@@ -356,14 +358,37 @@ mod connected {
                     }
                 }
             }
-            Dialect::Sqlite | Dialect::Postgres => conn.transaction(&mut step),
+            Dialect::Sqlite => conn.transaction(&mut step),
+            // One round trip for the whole migration and its bookkeeping:
+            // statement by statement costs a round trip each, which is what
+            // applying many small migrations spends most on. The statements
+            // are run one by one only if it fails, to name the one that does.
+            Dialect::Postgres => conn.transaction(|conn| {
+                phase = Phase::Batch;
+                if split_cleanly(sql, dialect).is_some() {
+                    conn.batch_execute(&format!("{sql}\n;\n{bookkeeping}"))?;
+                } else {
+                    conn.batch_execute(sql)?;
+                    phase = Phase::Finishing;
+                    conn.batch_execute(&bookkeeping)?;
+                }
+                Ok(true)
+            }),
             // MySQL commits every DDL statement: there is no transaction to use.
             Dialect::Mysql => step(conn),
         };
-        let error = match result {
+        let mut error = match result {
             Ok(ran) => return Ok(ran),
             Err(e) => e,
         };
+        if let Phase::Batch = phase {
+            // Rolled back: run it again statement by statement, in a
+            // transaction that is rolled back too, to find the statement.
+            if let Some((found, e)) = failing_statement(conn, &statements, &bookkeeping) {
+                phase = found;
+                error = e;
+            }
+        }
         if mysql {
             // A script that locked tables and failed would keep them locked
             // on this session (and lback could not record the failure).
@@ -380,12 +405,25 @@ mod connected {
                 })
             }
             Phase::Statement(i) => (i, Some(statements[i]), error.to_string()),
+            Phase::Batch => (
+                0,
+                None,
+                format!(
+                    "{error} (run again statement by statement, in a transaction rolled back \
+                     afterwards, no statement failed: the failure may depend on timing, such \
+                     as a lock or a timeout)"
+                ),
+            ),
             Phase::Recording(i) => (
                 i,
                 Some(statements[i]),
                 format!("{}: {error}", super::state::PROGRESS_NOT_RECORDED),
             ),
-            Phase::Finishing => (total, None, error.to_string()),
+            Phase::Finishing => (
+                total,
+                None,
+                format!("every statement ran, then recording the migration failed: {error}"),
+            ),
         };
         // Best effort: when even this fails (the connection is gone), MySQL
         // keeps the row written before the run, which says as much.
@@ -441,11 +479,42 @@ mod connected {
         })
     }
 
+    /// Runs `statements` and then `bookkeeping` one by one in a transaction
+    /// that is always rolled back: which of them fails (`Finishing` for the
+    /// bookkeeping), with the database's error; `None` when none does.
+    fn failing_statement<C>(
+        conn: &mut C,
+        statements: &[&str],
+        bookkeeping: &str,
+    ) -> Option<(Phase, diesel::result::Error)>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let mut found = None;
+        let _ = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+            for (i, statement) in statements.iter().enumerate() {
+                if let Err(e) = conn.batch_execute(statement) {
+                    found = Some((Phase::Statement(i), e));
+                    return Err(diesel::result::Error::RollbackTransaction);
+                }
+            }
+            if let Err(e) = conn.batch_execute(bookkeeping) {
+                found = Some((Phase::Finishing, e));
+            }
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        found
+    }
+
     /// How far a step got.
     #[derive(Clone, Copy)]
     enum Phase {
         /// Checking and (MySQL) recording the start: nothing ran.
         Before,
+        /// Running the whole migration and its bookkeeping as one batch
+        /// (PostgreSQL): which statement failed is not known yet.
+        Batch,
         /// Recording (MySQL) that statement `i` (0-based) is next.
         Recording(usize),
         /// Running statement `i`.
@@ -472,6 +541,9 @@ mod connected {
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
+        if let Some(report) = nothing_pending(conn, migrations, options)? {
+            return Ok(report);
+        }
         locked(conn, |conn| {
             let (applied, warnings) = applied_and_verified(conn, migrations, options)?;
             let plan = super::plan_migrate(migrations, &applied, None)?;
@@ -479,6 +551,52 @@ mod connected {
             report.warnings = warnings;
             Ok(report)
         })
+    }
+
+    /// What a start reads when nothing is pending, which is nearly every
+    /// start: one query of the tracking table ([`TrackedBackend::startup_read`]),
+    /// without the lock. When every migration is applied (as one consistent
+    /// read shows: a migration is recorded in the transaction that runs it,
+    /// or on MySQL announced by an attempt row before its first statement),
+    /// there is nothing to wait for: the checksums are verified and the
+    /// report returned. `None` sends the caller the locked way: something is
+    /// pending, an attempt is recorded (MySQL), or the tables are missing or
+    /// out of date.
+    pub fn nothing_pending<C>(
+        conn: &mut C,
+        migrations: &[&dyn MigrationSql],
+        options: MigrateOptions,
+    ) -> Result<Option<MigrationReport>, Error>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        let dialect = <C::Backend as TrackedBackend>::DIALECT;
+        <C::Backend as TrackedBackend>::before_read(conn)
+            .map_err(db("reading applied migrations"))?;
+        let Ok(read) = <C::Backend as TrackedBackend>::startup_read(conn) else {
+            return Ok(None);
+        };
+        if read.unfinished {
+            return Ok(None);
+        }
+        let records: Vec<Recorded<'_>> = read
+            .applied
+            .iter()
+            .map(|a| Recorded {
+                version: &a.version,
+                checksum: a.checksum.as_ref().map(StoredChecksum::as_bytes),
+            })
+            .collect();
+        let (warnings, applied) =
+            super::verify::verify_counting(migrations, &records, dialect, options)?;
+        if applied < migrations.len() {
+            return Ok(None);
+        }
+        Ok(Some(MigrationReport {
+            warnings,
+            ..MigrationReport::default()
+        }))
     }
 
     /// Applies every pending migration that `lback::embed_migrations!()`
@@ -524,7 +642,7 @@ mod connected {
             .iter()
             .map(|a| Recorded {
                 version: &a.version,
-                checksum: a.checksum.as_deref(),
+                checksum: a.checksum.as_deref().map(str::as_bytes),
             })
             .collect();
         let warnings = super::verify(migrations, &records, dialect, options)?;

@@ -57,11 +57,14 @@ pub fn checksum(sql: &str) -> String {
 }
 
 /// One applied migration as recorded: version and the checksum of what ran.
+#[derive(Debug, Clone, Copy)]
 pub struct Recorded<'a> {
     /// The version.
     pub version: &'a str,
-    /// The checksum stored when it ran (`None`: applied by another tool).
-    pub checksum: Option<&'a str>,
+    /// The checksum stored when it ran, as its text's bytes (`None`:
+    /// applied by another tool). Bytes, so a start compares a thousand of
+    /// them without checking each is UTF-8.
+    pub checksum: Option<&'a [u8]>,
 }
 
 /// Compares what was applied with the migrations at hand. An applied
@@ -74,16 +77,27 @@ pub fn verify(
     dialect: Dialect,
     options: MigrateOptions,
 ) -> Result<Vec<String>, Error> {
+    verify_counting(migrations, applied, dialect, options).map(|(warnings, _)| warnings)
+}
+
+/// [`verify`], and how many of `migrations` are applied (each at most once:
+/// versions are unique in the table), so a start with nothing pending needs
+/// no plan.
+pub(crate) fn verify_counting(
+    migrations: &[&dyn MigrationSql],
+    applied: &[Recorded<'_>],
+    dialect: Dialect,
+    options: MigrateOptions,
+) -> Result<(Vec<String>, usize), Error> {
     let mut warnings = Vec::new();
+    let mut matched = 0;
     // Both lists sorted by version (usually they are already, so sorting is
     // one pass), then merged: a scan of the migrations per record made
     // startup quadratic (1,000 migrations: most of `lback::migrate`).
-    let mut sorted = migrations.to_vec();
-    sorted.sort_by(|a, b| a.version().cmp(b.version()));
-    let mut records: Vec<&Recorded<'_>> = applied.iter().collect();
-    records.sort_by(|a, b| a.version.cmp(b.version));
-    let mut next = sorted.into_iter().peekable();
-    for record in records {
+    let sorted = super::plan::in_order(migrations, |m| m.version());
+    let records = super::plan::in_order(applied, |r| r.version);
+    let mut next = sorted.iter().peekable();
+    for record in records.iter() {
         while next.next_if(|m| m.version() < record.version).is_some() {}
         let Some(migration) = next.peek().filter(|m| m.version() == record.version) else {
             warnings.push(format!(
@@ -93,10 +107,11 @@ pub fn verify(
             ));
             continue;
         };
+        matched += 1;
         let Some(stored) = record.checksum else {
             continue;
         };
-        if migration.checksum(dialect)? != stored {
+        if migration.checksum(dialect)?.as_bytes() != stored {
             match options.on_changed {
                 OnChanged::Refuse => {
                     return Err(Error::ChangedAfterApplied {
@@ -110,7 +125,7 @@ pub fn verify(
             }
         }
     }
-    Ok(warnings)
+    Ok((warnings, matched))
 }
 
 #[cfg(test)]
@@ -171,7 +186,7 @@ mod tests {
         let old = checksum("CREATE TABLE t (id BIGINT);\n");
         let applied = [Recorded {
             version: "20260101000001",
-            checksum: Some(&old),
+            checksum: Some(old.as_bytes()),
         }];
         let error =
             verify(&list, &applied, Dialect::Sqlite, MigrateOptions::default()).unwrap_err();
@@ -203,19 +218,19 @@ mod tests {
         let (sum_a, sum_b, sum_c) = (checksum(a.1), checksum(b.1), checksum(c.1));
         let record = |version, checksum| Recorded { version, checksum };
         let applied = [
-            record("20260101000003", Some(sum_c.as_str())),
+            record("20260101000003", Some(sum_c.as_bytes())),
             record("20260101000009", None),
-            record("20260101000001", Some(sum_a.as_str())),
+            record("20260101000001", Some(sum_a.as_bytes())),
             record("20260101000000", None),
-            record("20260101000002", Some(sum_b.as_str())),
+            record("20260101000002", Some(sum_b.as_bytes())),
         ];
         let warnings = verify(&list, &applied, Dialect::Sqlite, MigrateOptions::default()).unwrap();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].starts_with("version 20260101000000 "));
         assert!(warnings[1].starts_with("version 20260101000009 "));
         let applied = [
-            record("20260101000003", Some(sum_c.as_str())),
-            record("20260101000001", Some(sum_b.as_str())),
+            record("20260101000003", Some(sum_c.as_bytes())),
+            record("20260101000001", Some(sum_b.as_bytes())),
         ];
         let error =
             verify(&list, &applied, Dialect::Sqlite, MigrateOptions::default()).unwrap_err();
@@ -233,7 +248,7 @@ mod tests {
         let applied = [
             Recorded {
                 version: "20260101000001",
-                checksum: Some(&same),
+                checksum: Some(same.as_bytes()),
             },
             Recorded {
                 version: "20250101000000",

@@ -12,4 +12,4 @@ mod sqlite;
 pub use check::check_dialect;
 pub use dialect::Dialect;
 pub use render::{primary_key_name, render, Rendered};
-pub use split::split_statements;
+pub use split::{split_cleanly, split_statements};

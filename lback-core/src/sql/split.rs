@@ -36,7 +36,7 @@ use super::Dialect;
 /// );
 /// ```
 pub fn split_statements(script: &str, dialect: Dialect) -> Vec<&str> {
-    match Splitter::new(script, dialect).run() {
+    match split_cleanly(script, dialect) {
         Some(statements) => statements,
         None => {
             let whole = script.trim();
@@ -47,6 +47,20 @@ pub fn split_statements(script: &str, dialect: Dialect) -> Vec<&str> {
             }
         }
     }
+}
+
+/// The statements of `script` as [`split_statements`] gives them, or `None`
+/// when the script does not end cleanly (inside a quote, comment or body).
+/// When it does, text appended after `"\n;\n"` is a statement of its own.
+///
+/// ```
+/// use lback_core::sql::{split_cleanly, Dialect};
+///
+/// assert_eq!(split_cleanly("SELECT 1; -- done", Dialect::Postgres), Some(vec!["SELECT 1"]));
+/// assert_eq!(split_cleanly("SELECT 'unterminated", Dialect::Postgres), None);
+/// ```
+pub fn split_cleanly(script: &str, dialect: Dialect) -> Option<Vec<&str>> {
+    Splitter::new(script, dialect).run()
 }
 
 struct Splitter<'a> {

@@ -1,0 +1,268 @@
+//! lback's tracking tables and the start with nothing pending, on each
+//! database: databases set up by diesel or by an earlier lback are brought
+//! up to date without losing a checksum; a start with nothing pending reads
+//! without the lock (and still stops at a dirty run); PostgreSQL's one-batch
+//! migrations still name the failing statement, or say when none fails on
+//! the second run.
+//!
+//! Include with `faults` and `targets` beside it.
+
+#![allow(dead_code)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use diesel::Connection;
+use lback::Error;
+use lback_core::runner::{self, MigrateOptions, TrackedBackend};
+use lback_core::sql::Dialect;
+
+use crate::faults::{self, id, migrations, version, Mem, N};
+use crate::targets::Target;
+
+fn column_count<T: Target>(target: &mut T, table: &str, column: &str) -> bool {
+    <T::Backend as TrackedBackend>::has_column(target.conn(), table, column).unwrap()
+}
+
+/// Puts the tracking tables back the way an earlier lback left them: the
+/// checksums in `__lback_checksums`, no column in diesel's table. `tamper`
+/// changes the stored checksum of migration 2, so a test can tell the
+/// checksums were moved, not dropped.
+fn earlier_layout<T: Target>(target: &mut T, tamper: bool) {
+    target.execute(
+        "CREATE TABLE __lback_checksums (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+         checksum VARCHAR(64) NOT NULL)",
+    );
+    target.execute(
+        "INSERT INTO __lback_checksums (version, checksum) \
+         SELECT version, checksum FROM __diesel_schema_migrations",
+    );
+    if tamper {
+        target.execute(&format!(
+            "UPDATE __lback_checksums SET checksum = '0000000000000000' WHERE version = '{}'",
+            version(2)
+        ));
+    }
+    target.execute("ALTER TABLE __diesel_schema_migrations DROP COLUMN checksum");
+    assert!(!column_count(
+        target,
+        "__diesel_schema_migrations",
+        "checksum"
+    ));
+}
+
+/// A database an earlier lback set up: its checksums are moved into
+/// diesel's table (a changed migration is still caught) and its table
+/// dropped; the next start reads one table.
+pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
+    let good = migrations(None, None);
+    faults::migrate(target, &good).unwrap();
+    earlier_layout(target, true);
+
+    // The stored checksum of migration 2 no longer matches its SQL.
+    let refused = faults::migrate(target, &good).unwrap_err();
+    assert!(
+        matches!(&refused, Error::ChangedAfterApplied { migration } if *migration == id(2)),
+        "{refused}"
+    );
+    assert!(column_count(
+        target,
+        "__diesel_schema_migrations",
+        "checksum"
+    ));
+    assert!(
+        !column_count(target, "__lback_checksums", "checksum"),
+        "the old table is dropped once its checksums are moved"
+    );
+    // The others were moved as they were.
+    let recorded = runner::tracking(target.conn()).unwrap().applied;
+    assert_eq!(recorded.len(), N);
+    for (i, applied) in (1..=N).zip(&recorded) {
+        let expected = if i == 2 {
+            "0000000000000000".to_owned()
+        } else {
+            runner::checksum(
+                &lback_core::runner::MigrationSql::up(&good[i - 1], T::DIALECT).unwrap(),
+            )
+        };
+        assert_eq!(applied.checksum.as_deref(), Some(expected.as_str()));
+    }
+
+    // Put right (as if the SQL had been restored), a start has nothing to do.
+    target.execute(&format!(
+        "UPDATE __diesel_schema_migrations SET checksum = NULL WHERE version = '{}'",
+        version(2)
+    ));
+    let start = runner::nothing_pending(
+        target.conn(),
+        &faults::list(&good),
+        MigrateOptions::default(),
+    )
+    .unwrap()
+    .expect("nothing pending");
+    assert!(start.is_empty() && start.warnings.is_empty(), "{start}");
+}
+
+/// A database whose tracking table diesel made (no `checksum` column, no
+/// lback tables): the column is added; what diesel applied has no checksum
+/// and is not checked, what lback applies from then on has one.
+pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
+    let mut list = migrations(None, None);
+    let third = list.pop().unwrap();
+    faults::migrate(target, &list).unwrap();
+    target.execute("DROP TABLE __lback_attempts");
+    target.execute("ALTER TABLE __diesel_schema_migrations DROP COLUMN checksum");
+    // A start cannot read the table as it is: it takes the locked way and
+    // brings the tables up to date; nothing to apply.
+    assert!(runner::nothing_pending(
+        target.conn(),
+        &faults::list(&list),
+        MigrateOptions::default()
+    )
+    .unwrap()
+    .is_none());
+    let report = faults::migrate(target, &list).unwrap();
+    assert!(report.is_empty(), "{report}");
+    assert!(column_count(
+        target,
+        "__diesel_schema_migrations",
+        "checksum"
+    ));
+    assert!(column_count(target, "__lback_attempts", "version"));
+
+    list.push(third);
+    let report = faults::migrate(target, &list).unwrap();
+    assert_eq!(report.applied, [id(N)]);
+    let recorded = runner::tracking(target.conn()).unwrap().applied;
+    let checksums: Vec<bool> = recorded.iter().map(|a| a.checksum.is_some()).collect();
+    assert_eq!(checksums, [false, false, true]);
+    // And the next start reads them in one query, without the lock.
+    assert!(runner::nothing_pending(
+        target.conn(),
+        &faults::list(&list),
+        MigrateOptions::default()
+    )
+    .unwrap()
+    .is_some());
+}
+
+/// Runs `lback::migrate`'s engine on a connection of its own, in a thread;
+/// the result arrives on the channel.
+fn migrate_in_thread<T: Target>(
+    url: String,
+    list: Vec<Mem>,
+) -> mpsc::Receiver<Result<lback::MigrationReport, String>>
+where
+    T::Conn: 'static,
+{
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut conn = T::Conn::establish(&url).unwrap();
+        let result = runner::migrate(&mut conn, &faults::list(&list), MigrateOptions::default())
+            .map_err(|e| e.to_string());
+        let _ = send.send(result);
+    });
+    receive
+}
+
+/// PostgreSQL, MySQL: with nothing pending, a start does not take the lock,
+/// so it does not wait for another process's run; with something pending it
+/// waits for the lock, then applies.
+pub fn a_start_with_nothing_pending_does_not_wait<T: Target>(target: &mut T)
+where
+    T::Conn: 'static,
+{
+    let mut list = migrations(None, None);
+    let third = list.pop().unwrap();
+    faults::migrate(target, &list).unwrap();
+
+    let mut holder = T::Conn::establish(&target.url()).unwrap();
+    <T::Backend as TrackedBackend>::lock(&mut holder).unwrap();
+    let done = migrate_in_thread::<T>(target.url(), list.clone());
+    let report = done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a start with nothing pending waited for the lock")
+        .unwrap();
+    assert!(report.is_empty(), "{report}");
+
+    list.push(third);
+    let done = migrate_in_thread::<T>(target.url(), list);
+    assert!(
+        done.recv_timeout(Duration::from_millis(500)).is_err(),
+        "with a migration pending, migrate waits for the lock"
+    );
+    <T::Backend as TrackedBackend>::unlock(&mut holder).unwrap();
+    let report = done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("migrate goes on once the lock is released")
+        .unwrap();
+    assert_eq!(report.applied, [id(N)]);
+}
+
+/// PostgreSQL runs a migration as one batch; when it fails, the migration is
+/// run again statement by statement (and rolled back) to name the
+/// statement. Here the failure depends on a sequence, which a rollback does
+/// not reset: the second run passes, and the error says so. The statement
+/// that failed the first time is not named, and nothing is applied.
+pub fn a_failure_the_second_run_does_not_repeat<T: Target>(target: &mut T) {
+    assert_eq!(T::DIALECT, Dialect::Postgres);
+    target.execute("CREATE SEQUENCE lback_flaky");
+    let flaky = vec![Mem::new(
+        1,
+        &[
+            "CREATE TABLE t1 (id INTEGER)",
+            // 1/0 on the first call only.
+            "SELECT 1 / (nextval('lback_flaky') - 1)",
+        ],
+        &["DROP TABLE t1"],
+    )];
+    let error = faults::migrate(target, &flaky).unwrap_err();
+    let Error::MigrationFailed {
+        statement,
+        message,
+        outcome,
+        ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert!(statement.is_none(), "{error}");
+    assert!(message.contains("division by zero"), "{message}");
+    assert!(message.contains("no statement failed"), "{message}");
+    assert!(outcome.contains("rolled back"), "{outcome}");
+    assert_eq!(faults::table_rows(target, "t1"), None);
+    assert!(faults::applied_versions(target).is_empty());
+    // The third call divides by 2: it applies.
+    let report = faults::migrate(target, &flaky).unwrap();
+    assert_eq!(report.applied, [id(1)]);
+}
+
+/// The statements all run, and recording the migration fails (here because
+/// the SQL records its own version, as a hand-written diesel migration
+/// might): the migration is rolled back (SQLite, PostgreSQL) and the error
+/// says the statements ran and the recording failed.
+pub fn a_failure_recording_the_migration<T: Target>(target: &mut T) {
+    assert_ne!(T::DIALECT, Dialect::Mysql);
+    let insert = format!(
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('{}')",
+        version(1)
+    );
+    let selfrecording = vec![Mem::new(
+        1,
+        &["CREATE TABLE t1 (id INTEGER)", &insert],
+        &["DROP TABLE t1"],
+    )];
+    let error = faults::migrate(target, &selfrecording).unwrap_err();
+    let Error::MigrationFailed {
+        statement, outcome, ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert!(statement.is_none(), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("every statement ran"), "{text}");
+    assert!(outcome.contains("rolled back"), "{outcome}");
+    assert_eq!(faults::table_rows(target, "t1"), None);
+    assert!(faults::applied_versions(target).is_empty());
+}

@@ -1,0 +1,56 @@
+//! lback's tracking tables and the start with nothing pending on
+//! PostgreSQL and MariaDB/MySQL (features `postgres` and `mysql`, servers
+//! from the environment): see `support/tracking.rs`.
+
+#[path = "support/db.rs"]
+mod db;
+#[path = "support/faults.rs"]
+mod faults;
+#[path = "support/targets.rs"]
+mod targets;
+#[path = "support/tracking.rs"]
+mod tracking;
+#[path = "support/workflow.rs"]
+mod workflow;
+
+use targets::{MysqlServer, PgServer};
+
+#[test]
+fn upgrade_from_the_checksums_table_on_postgres() {
+    tracking::upgrade_from_the_checksums_table(&mut PgServer::new());
+}
+
+#[test]
+fn upgrade_from_the_checksums_table_on_mysql() {
+    tracking::upgrade_from_the_checksums_table(&mut MysqlServer::new());
+}
+
+#[test]
+fn upgrade_from_diesels_table_on_postgres() {
+    tracking::upgrade_from_diesels_table(&mut PgServer::new());
+}
+
+#[test]
+fn upgrade_from_diesels_table_on_mysql() {
+    tracking::upgrade_from_diesels_table(&mut MysqlServer::new());
+}
+
+#[test]
+fn a_start_with_nothing_pending_does_not_wait_on_postgres() {
+    tracking::a_start_with_nothing_pending_does_not_wait(&mut PgServer::new());
+}
+
+#[test]
+fn a_start_with_nothing_pending_does_not_wait_on_mysql() {
+    tracking::a_start_with_nothing_pending_does_not_wait(&mut MysqlServer::new());
+}
+
+#[test]
+fn a_failure_the_second_run_does_not_repeat_on_postgres() {
+    tracking::a_failure_the_second_run_does_not_repeat(&mut PgServer::new());
+}
+
+#[test]
+fn a_failure_recording_the_migration_on_postgres() {
+    tracking::a_failure_recording_the_migration(&mut PgServer::new());
+}
