@@ -10,8 +10,8 @@
 #
 # PostgreSQL: PG_DATABASE_URL, by default the local server CI uses. Each
 # suite makes and drops its own schema there.
-# Instruction counts of the diff (for the growth figure) need valgrind; they
-# are skipped without it.
+# Instruction counts of the diff (for the growth figure) and of a start
+# need valgrind; they are skipped without it.
 # Run it on a quiet machine: the figures are ratios of medians, but a
 # machine busy with other work moves them anyway (the header shows the load).
 set -euo pipefail
@@ -67,6 +67,33 @@ if command -v valgrind >/dev/null 2>&1; then
     echo
     echo "- one run of the same work as the timed benchmark, counted by valgrind --tool=callgrind"
   } > "$results/diff_render_instructions.md"
+
+  # The same for a start with nothing pending on SQLite (in-process, so the
+  # count covers the database's work too): lback's share without the noise
+  # of timings in microseconds.
+  bin="$(cargo bench -p lback-bench --bench startup --no-run --message-format=json 2>/dev/null \
+    | grep -o '"executable":"[^"]*"' | tail -n 1 | cut -d'"' -f4)"
+  {
+    echo "### startup (instruction counts, callgrind)"
+    echo
+    echo "| figure | lback | baseline | ratio | target | met |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    floor="$(count floor)"
+    for pair in "lback_migrate:floor:2" "lback_migrate:diesel_migrations:1" \
+      "lback_query:floor:-" "lback_migrate:floor_typed:-"; do
+      IFS=: read -r work base target <<<"$pair"
+      mine="$(count "$work")"
+      theirs="$(if [ "$base" = floor ]; then echo "$floor"; else count "$base"; fi)"
+      awk -v w="$work" -v b="$base" -v m="$mine" -v t="$theirs" -v g="$target" 'BEGIN {
+        r = m / t
+        met = (g == "-" ? "—" : (r <= g ? "yes" : "**no**"))
+        printf "| startup, nothing pending, sqlite: %s vs %s, instructions | %.1f M | %s %.1f M | %.2f× | %s | %s |\n",
+          w, b, m / 1e6, b, t / 1e6, r, (g == "-" ? "—" : "≤ " g "×"), met
+      }'
+    done
+    echo
+    echo "- 101 starts on one open connection each (the first fills the statement cache), 1000 applied migrations, counted by valgrind --tool=callgrind"
+  } > "$results/startup_instructions.md"
 else
   echo "valgrind not found: instruction counts skipped" >&2
 fi
@@ -81,7 +108,7 @@ memory="$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo 2>
   echo "- $(rustc -V)"
   echo "- load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
   echo "- times are criterion's medians; every ratio compares two figures of the same run"
-  for suite in startup apply diff_render diff_render_instructions sqlite_rebuild compile_time; do
+  for suite in startup startup_instructions apply diff_render diff_render_instructions sqlite_rebuild compile_time; do
     if [ -f "$results/$suite.md" ]; then
       echo
       cat "$results/$suite.md"

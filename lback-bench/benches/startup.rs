@@ -159,8 +159,8 @@ fn run_once(what: &str) {
     let mut conn = SqliteConnection::establish(path.to_str().expect("UTF-8 path"))
         .expect("open the SQLite file");
     lback::migrate(&mut conn).expect("apply the generated migrations");
-    // Once outside the count: statement caches and lback's busy timeout are
-    // then as they are on every later start.
+    // One more run first (counted too): it fills the statement cache and
+    // sets lback's busy timeout, as an application's first start does.
     counted_work(what, &mut conn);
     let rows = (0..COUNTED_RUNS)
         .map(|_| counted_work(what, &mut conn))
