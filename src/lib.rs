@@ -42,8 +42,10 @@ pub mod cli {
 /// the binary, each in a transaction where the database allows; returns
 /// what ran.
 ///
-/// Replicas starting at once are safe: a lock per database makes them run
-/// one after the other, each planning under the lock. An applied migration
+/// A start with nothing pending costs one query of the tracking table and
+/// takes no lock. When something is pending, replicas starting at once are
+/// safe: a lock per database makes them run one after the other, each
+/// planning again under the lock. An applied migration
 /// whose SQL changed since is refused ([`migrate_with`] can make that a
 /// warning); an applied version no migration has is reported.
 ///

@@ -54,3 +54,13 @@ fn a_failure_the_second_run_does_not_repeat_on_postgres() {
 fn a_failure_recording_the_migration_on_postgres() {
     tracking::a_failure_recording_the_migration(&mut PgServer::new());
 }
+
+#[test]
+fn a_runtime_failure_is_named_on_postgres() {
+    tracking::a_runtime_failure_is_named(&mut PgServer::new());
+}
+
+#[test]
+fn a_failure_at_commit_on_postgres() {
+    tracking::a_failure_at_commit(&mut PgServer::new());
+}

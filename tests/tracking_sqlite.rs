@@ -40,3 +40,9 @@ fn a_failure_recording_the_migration_on_sqlite() {
     let (_project, mut target) = sqlite("recording-fails");
     tracking::a_failure_recording_the_migration(&mut target);
 }
+
+#[test]
+fn a_failure_at_commit_on_sqlite() {
+    let (_project, mut target) = sqlite("commit-fails");
+    tracking::a_failure_at_commit(&mut target);
+}

@@ -165,6 +165,25 @@ where
     receive
 }
 
+/// A query counting (as `n`) the sessions waiting for lback's lock on the
+/// target's schema or database.
+fn waiting_for_lock_sql<T: Target>() -> String {
+    match T::DIALECT {
+        // A bigint advisory key is shown as classid (high half) and objid
+        // (low half).
+        Dialect::Postgres => {
+            "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' \
+             AND NOT granted AND objsubid = 1 \
+             AND objid = (hashtext('lback migrate ' || current_schema())::bigint & 4294967295)::oid"
+                .to_owned()
+        }
+        Dialect::Mysql => "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE DB = DATABASE() AND STATE = 'User lock'"
+            .to_owned(),
+        Dialect::Sqlite => unreachable!("SQLite has no run-wide lock"),
+    }
+}
+
 /// PostgreSQL, MySQL: with nothing pending, a start does not take the lock,
 /// so it does not wait for another process's run; with something pending it
 /// waits for the lock, then applies.
@@ -187,9 +206,21 @@ where
 
     list.push(third);
     let done = migrate_in_thread::<T>(target.url(), list);
+    // The server shows the run waiting for the lock (and it has not
+    // finished meanwhile).
+    let waiting = waiting_for_lock_sql::<T>();
+    let mut seen = false;
+    for _ in 0..200 {
+        if target.count(&waiting) > 0 {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(seen, "with a migration pending, migrate waits for the lock");
     assert!(
-        done.recv_timeout(Duration::from_millis(500)).is_err(),
-        "with a migration pending, migrate waits for the lock"
+        done.try_recv().is_err(),
+        "migrate finished while the lock was held"
     );
     <T::Backend as TrackedBackend>::unlock(&mut holder).unwrap();
     let report = done
@@ -264,5 +295,71 @@ pub fn a_failure_recording_the_migration<T: Target>(target: &mut T) {
     assert!(text.contains("every statement ran"), "{text}");
     assert!(outcome.contains("rolled back"), "{outcome}");
     assert_eq!(faults::table_rows(target, "t1"), None);
+    assert!(faults::applied_versions(target).is_empty());
+}
+
+/// PostgreSQL: a failure without a position in the text (a duplicate key)
+/// is found by running the statements again one by one; the error names
+/// the statement and keeps the database's message.
+pub fn a_runtime_failure_is_named<T: Target>(target: &mut T) {
+    assert_eq!(T::DIALECT, Dialect::Postgres);
+    let duplicate = vec![Mem::new(
+        1,
+        &[
+            "CREATE TABLE t1 (id INTEGER PRIMARY KEY)",
+            "INSERT INTO t1 (id) VALUES (1)",
+            "INSERT INTO t1 (id) VALUES (1)",
+        ],
+        &["DROP TABLE t1"],
+    )];
+    let error = faults::migrate(target, &duplicate).unwrap_err();
+    let Error::MigrationFailed {
+        statement, message, ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    let statement = statement.as_ref().expect("the statement is named");
+    assert_eq!((statement.index, statement.total), (3, 3), "{error}");
+    assert!(message.contains("duplicate key"), "{message}");
+    assert!(!message.contains("run again"), "{message}");
+    assert_eq!(faults::table_rows(target, "t1"), None);
+}
+
+/// A constraint checked at COMMIT (deferred) fails: the error says every
+/// statement ran and COMMIT failed, and nothing is applied (SQLite with
+/// foreign keys on, PostgreSQL).
+pub fn a_failure_at_commit<T: Target>(target: &mut T) {
+    assert_ne!(T::DIALECT, Dialect::Mysql);
+    if T::DIALECT == Dialect::Sqlite {
+        target.execute("PRAGMA foreign_keys = ON");
+    }
+    let deferred = vec![Mem::new(
+        1,
+        &[
+            "CREATE TABLE p (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE c (p_id INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)",
+            "INSERT INTO c (p_id) VALUES (5)",
+        ],
+        &["DROP TABLE c", "DROP TABLE p"],
+    )];
+    let error = faults::migrate(target, &deferred).unwrap_err();
+    let Error::MigrationFailed {
+        statement,
+        message,
+        outcome,
+        ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert!(statement.is_none(), "{error}");
+    assert!(
+        message
+            .starts_with("every statement ran and the migration was recorded, then COMMIT failed"),
+        "{message}"
+    );
+    assert!(outcome.contains("rolled back"), "{outcome}");
+    assert_eq!(faults::table_rows(target, "c"), None);
     assert!(faults::applied_versions(target).is_empty());
 }

@@ -213,10 +213,14 @@ pub trait TrackedBackend: Backend + Sized {
     /// diesel's table).
     const WIDE_TEXT: &'static str = "TEXT";
 
-    /// Whether the run-wide lock ([`lock`](Self::lock)) serialises lback's
-    /// runs, so what was planned under it is still due when it runs.
-    /// SQLite has none: each migration checks again under its write lock.
-    const RUN_LOCK: bool = true;
+    /// Whether each migration checks again, as its run starts, that it is
+    /// still due ([`is_applied`](Self::is_applied)). SQLite has no run-wide
+    /// lock, so another lback process may have applied it meanwhile. MySQL
+    /// has one, but diesel_cli does not take it, and a MySQL migration run
+    /// twice commits its statements twice. On PostgreSQL a version applied
+    /// meanwhile by another tool makes the recording fail, and the whole
+    /// migration is rolled back: nothing to check for.
+    const RECHECK: bool = false;
 
     /// The type to cast a timestamp to, to read it as text.
     const TEXT_CAST: &'static str = "TEXT";
@@ -246,17 +250,20 @@ pub trait TrackedBackend: Backend + Sized {
             }
         }
         if Self::has_column(conn, "__lback_checksums", "checksum")? {
-            let moved = conn.batch_execute(
-                "UPDATE __diesel_schema_migrations SET checksum = (\
-                 SELECT c.checksum FROM __lback_checksums c \
-                 WHERE c.version = __diesel_schema_migrations.version) \
-                 WHERE checksum IS NULL",
-            );
-            match moved {
-                Ok(()) => conn.batch_execute("DROP TABLE IF EXISTS __lback_checksums")?,
-                // Moved and dropped by another process meanwhile.
-                Err(_) if !Self::has_column(conn, "__lback_checksums", "checksum")? => {}
-                Err(e) => return Err(e),
+            // One transaction where DDL is transactional (SQLite,
+            // PostgreSQL): the checksums are never gone from both places.
+            let moved = conn.transaction(|conn| {
+                conn.batch_execute(
+                    "UPDATE __diesel_schema_migrations SET checksum = (\
+                     SELECT c.checksum FROM __lback_checksums c \
+                     WHERE c.version = __diesel_schema_migrations.version) \
+                     WHERE checksum IS NULL",
+                )?;
+                conn.batch_execute("DROP TABLE __lback_checksums")
+            });
+            // Moved and dropped by another process meanwhile: done.
+            if moved.is_err() && Self::has_column(conn, "__lback_checksums", "checksum")? {
+                return moved;
             }
         }
         let text = Self::WIDE_TEXT;
@@ -437,9 +444,9 @@ pub trait TrackedBackend: Backend + Sized {
 
     /// Takes the lock that serializes lback runs on this database (released
     /// by [`unlock`](Self::unlock), or when the session ends). SQLite has no
-    /// such lock ([`RUN_LOCK`](Self::RUN_LOCK) is `false`): each migration's
-    /// transaction takes the write lock first ([`claim`](Self::claim)) and
-    /// checks again that it is still pending.
+    /// such lock: each migration's transaction takes the write lock first
+    /// ([`claim`](Self::claim)) and checks again that it is still pending
+    /// ([`RECHECK`](Self::RECHECK)).
     fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
         Self::before_read(conn)
     }
@@ -456,8 +463,8 @@ pub trait TrackedBackend: Backend + Sized {
         Ok(())
     }
 
-    /// Whether `version` is recorded as applied (checked again under the
-    /// write lock where there is no [`RUN_LOCK`](Self::RUN_LOCK)).
+    /// Whether `version` is recorded as applied (checked again as a
+    /// migration's run starts where [`RECHECK`](Self::RECHECK) says so).
     fn is_applied<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         version: &str,
@@ -542,7 +549,7 @@ macro_rules! plain_startup_read {
 #[cfg(feature = "sqlite")]
 impl TrackedBackend for diesel::sqlite::Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
-    const RUN_LOCK: bool = false;
+    const RECHECK: bool = true;
     const INT_CAST: &'static str = "INTEGER";
 
     shared_queries!();
@@ -641,6 +648,7 @@ impl TrackedBackend for diesel::mysql::Mysql {
     const WIDE_TEXT: &'static str = "TEXT CHARACTER SET utf8mb4";
     const TEXT_CAST: &'static str = "CHAR";
     const INT_CAST: &'static str = "SIGNED";
+    const RECHECK: bool = true;
 
     shared_queries!();
 

@@ -65,6 +65,8 @@ impl fmt::Display for MigrationReport {
 /// Everything that talks to a database (needs one of the database features).
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod connected {
+    use std::cell::Cell;
+
     use diesel::connection::LoadConnection;
     use diesel::Connection;
 
@@ -183,13 +185,19 @@ mod connected {
         Ok((statuses, unknown))
     }
 
-    /// Runs a plan: each step applies or reverts one migration, statement by
-    /// statement, each migration in its own transaction where the database
-    /// has transactional DDL (SQLite, PostgreSQL). On MySQL/MariaDB the run
-    /// is recorded in `__lback_attempts` before its first statement and kept
-    /// up to date, so a failure or crash leaves a record of how far it got.
-    /// Stops at the first failure; the error names the migration, the
-    /// statement and the database's message, and says what had already run.
+    /// Runs a plan: each step applies or reverts one migration, each in its
+    /// own transaction where the database has transactional DDL (SQLite,
+    /// PostgreSQL). SQLite and MySQL run it statement by statement;
+    /// PostgreSQL as one batch with its bookkeeping, naming the failing
+    /// statement afterwards. On MySQL/MariaDB the run is recorded in
+    /// `__lback_attempts` before its first statement and kept up to date, so
+    /// a failure or crash leaves a record of how far it got. Stops at the
+    /// first failure; the error names the migration, the statement and the
+    /// database's message, and says what had already run.
+    ///
+    /// Call it inside [`locked`], with a plan made there: on PostgreSQL the
+    /// lock is what keeps two runs from executing the same plan (SQLite and
+    /// MySQL also check each migration again as it starts).
     pub fn execute<C>(conn: &mut C, plan: &Plan<'_>) -> Result<MigrationReport, Error>
     where
         C: Connection + LoadConnection,
@@ -263,8 +271,9 @@ mod connected {
         outcome: Option<String>,
     }
 
-    /// Runs one step; `Ok(false)` when, checked again under the lock, it
-    /// turns out done already.
+    /// Runs one step; `Ok(false)` when, checked again inside its run
+    /// (SQLite, MySQL: [`TrackedBackend::RECHECK`]), it turns out done
+    /// already.
     fn run_one<C>(
         conn: &mut C,
         dialect: Dialect,
@@ -283,7 +292,7 @@ mod connected {
         let total = statements.len();
         let mysql = dialect == Dialect::Mysql;
         // How far the step got, for the report if it fails.
-        let mut phase = Phase::Before;
+        let phase = Cell::new(Phase::Before);
         let bookkeeping = if apply {
             <B<C> as TrackedBackend>::record_sql(version, &super::checksum(sql))
         } else {
@@ -291,9 +300,9 @@ mod connected {
         };
         // Claims the write lock (SQLite), checks the step is still due, runs
         // it statement by statement and records it.
-        let mut step = |conn: &mut C| -> diesel::QueryResult<bool> {
+        let step = |conn: &mut C| -> diesel::QueryResult<bool> {
             <B<C> as TrackedBackend>::claim(conn)?;
-            if !<B<C> as TrackedBackend>::RUN_LOCK
+            if <B<C> as TrackedBackend>::RECHECK
                 && <B<C> as TrackedBackend>::is_applied(conn, version)? == apply
             {
                 return Ok(false);
@@ -312,19 +321,20 @@ mod connected {
             }
             for (i, statement) in statements.iter().enumerate() {
                 if mysql && i > 0 {
-                    phase = Phase::Recording(i);
+                    phase.set(Phase::Recording(i));
                     <B<C> as TrackedBackend>::progress(conn, version, i, statement)?;
                 }
-                phase = Phase::Statement(i);
+                phase.set(Phase::Statement(i));
                 conn.batch_execute(statement)?;
             }
-            phase = Phase::Finishing;
+            phase.set(Phase::Finishing);
             if mysql {
                 // The bookkeeping is InnoDB rows: one transaction.
                 conn.transaction(|conn| conn.batch_execute(&bookkeeping))?;
             } else {
                 conn.batch_execute(&bookkeeping)?;
             }
+            phase.set(Phase::Commit);
             Ok(true)
         };
         let result = match dialect {
@@ -340,6 +350,7 @@ mod connected {
                     Ok(was_on) => {
                         let result = conn.transaction::<_, diesel::result::Error, _>(|conn| {
                             let ran = step(conn)?;
+                            phase.set(Phase::ForeignKeyCheck);
                             let broken =
                                 <B<C> as TrackedBackend>::foreign_key_violations(conn)?;
                             if broken > 0 {
@@ -347,6 +358,7 @@ mod connected {
                                     format!("{broken} row(s) would break a foreign key (PRAGMA foreign_key_check)").into(),
                                 ));
                             }
+                            phase.set(Phase::Commit);
                             Ok(ran)
                         });
                         let restored = if was_on {
@@ -358,35 +370,59 @@ mod connected {
                     }
                 }
             }
-            Dialect::Sqlite => conn.transaction(&mut step),
+            Dialect::Sqlite => conn.transaction(step),
             // One round trip for the whole migration and its bookkeeping:
             // statement by statement costs a round trip each, which is what
-            // applying many small migrations spends most on. The statements
-            // are run one by one only if it fails, to name the one that does.
+            // applying many small migrations spends most on. Which statement
+            // failed is found afterwards ([`diagnose`]).
             Dialect::Postgres => conn.transaction(|conn| {
-                phase = Phase::Batch;
+                phase.set(Phase::Batch);
                 if split_cleanly(sql, dialect).is_some() {
                     conn.batch_execute(&format!("{sql}\n;\n{bookkeeping}"))?;
                 } else {
                     conn.batch_execute(sql)?;
-                    phase = Phase::Finishing;
+                    phase.set(Phase::Finishing);
                     conn.batch_execute(&bookkeeping)?;
                 }
+                phase.set(Phase::Commit);
                 Ok(true)
             }),
             // MySQL commits every DDL statement: there is no transaction to use.
             Dialect::Mysql => step(conn),
         };
-        let mut error = match result {
+        let error = match result {
             Ok(ran) => return Ok(ran),
             Err(e) => e,
         };
+        let mut phase = phase.get();
+        let mut note = None;
         if let Phase::Batch = phase {
-            // Rolled back: run it again statement by statement, in a
-            // transaction that is rolled back too, to find the statement.
-            if let Some((found, e)) = failing_statement(conn, &statements, &bookkeeping) {
-                phase = found;
-                error = e;
+            match diagnose(conn, sql, &statements, &bookkeeping, &error) {
+                Diagnosis::Found(found) => phase = found,
+                Diagnosis::Other(found, other) => {
+                    note = Some(format!(
+                        "(run again statement by statement, in a transaction rolled back \
+                         afterwards, it failed {} instead, with: {other})",
+                        match found {
+                            Phase::Statement(i) => format!("at statement {} of {total}", i + 1),
+                            _ => "recording the migration".to_owned(),
+                        }
+                    ))
+                }
+                Diagnosis::Passed => {
+                    note = Some(
+                        "(run again statement by statement, in a transaction rolled back \
+                         afterwards, no statement failed: the failure may depend on timing, \
+                         such as a lock or a timeout)"
+                            .to_owned(),
+                    )
+                }
+                Diagnosis::NotRun(other) => {
+                    note = Some(format!(
+                        "(it could not be run again statement by statement to find the failing \
+                         statement: {other})"
+                    ))
+                }
             }
         }
         if mysql {
@@ -408,11 +444,10 @@ mod connected {
             Phase::Batch => (
                 0,
                 None,
-                format!(
-                    "{error} (run again statement by statement, in a transaction rolled back \
-                     afterwards, no statement failed: the failure may depend on timing, such \
-                     as a lock or a timeout)"
-                ),
+                match note {
+                    Some(note) => format!("{error} {note}"),
+                    None => error.to_string(),
+                },
             ),
             Phase::Recording(i) => (
                 i,
@@ -423,6 +458,21 @@ mod connected {
                 total,
                 None,
                 format!("every statement ran, then recording the migration failed: {error}"),
+            ),
+            Phase::ForeignKeyCheck => (
+                total,
+                None,
+                format!(
+                    "every statement ran, then the foreign key check before COMMIT failed: {error}"
+                ),
+            ),
+            Phase::Commit => (
+                total,
+                None,
+                format!(
+                    "every statement ran and the migration was recorded, then COMMIT failed \
+                     (a deferred constraint?): {error}"
+                ),
             ),
         };
         // Best effort: when even this fails (the connection is gone), MySQL
@@ -479,20 +529,47 @@ mod connected {
         })
     }
 
-    /// Runs `statements` and then `bookkeeping` one by one in a transaction
-    /// that is always rolled back: which of them fails (`Finishing` for the
-    /// bookkeeping), with the database's error; `None` when none does.
-    fn failing_statement<C>(
+    /// What running a failed batch again statement by statement showed.
+    enum Diagnosis {
+        /// The same error, at this phase (a statement, or the bookkeeping).
+        Found(Phase),
+        /// Another error, at this phase.
+        Other(Phase, diesel::result::Error),
+        /// Nothing failed the second time.
+        Passed,
+        /// It could not be run again.
+        NotRun(diesel::result::Error),
+    }
+
+    /// Which part of a PostgreSQL batch (`sql`, then `"\n;\n"` and
+    /// `bookkeeping`) failed with `error`. When PostgreSQL gives the
+    /// error's position in the text (syntax errors, unknown tables and
+    /// columns: most failures), the statement holding it, without running
+    /// anything again. Otherwise the statements and the bookkeeping run
+    /// again one by one in a transaction that is always rolled back; a
+    /// migration that fails that way therefore runs twice before the error
+    /// is reported.
+    fn diagnose<C>(
         conn: &mut C,
+        sql: &str,
         statements: &[&str],
         bookkeeping: &str,
-    ) -> Option<(Phase, diesel::result::Error)>
+        error: &diesel::result::Error,
+    ) -> Diagnosis
     where
         C: Connection + LoadConnection,
         C::Backend: TrackedBackend,
     {
+        if let diesel::result::Error::DatabaseError(_, info) = error {
+            if let Some(found) = info
+                .statement_position()
+                .and_then(|position| phase_at(sql, statements, position))
+            {
+                return Diagnosis::Found(found);
+            }
+        }
         let mut found = None;
-        let _ = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+        let run = conn.transaction::<(), diesel::result::Error, _>(|conn| {
             for (i, statement) in statements.iter().enumerate() {
                 if let Err(e) = conn.batch_execute(statement) {
                     found = Some((Phase::Statement(i), e));
@@ -504,11 +581,33 @@ mod connected {
             }
             Err(diesel::result::Error::RollbackTransaction)
         });
-        found
+        match (found, run) {
+            (Some((phase, e)), _) if e.to_string() == error.to_string() => Diagnosis::Found(phase),
+            (Some((phase, e)), _) => Diagnosis::Other(phase, e),
+            (None, Err(diesel::result::Error::RollbackTransaction)) => Diagnosis::Passed,
+            (None, Err(e)) => Diagnosis::NotRun(e),
+            (None, Ok(())) => Diagnosis::Passed,
+        }
+    }
+
+    /// The part of the batch `sql` + `"\n;\n"` + bookkeeping that holds
+    /// PostgreSQL's error position (1-based, in characters): the last
+    /// statement starting at or before it, or the bookkeeping after `sql`.
+    fn phase_at(sql: &str, statements: &[&str], position: i32) -> Option<Phase> {
+        let index = usize::try_from(position).ok()?.checked_sub(1)?;
+        let Some((at, _)) = sql.char_indices().nth(index) else {
+            return Some(Phase::Finishing);
+        };
+        // The statements are slices of `sql`: their offsets are where they start.
+        let base = sql.as_ptr() as usize;
+        statements
+            .iter()
+            .rposition(|s| s.as_ptr() as usize - base <= at)
+            .map(Phase::Statement)
     }
 
     /// How far a step got.
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     enum Phase {
         /// Checking and (MySQL) recording the start: nothing ran.
         Before,
@@ -521,6 +620,46 @@ mod connected {
         Statement(usize),
         /// Recording the outcome, after every statement ran.
         Finishing,
+        /// SQLite, after a rebuild: `PRAGMA foreign_key_check`.
+        ForeignKeyCheck,
+        /// Everything ran and was recorded: committing.
+        Commit,
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{phase_at, Phase};
+        use crate::sql::{split_statements, Dialect};
+
+        #[test]
+        fn an_error_position_names_the_statement_holding_it() {
+            let sql = "-- é first\nCREATE TABLE a (id INT);\n\nINSERT INTO nope VALUES (1);\n";
+            let statements = split_statements(sql, Dialect::Postgres);
+            assert_eq!(statements.len(), 2);
+            // Positions count characters from 1: `é` is one.
+            let at = |needle: &str| {
+                let byte = sql.find(needle).unwrap();
+                i32::try_from(sql[..byte].chars().count() + 1).unwrap()
+            };
+            assert_eq!(
+                phase_at(sql, &statements, at("CREATE")),
+                Some(Phase::Statement(0))
+            );
+            assert_eq!(
+                phase_at(sql, &statements, at("a (id")),
+                Some(Phase::Statement(0))
+            );
+            assert_eq!(
+                phase_at(sql, &statements, at("nope")),
+                Some(Phase::Statement(1))
+            );
+            // In the comment before the first statement: not known.
+            assert_eq!(phase_at(sql, &statements, 2), None);
+            // Past the script: the bookkeeping appended after it.
+            let past = i32::try_from(sql.chars().count() + 4).unwrap();
+            assert_eq!(phase_at(sql, &statements, past), Some(Phase::Finishing));
+            assert_eq!(phase_at(sql, &statements, 0), None);
+        }
     }
 
     fn db(context: &'static str) -> impl Fn(diesel::result::Error) -> Error {
