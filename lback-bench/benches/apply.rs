@@ -106,6 +106,19 @@ where
         t.sort();
         t[t.len() / 2]
     });
+    let spread = |ratios: &[f64]| {
+        let (low, high) = ratios
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(*r), h.max(*r)));
+        format!("{low:.2}–{high:.2}×")
+    };
+    suite.note(format!(
+        "{label}, paired rounds: {} rounds; lback vs floor per round {}, vs diesel_migrations {}; \
+         the times shown are each one's median over the rounds",
+        vs_floor.len(),
+        spread(&vs_floor),
+        spread(&vs_diesel)
+    ));
     suite.row(
         &format!("apply {MIGRATION_COUNT} migrations, {label}: lback vs floor (paired rounds)"),
         &support::time(lback_times),
