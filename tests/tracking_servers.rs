@@ -64,3 +64,8 @@ fn a_runtime_failure_is_named_on_postgres() {
 fn a_failure_at_commit_on_postgres() {
     tracking::a_failure_at_commit(&mut PgServer::new());
 }
+
+#[test]
+fn a_statement_cut_short_is_named_on_postgres() {
+    tracking::a_statement_cut_short_is_named(&mut PgServer::new());
+}

@@ -174,6 +174,9 @@ fn waiting_for_lock_sql<T: Target>() -> String {
         Dialect::Postgres => {
             "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' \
              AND NOT granted AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND classid = ((hashtext('lback migrate ' || current_schema())::bigint >> 32) \
+             & 4294967295)::oid \
              AND objid = (hashtext('lback migrate ' || current_schema())::bigint & 4294967295)::oid"
                 .to_owned()
         }
@@ -362,4 +365,27 @@ pub fn a_failure_at_commit<T: Target>(target: &mut T) {
     assert!(outcome.contains("rolled back"), "{outcome}");
     assert_eq!(faults::table_rows(target, "c"), None);
     assert!(faults::applied_versions(target).is_empty());
+}
+
+/// PostgreSQL: a last statement cut short fails at the `;` lback puts
+/// between the script and its bookkeeping; the error names that statement,
+/// not the bookkeeping.
+pub fn a_statement_cut_short_is_named<T: Target>(target: &mut T) {
+    assert_eq!(T::DIALECT, Dialect::Postgres);
+    let cut = vec![Mem::new(
+        1,
+        &["CREATE TABLE t1 (id INTEGER)", "ALTER TABLE t1 ADD COLUMN"],
+        &["DROP TABLE t1"],
+    )];
+    let error = faults::migrate(target, &cut).unwrap_err();
+    let Error::MigrationFailed {
+        statement, message, ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    let statement = statement.as_ref().expect("the statement is named");
+    assert_eq!((statement.index, statement.total), (2, 2), "{error}");
+    assert!(message.contains("syntax error"), "{message}");
+    assert_eq!(faults::table_rows(target, "t1"), None);
 }

@@ -253,6 +253,11 @@ pub trait TrackedBackend: Backend + Sized {
             // One transaction where DDL is transactional (SQLite,
             // PostgreSQL): the checksums are never gone from both places.
             let moved = conn.transaction(|conn| {
+                if Self::DIALECT == Dialect::Postgres {
+                    // Two sessions moving at once would deadlock between the
+                    // UPDATE's read and the DROP: one waits here instead.
+                    conn.batch_execute("LOCK TABLE __lback_checksums IN ACCESS EXCLUSIVE MODE")?;
+                }
                 conn.batch_execute(
                     "UPDATE __diesel_schema_migrations SET checksum = (\
                      SELECT c.checksum FROM __lback_checksums c \

@@ -291,6 +291,8 @@ mod connected {
         let statements = split_statements(sql, dialect);
         let total = statements.len();
         let mysql = dialect == Dialect::Mysql;
+        // PostgreSQL appends the bookkeeping to a script that ends cleanly.
+        let clean = dialect == Dialect::Postgres && split_cleanly(sql, dialect).is_some();
         // How far the step got, for the report if it fails.
         let phase = Cell::new(Phase::Before);
         let bookkeeping = if apply {
@@ -366,7 +368,14 @@ mod connected {
                         } else {
                             Ok(())
                         };
-                        result.and_then(|ran| restored.map(|()| ran))
+                        match (result, restored) {
+                            // Applied and committed: only the setting is wrong.
+                            (Ok(_), Err(e)) => {
+                                phase.set(Phase::Restore);
+                                Err(e)
+                            }
+                            (result, _) => result,
+                        }
                     }
                 }
             }
@@ -377,7 +386,7 @@ mod connected {
             // failed is found afterwards ([`diagnose`]).
             Dialect::Postgres => conn.transaction(|conn| {
                 phase.set(Phase::Batch);
-                if split_cleanly(sql, dialect).is_some() {
+                if clean {
                     conn.batch_execute(&format!("{sql}\n;\n{bookkeeping}"))?;
                 } else {
                     conn.batch_execute(sql)?;
@@ -397,7 +406,7 @@ mod connected {
         let mut phase = phase.get();
         let mut note = None;
         if let Phase::Batch = phase {
-            match diagnose(conn, sql, &statements, &bookkeeping, &error) {
+            match diagnose(conn, sql, clean, &statements, &bookkeeping, &error) {
                 Diagnosis::Found(found) => phase = found,
                 Diagnosis::Other(found, other) => {
                     note = Some(format!(
@@ -474,7 +483,36 @@ mod connected {
                      (a deferred constraint?): {error}"
                 ),
             ),
+            Phase::Restore => (
+                total,
+                None,
+                format!(
+                    "the migration was applied, then turning foreign keys back on \
+                     (PRAGMA foreign_keys = ON) failed: {error}"
+                ),
+            ),
         };
+        // COMMIT failed without an answer from the database (the connection
+        // was lost): it may have committed. And a SQLite migration whose
+        // foreign keys could not be turned on again was applied.
+        let unknown =
+            phase == Phase::Commit && !matches!(error, diesel::result::Error::DatabaseError(..));
+        if unknown || phase == Phase::Restore {
+            return Err(StepFailure {
+                statement: None,
+                message,
+                outcome: Some(if unknown {
+                    "lback lost the connection while committing: the migration may or may not \
+                     have been applied. See `showmigrations` (or `lback::status`), then run \
+                     migrate again."
+                        .to_owned()
+                } else {
+                    "The migration was applied and recorded; only the connection's foreign \
+                     keys are still off (run `PRAGMA foreign_keys = ON` on it)."
+                        .to_owned()
+                }),
+            });
+        }
         // Best effort: when even this fails (the connection is gone), MySQL
         // keeps the row written before the run, which says as much.
         let recorded = if mysql {
@@ -552,6 +590,7 @@ mod connected {
     fn diagnose<C>(
         conn: &mut C,
         sql: &str,
+        appended: bool,
         statements: &[&str],
         bookkeeping: &str,
         error: &diesel::result::Error,
@@ -563,7 +602,7 @@ mod connected {
         if let diesel::result::Error::DatabaseError(_, info) = error {
             if let Some(found) = info
                 .statement_position()
-                .and_then(|position| phase_at(sql, statements, position))
+                .and_then(|position| phase_at(sql, statements, appended, position))
             {
                 return Diagnosis::Found(found);
             }
@@ -582,7 +621,7 @@ mod connected {
             Err(diesel::result::Error::RollbackTransaction)
         });
         match (found, run) {
-            (Some((phase, e)), _) if e.to_string() == error.to_string() => Diagnosis::Found(phase),
+            (Some((phase, e)), _) if same_error(&e, error) => Diagnosis::Found(phase),
             (Some((phase, e)), _) => Diagnosis::Other(phase, e),
             (None, Err(diesel::result::Error::RollbackTransaction)) => Diagnosis::Passed,
             (None, Err(e)) => Diagnosis::NotRun(e),
@@ -590,13 +629,37 @@ mod connected {
         }
     }
 
-    /// The part of the batch `sql` + `"\n;\n"` + bookkeeping that holds
-    /// PostgreSQL's error position (1-based, in characters): the last
-    /// statement starting at or before it, or the bookkeeping after `sql`.
-    fn phase_at(sql: &str, statements: &[&str], position: i32) -> Option<Phase> {
+    /// Whether two errors are the same failure: kind, message, detail and the
+    /// table and constraint they name.
+    fn same_error(a: &diesel::result::Error, b: &diesel::result::Error) -> bool {
+        use diesel::result::Error::DatabaseError;
+        match (a, b) {
+            (DatabaseError(kind_a, a), DatabaseError(kind_b, b)) => {
+                format!("{kind_a:?}") == format!("{kind_b:?}")
+                    && a.message() == b.message()
+                    && a.details() == b.details()
+                    && a.table_name() == b.table_name()
+                    && a.constraint_name() == b.constraint_name()
+            }
+            _ => a.to_string() == b.to_string(),
+        }
+    }
+
+    /// The part of the batch that holds PostgreSQL's error position
+    /// (1-based, in characters): the last statement starting at or before
+    /// it. The batch is `sql`, then, when `appended`, `"\n;\n"` and the
+    /// bookkeeping: a position in the bookkeeping is `Finishing`; one just
+    /// past the script (the `;` lback added, or the end of the text: a
+    /// statement cut short) is the last statement's.
+    fn phase_at(sql: &str, statements: &[&str], appended: bool, position: i32) -> Option<Phase> {
         let index = usize::try_from(position).ok()?.checked_sub(1)?;
         let Some((at, _)) = sql.char_indices().nth(index) else {
-            return Some(Phase::Finishing);
+            let past = index - sql.chars().count();
+            return if appended && past >= "\n;\n".len() {
+                Some(Phase::Finishing)
+            } else {
+                statements.len().checked_sub(1).map(Phase::Statement)
+            };
         };
         // The statements are slices of `sql`: their offsets are where they start.
         let base = sql.as_ptr() as usize;
@@ -624,42 +687,8 @@ mod connected {
         ForeignKeyCheck,
         /// Everything ran and was recorded: committing.
         Commit,
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::{phase_at, Phase};
-        use crate::sql::{split_statements, Dialect};
-
-        #[test]
-        fn an_error_position_names_the_statement_holding_it() {
-            let sql = "-- é first\nCREATE TABLE a (id INT);\n\nINSERT INTO nope VALUES (1);\n";
-            let statements = split_statements(sql, Dialect::Postgres);
-            assert_eq!(statements.len(), 2);
-            // Positions count characters from 1: `é` is one.
-            let at = |needle: &str| {
-                let byte = sql.find(needle).unwrap();
-                i32::try_from(sql[..byte].chars().count() + 1).unwrap()
-            };
-            assert_eq!(
-                phase_at(sql, &statements, at("CREATE")),
-                Some(Phase::Statement(0))
-            );
-            assert_eq!(
-                phase_at(sql, &statements, at("a (id")),
-                Some(Phase::Statement(0))
-            );
-            assert_eq!(
-                phase_at(sql, &statements, at("nope")),
-                Some(Phase::Statement(1))
-            );
-            // In the comment before the first statement: not known.
-            assert_eq!(phase_at(sql, &statements, 2), None);
-            // Past the script: the bookkeeping appended after it.
-            let past = i32::try_from(sql.chars().count() + 4).unwrap();
-            assert_eq!(phase_at(sql, &statements, past), Some(Phase::Finishing));
-            assert_eq!(phase_at(sql, &statements, 0), None);
-        }
+        /// SQLite, after a rebuild committed: turning foreign keys back on.
+        Restore,
     }
 
     fn db(context: &'static str) -> impl Fn(diesel::result::Error) -> Error {
@@ -924,5 +953,52 @@ mod connected {
     {
         let set = super::embedded()?;
         resolve(conn, &set.list(), version, resolution)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{phase_at, Phase};
+        use crate::sql::{split_statements, Dialect};
+
+        #[test]
+        fn an_error_position_names_the_statement_holding_it() {
+            let sql = "-- é first\nCREATE TABLE a (id INT);\n\nINSERT INTO nope VALUES (1);\n";
+            let statements = split_statements(sql, Dialect::Postgres);
+            assert_eq!(statements.len(), 2);
+            // Positions count characters from 1: `é` is one.
+            let at = |needle: &str| {
+                let byte = sql.find(needle).unwrap();
+                i32::try_from(sql[..byte].chars().count() + 1).unwrap()
+            };
+            assert_eq!(
+                phase_at(sql, &statements, true, at("CREATE")),
+                Some(Phase::Statement(0))
+            );
+            assert_eq!(
+                phase_at(sql, &statements, true, at("a (id")),
+                Some(Phase::Statement(0))
+            );
+            assert_eq!(
+                phase_at(sql, &statements, true, at("nope")),
+                Some(Phase::Statement(1))
+            );
+            // In the comment before the first statement: not known.
+            assert_eq!(phase_at(sql, &statements, true, 2), None);
+            // Past the script: "\n;\n", then the bookkeeping appended.
+            let n = sql.chars().count();
+            let after = |k: usize| i32::try_from(n + k).unwrap();
+            let last = Some(Phase::Statement(1));
+            // The end of the text, or the `;` lback adds: a statement cut short.
+            assert_eq!(phase_at(sql, &statements, false, after(1)), last);
+            assert_eq!(phase_at(sql, &statements, true, after(1)), last);
+            assert_eq!(phase_at(sql, &statements, true, after(2)), last);
+            assert_eq!(phase_at(sql, &statements, true, after(3)), last);
+            assert_eq!(
+                phase_at(sql, &statements, true, after(4)),
+                Some(Phase::Finishing)
+            );
+            assert_eq!(phase_at(sql, &statements, false, after(4)), last);
+            assert_eq!(phase_at(sql, &statements, true, 0), None);
+        }
     }
 }
