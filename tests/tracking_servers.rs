@@ -69,3 +69,34 @@ fn a_failure_at_commit_on_postgres() {
 fn a_statement_cut_short_is_named_on_postgres() {
     tracking::a_statement_cut_short_is_named(&mut PgServer::new());
 }
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[test]
+fn status_for_a_reader_on_postgres() {
+    use diesel::{Connection, RunQueryDsl};
+    use targets::Target;
+    let mut target = PgServer::new();
+    let schema = diesel::sql_query("SELECT current_schema() AS name")
+        .get_result::<Name>(target.conn())
+        .unwrap()
+        .name;
+    // A role that may read the scratch schema's tables and nothing more
+    // (trust authentication: it logs in without a password).
+    let role = db::unique_name("lback_reader");
+    target.execute(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}; \
+         ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}"
+    ));
+    let url = target.url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let mut reader = diesel::PgConnection::establish(&format!("{scheme}://{role}@{host}")).unwrap();
+    tracking::status_for_a_reader(&mut target, &mut reader);
+    drop(reader);
+    target.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+}

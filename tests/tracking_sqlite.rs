@@ -46,3 +46,13 @@ fn a_failure_at_commit_on_sqlite() {
     let (_project, mut target) = sqlite("commit-fails");
     tracking::a_failure_at_commit(&mut target);
 }
+
+#[test]
+fn status_for_a_reader_on_sqlite() {
+    use diesel::Connection;
+    let (project, mut target) = sqlite("reader");
+    let path = project.dir.join("app.db");
+    let mut reader =
+        diesel::SqliteConnection::establish(&format!("file:{}?mode=ro", path.display())).unwrap();
+    tracking::status_for_a_reader(&mut target, &mut reader);
+}

@@ -389,3 +389,25 @@ pub fn a_statement_cut_short_is_named<T: Target>(target: &mut T) {
     assert!(message.contains("syntax error"), "{message}");
     assert_eq!(faults::table_rows(target, "t1"), None);
 }
+
+/// A user who may only read (monitoring) asks for the status of a database
+/// whose tracking table diesel made: lback cannot set its tables up, and
+/// reads them as they are instead of failing; nothing changes.
+pub fn status_for_a_reader<T: Target>(target: &mut T, reader: &mut T::Conn) {
+    let list = migrations(None, None);
+    faults::migrate(target, &list).unwrap();
+    target.execute("DROP TABLE __lback_attempts");
+    target.execute("ALTER TABLE __diesel_schema_migrations DROP COLUMN checksum");
+
+    let (statuses, unknown) = runner::status(reader, &faults::list(&list)).unwrap();
+    assert!(unknown.is_empty());
+    let states: Vec<_> = statuses.iter().map(|s| s.state()).collect();
+    assert_eq!(states, vec![lback::MigrationState::Applied; N]);
+    assert!(statuses.iter().all(|s| s.applied_on.is_some()));
+    assert!(!column_count(
+        target,
+        "__diesel_schema_migrations",
+        "checksum"
+    ));
+    assert!(!column_count(target, "__lback_attempts", "version"));
+}

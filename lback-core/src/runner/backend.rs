@@ -300,7 +300,22 @@ pub trait TrackedBackend: Backend + Sized {
 
     /// Applied migrations (with when and the checksum of what ran) and
     /// unfinished runs: a query for each table.
-    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking>;
+    fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
+        Ok(Tracking {
+            applied: Self::read_applied(conn, true)?,
+            attempts: Self::read_attempts(conn)?,
+        })
+    }
+
+    /// The applied migrations, with when; with their checksums, or (from a
+    /// table lback has not set up, read without changing it) without.
+    fn read_applied<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        with_checksums: bool,
+    ) -> QueryResult<Vec<Applied>>;
+
+    /// The unfinished runs in `__lback_attempts`.
+    fn read_attempts<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Attempt>>;
 
     /// The SQL that records a version as applied, with the checksum of its
     /// up SQL, and clears its attempt.
@@ -493,13 +508,27 @@ pub trait TrackedBackend: Backend + Sized {
 /// in each).
 macro_rules! shared_queries {
     () => {
-        fn tracking<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Tracking> {
+        fn read_applied<C: LoadConnection<Backend = Self>>(
+            conn: &mut C,
+            with_checksums: bool,
+        ) -> QueryResult<Vec<Applied>> {
             let cast = Self::TEXT_CAST;
-            let applied = diesel::sql_query(format!(
-                "SELECT version, CAST(run_on AS {cast}) AS run_on, checksum \
+            let checksum = if with_checksums {
+                "checksum".to_owned()
+            } else {
+                format!("CAST(NULL AS {cast}) AS checksum")
+            };
+            diesel::sql_query(format!(
+                "SELECT version, CAST(run_on AS {cast}) AS run_on, {checksum} \
                  FROM __diesel_schema_migrations"
             ))
-            .load::<Applied>(conn)?;
+            .load::<Applied>(conn)
+        }
+
+        fn read_attempts<C: LoadConnection<Backend = Self>>(
+            conn: &mut C,
+        ) -> QueryResult<Vec<Attempt>> {
+            let cast = Self::TEXT_CAST;
             let attempts = diesel::sql_query(format!(
                 "SELECT version, direction, state, \
                  CAST(statements_done AS {int}) AS statements_done, \
@@ -509,10 +538,7 @@ macro_rules! shared_queries {
                 int = Self::INT_CAST,
             ))
             .load::<AttemptRow>(conn)?;
-            Ok(Tracking {
-                applied,
-                attempts: attempts.into_iter().map(Attempt::from).collect(),
-            })
+            Ok(attempts.into_iter().map(Attempt::from).collect())
         }
 
         fn is_applied<C: LoadConnection<Backend = Self>>(

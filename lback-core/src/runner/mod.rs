@@ -102,6 +102,25 @@ mod connected {
         Ok(tracking)
     }
 
+    /// The tracking tables read as they are, changing nothing: applied
+    /// versions without checksums when the table lacks lback's column, no
+    /// attempts when lback's table is missing. `None` when even diesel's
+    /// table cannot be read.
+    fn tracking_as_it_is<C>(conn: &mut C) -> Option<Tracking>
+    where
+        C: Connection + LoadConnection,
+        C::Backend: TrackedBackend,
+    {
+        type B<C> = <C as Connection>::Backend;
+        let mut applied = <B<C> as TrackedBackend>::read_applied(conn, true)
+            .or_else(|_| <B<C> as TrackedBackend>::read_applied(conn, false))
+            .ok()?;
+        applied.sort_by(|a, b| a.version.cmp(&b.version));
+        let mut attempts = <B<C> as TrackedBackend>::read_attempts(conn).unwrap_or_default();
+        attempts.sort_by(|a, b| a.version.cmp(&b.version));
+        Some(Tracking { applied, attempts })
+    }
+
     /// Runs `work` holding lback's migration lock, so processes that start at
     /// once run one after the other and each plans under the lock (what is
     /// pending is computed after it is held). The lock is released on every
@@ -140,7 +159,12 @@ mod connected {
         C::Backend: TrackedBackend,
     {
         let dialect = <C::Backend as TrackedBackend>::DIALECT;
-        let tracking = tracking(conn)?;
+        // A user who may only read (monitoring) cannot set the tables up:
+        // read them as they are.
+        let tracking = match tracking(conn) {
+            Ok(tracking) => tracking,
+            Err(error) => tracking_as_it_is(conn).ok_or(error)?,
+        };
         // A run recorded as started is going on right now if another
         // session holds the lock (MySQL); otherwise it died.
         let lock_free = !tracking.attempts.iter().any(|a| a.interrupted)
