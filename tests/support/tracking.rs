@@ -20,7 +20,21 @@ use lback_core::sql::Dialect;
 use crate::faults::{self, id, migrations, version, Mem, N};
 use crate::targets::Target;
 
-fn column_count<T: Target>(target: &mut T, table: &str, column: &str) -> bool {
+/// The failing statement, the message and the outcome of a
+/// [`Error::MigrationFailed`]; panics on any other error.
+fn parts(error: &Error) -> (Option<&runner::FailedStatement>, &str, &str) {
+    match error {
+        Error::MigrationFailed {
+            statement,
+            message,
+            outcome,
+            ..
+        } => (statement.as_deref(), message, outcome),
+        other => panic!("{other}"),
+    }
+}
+
+fn has_column<T: Target>(target: &mut T, table: &str, column: &str) -> bool {
     <T::Backend as TrackedBackend>::has_column(target.conn(), table, column).unwrap()
 }
 
@@ -44,7 +58,7 @@ fn earlier_layout<T: Target>(target: &mut T, tamper: bool) {
         ));
     }
     target.execute("ALTER TABLE __diesel_schema_migrations DROP COLUMN checksum");
-    assert!(!column_count(
+    assert!(!has_column(
         target,
         "__diesel_schema_migrations",
         "checksum"
@@ -65,13 +79,9 @@ pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
         matches!(&refused, Error::ChangedAfterApplied { migration } if *migration == id(2)),
         "{refused}"
     );
-    assert!(column_count(
-        target,
-        "__diesel_schema_migrations",
-        "checksum"
-    ));
+    assert!(has_column(target, "__diesel_schema_migrations", "checksum"));
     assert!(
-        !column_count(target, "__lback_checksums", "checksum"),
+        !has_column(target, "__lback_checksums", "checksum"),
         "the old table is dropped once its checksums are moved"
     );
     // The others were moved as they were.
@@ -123,12 +133,8 @@ pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
     .is_none());
     let report = faults::migrate(target, &list).unwrap();
     assert!(report.is_empty(), "{report}");
-    assert!(column_count(
-        target,
-        "__diesel_schema_migrations",
-        "checksum"
-    ));
-    assert!(column_count(target, "__lback_attempts", "version"));
+    assert!(has_column(target, "__diesel_schema_migrations", "checksum"));
+    assert!(has_column(target, "__lback_attempts", "version"));
 
     list.push(third);
     let report = faults::migrate(target, &list).unwrap();
@@ -251,15 +257,7 @@ pub fn a_failure_the_second_run_does_not_repeat<T: Target>(target: &mut T) {
         &["DROP TABLE t1"],
     )];
     let error = faults::migrate(target, &flaky).unwrap_err();
-    let Error::MigrationFailed {
-        statement,
-        message,
-        outcome,
-        ..
-    } = &error
-    else {
-        panic!("{error}");
-    };
+    let (statement, message, outcome) = parts(&error);
     assert!(statement.is_none(), "{error}");
     assert!(message.contains("division by zero"), "{message}");
     assert!(message.contains("no statement failed"), "{message}");
@@ -287,12 +285,7 @@ pub fn a_failure_recording_the_migration<T: Target>(target: &mut T) {
         &["DROP TABLE t1"],
     )];
     let error = faults::migrate(target, &selfrecording).unwrap_err();
-    let Error::MigrationFailed {
-        statement, outcome, ..
-    } = &error
-    else {
-        panic!("{error}");
-    };
+    let (statement, _, outcome) = parts(&error);
     assert!(statement.is_none(), "{error}");
     let text = error.to_string();
     assert!(text.contains("every statement ran"), "{text}");
@@ -316,13 +309,8 @@ pub fn a_runtime_failure_is_named<T: Target>(target: &mut T) {
         &["DROP TABLE t1"],
     )];
     let error = faults::migrate(target, &duplicate).unwrap_err();
-    let Error::MigrationFailed {
-        statement, message, ..
-    } = &error
-    else {
-        panic!("{error}");
-    };
-    let statement = statement.as_ref().expect("the statement is named");
+    let (statement, message, _) = parts(&error);
+    let statement = statement.expect("the statement is named");
     assert_eq!((statement.index, statement.total), (3, 3), "{error}");
     assert!(message.contains("duplicate key"), "{message}");
     assert!(!message.contains("run again"), "{message}");
@@ -347,15 +335,7 @@ pub fn a_failure_at_commit<T: Target>(target: &mut T) {
         &["DROP TABLE c", "DROP TABLE p"],
     )];
     let error = faults::migrate(target, &deferred).unwrap_err();
-    let Error::MigrationFailed {
-        statement,
-        message,
-        outcome,
-        ..
-    } = &error
-    else {
-        panic!("{error}");
-    };
+    let (statement, message, outcome) = parts(&error);
     assert!(statement.is_none(), "{error}");
     assert!(
         message
@@ -378,13 +358,8 @@ pub fn a_statement_cut_short_is_named<T: Target>(target: &mut T) {
         &["DROP TABLE t1"],
     )];
     let error = faults::migrate(target, &cut).unwrap_err();
-    let Error::MigrationFailed {
-        statement, message, ..
-    } = &error
-    else {
-        panic!("{error}");
-    };
-    let statement = statement.as_ref().expect("the statement is named");
+    let (statement, message, _) = parts(&error);
+    let statement = statement.expect("the statement is named");
     assert_eq!((statement.index, statement.total), (2, 2), "{error}");
     assert!(message.contains("syntax error"), "{message}");
     assert_eq!(faults::table_rows(target, "t1"), None);
@@ -404,10 +379,10 @@ pub fn status_for_a_reader<T: Target>(target: &mut T, reader: &mut T::Conn) {
     let states: Vec<_> = statuses.iter().map(|s| s.state()).collect();
     assert_eq!(states, vec![lback::MigrationState::Applied; N]);
     assert!(statuses.iter().all(|s| s.applied_on.is_some()));
-    assert!(!column_count(
+    assert!(!has_column(
         target,
         "__diesel_schema_migrations",
         "checksum"
     ));
-    assert!(!column_count(target, "__lback_attempts", "version"));
+    assert!(!has_column(target, "__lback_attempts", "version"));
 }

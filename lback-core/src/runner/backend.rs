@@ -18,6 +18,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use super::state::{Attempt, Direction};
+use super::verify::Recorded;
 use crate::sql::Dialect;
 
 /// One applied migration, as the database records it.
@@ -33,6 +34,16 @@ pub struct Applied {
     /// tool, such as diesel_cli).
     #[diesel(sql_type = Nullable<Text>)]
     pub checksum: Option<String>,
+}
+
+impl Applied {
+    /// The version and checksum, as [`verify`](super::verify) takes them.
+    pub fn recorded(&self) -> Recorded<'_> {
+        Recorded {
+            version: &self.version,
+            checksum: self.checksum.as_deref().map(str::as_bytes),
+        }
+    }
 }
 
 /// What the tracking tables hold.
@@ -63,6 +74,16 @@ pub struct AppliedVersion {
     /// The checksum of the up SQL that ran (`None`: applied by another tool).
     #[diesel(sql_type = Nullable<Text>)]
     pub checksum: Option<StoredChecksum>,
+}
+
+impl AppliedVersion {
+    /// The version and checksum, as [`verify`](super::verify) takes them.
+    pub fn recorded(&self) -> Recorded<'_> {
+        Recorded {
+            version: &self.version,
+            checksum: self.checksum.as_ref().map(StoredChecksum::as_bytes),
+        }
+    }
 }
 
 /// A checksum as stored (at most 64 bytes of text), held inline: a start

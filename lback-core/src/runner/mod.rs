@@ -219,9 +219,11 @@ mod connected {
     /// first failure; the error names the migration, the statement and the
     /// database's message, and says what had already run.
     ///
-    /// Call it inside [`locked`], with a plan made there: on PostgreSQL the
-    /// lock is what keeps two runs from executing the same plan (SQLite and
-    /// MySQL also check each migration again as it starts).
+    /// Call it inside [`locked`], with a plan made there from [`tracking`]
+    /// (through [`applied_and_verified`]): on PostgreSQL the lock is what
+    /// keeps two runs from executing the same plan (SQLite and MySQL also
+    /// check each migration again as it starts), and reading the tracking
+    /// tables is what sets them up.
     pub fn execute<C>(conn: &mut C, plan: &Plan<'_>) -> Result<MigrationReport, Error>
     where
         C: Connection + LoadConnection,
@@ -248,8 +250,6 @@ mod connected {
             };
             scripts.push(sql);
         }
-        <C::Backend as TrackedBackend>::setup(conn)
-            .map_err(db("creating lback's tracking tables"))?;
         let mut report = MigrationReport::default();
         for (step, sql) in plan.steps.iter().zip(&scripts) {
             let (migration, direction) = match step {
@@ -312,11 +312,13 @@ mod connected {
         type B<C> = <C as Connection>::Backend;
         let version = migration.version();
         let apply = direction == Direction::Up;
-        let statements = split_statements(sql, dialect);
+        // One pass of the lexer: whether the script ends cleanly (PostgreSQL
+        // then appends its bookkeeping) and its statements.
+        let split = split_cleanly(sql, dialect);
+        let clean = dialect == Dialect::Postgres && split.is_some();
+        let statements = split.unwrap_or_else(|| split_statements(sql, dialect));
         let total = statements.len();
         let mysql = dialect == Dialect::Mysql;
-        // PostgreSQL appends the bookkeeping to a script that ends cleanly.
-        let clean = dialect == Dialect::Postgres && split_cleanly(sql, dialect).is_some();
         // How far the step got, for the report if it fails.
         let phase = Cell::new(Phase::Before);
         let bookkeeping = if apply {
@@ -647,9 +649,10 @@ mod connected {
         match (found, run) {
             (Some((phase, e)), _) if same_error(&e, error) => Diagnosis::Found(phase),
             (Some((phase, e)), _) => Diagnosis::Other(phase, e),
-            (None, Err(diesel::result::Error::RollbackTransaction)) => Diagnosis::Passed,
+            // The closure always ends in a rollback; any other error is
+            // the transaction's own.
+            (None, Err(diesel::result::Error::RollbackTransaction) | Ok(())) => Diagnosis::Passed,
             (None, Err(e)) => Diagnosis::NotRun(e),
-            (None, Ok(())) => Diagnosis::Passed,
         }
     }
 
@@ -772,14 +775,8 @@ mod connected {
         if read.unfinished {
             return Ok(None);
         }
-        let records: Vec<Recorded<'_>> = read
-            .applied
-            .iter()
-            .map(|a| Recorded {
-                version: &a.version,
-                checksum: a.checksum.as_ref().map(StoredChecksum::as_bytes),
-            })
-            .collect();
+        let records: Vec<Recorded<'_>> =
+            read.applied.iter().map(AppliedVersion::recorded).collect();
         let (warnings, applied) =
             super::verify::verify_counting(migrations, &records, dialect, options)?;
         if applied < migrations.len() {
@@ -829,14 +826,7 @@ mod connected {
             },
             dialect,
         )?;
-        let records: Vec<Recorded<'_>> = tracking
-            .applied
-            .iter()
-            .map(|a| Recorded {
-                version: &a.version,
-                checksum: a.checksum.as_deref().map(str::as_bytes),
-            })
-            .collect();
+        let records: Vec<Recorded<'_>> = tracking.applied.iter().map(Applied::recorded).collect();
         let warnings = super::verify(migrations, &records, dialect, options)?;
         Ok((
             tracking.applied.into_iter().map(|a| a.version).collect(),
