@@ -1,0 +1,96 @@
+//! The `lback` command at its edges, as a process: database URLs it must
+//! refuse, a reader that closes the pipe early, empty migrations in a
+//! project with several dialects, names only case tells apart.
+
+#[path = "support/db.rs"]
+mod db;
+#[path = "support/targets.rs"]
+mod targets;
+#[path = "support/workflow.rs"]
+mod workflow;
+
+use lback::schema::{Column, ColumnType, Schema, Table};
+use workflow::{status, stderr, stdout, Project};
+
+fn users() -> Schema {
+    Schema::from_tables([Table::new("users")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("email", ColumnType::Varchar(255)))
+        .with_primary_key(["id"])])
+    .unwrap()
+}
+
+/// Every file and folder name in the project, sorted.
+fn listing(project: &Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(&project.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_unknown_url_scheme_is_refused_and_creates_no_file() {
+    let project = Project::new("url-schemes");
+    project.models(&users());
+    let db = project.dir.join("app.db").display().to_string();
+    let made = project.lback(&db, &["makemigrations", "first", "--dialect", "sqlite"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let first = project.folders().pop().unwrap();
+    let before = listing(&project);
+    let files = project.files();
+
+    for (url, scheme) in [
+        ("mssql:prod", "mssql:"),
+        ("postgress://me:secret@localhost/app", "postgress:"),
+        ("sqlite:app.db", "sqlite:"),
+    ] {
+        for args in [
+            vec!["migrate"],
+            vec!["showmigrations"],
+            vec!["rollback", "users"],
+            vec!["sqlmigrate", &first],
+        ] {
+            let output = project.lback(url, &args);
+            let message = stderr(&output);
+            assert_eq!(status(&output), 1, "{url} {args:?}: {message}");
+            assert!(
+                message.contains(&format!("unknown database URL scheme `{scheme}`"))
+                    && message.contains("postgres://") == cfg!(feature = "postgres")
+                    && message.contains("mysql://") == cfg!(feature = "mysql")
+                    && message.contains("sqlite://<path>, file:<path> or :memory:"),
+                "{url} {args:?}: {message}"
+            );
+            assert!(!message.contains("secret"), "{message}");
+        }
+        assert_eq!(listing(&project), before, "{url}: no file was created");
+        assert_eq!(project.files(), files, "{url}: no migration changed");
+    }
+
+    // A new project takes its dialect from the URL: refused too.
+    let fresh = Project::new("url-schemes-fresh");
+    fresh.models(&users());
+    let output = fresh.lback("mssql:prod", &["makemigrations", "first"]);
+    assert_eq!(status(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unknown database URL scheme `mssql:`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(fresh.folders().is_empty());
+
+    // What is SQLite still works: a path (with a colon after a `./`),
+    // sqlite://, file:.
+    for url in [
+        "./with:colon.db",
+        "sqlite://via-sqlite.db",
+        "file:via-file.db",
+    ] {
+        let output = project.lback(url, &["migrate"]);
+        assert_eq!(status(&output), 0, "{url}: {}", stderr(&output));
+    }
+    for made in ["with:colon.db", "via-sqlite.db", "via-file.db"] {
+        assert!(project.dir.join(made).is_file(), "{made}");
+    }
+}
