@@ -9,6 +9,8 @@ mod targets;
 #[path = "support/workflow.rs"]
 mod workflow;
 
+use std::process::{Command, Stdio};
+
 use lback::schema::{Column, ColumnType, Schema, Table};
 use workflow::{status, stderr, stdout, Project};
 
@@ -93,4 +95,50 @@ fn an_unknown_url_scheme_is_refused_and_creates_no_file() {
     for made in ["with:colon.db", "via-sqlite.db", "via-file.db"] {
         assert!(project.dir.join(made).is_file(), "{made}");
     }
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_output_quietly() {
+    let project = Project::new("closed-pipe");
+    project.models(&users());
+    let db = project.dir.join("app.db").display().to_string();
+    let made = project.lback(&db, &["makemigrations", "first", "--dialect", "sqlite"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let first = project.folders().pop().unwrap();
+
+    // `lback <args> | head -0`: the reader is gone before the first write,
+    // so every write meets a closed pipe (without the fix: "failed printing
+    // to stdout: Broken pipe", exit status 101).
+    let closed_pipe = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_lback"))
+            .current_dir(&project.dir)
+            .env("DATABASE_URL", &db)
+            .args(["--models", "models.json"])
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        (output.status.code(), stderr(&output))
+    };
+    for args in [
+        vec!["migrate"],
+        vec!["showmigrations"],
+        vec!["sqlmigrate", &first],
+        vec!["makemigrations", "--check"],
+        vec!["makemigrations", "more", "--empty", "--dry-run"],
+    ] {
+        let (code, message) = closed_pipe(&args);
+        assert_eq!(code, Some(0), "{args:?}: {message}");
+        assert_eq!(message, "", "{args:?}");
+    }
+    // The migrate above finished its work although nobody read its output.
+    let shown = project.lback(&db, &["showmigrations"]);
+    assert!(stdout(&shown).starts_with("[X] "), "{}", stdout(&shown));
+    // A failure still says so, on stderr, with its status.
+    let (code, message) = closed_pipe(&["sqlmigrate", "1999"]);
+    assert_eq!(code, Some(1));
+    assert!(message.contains("no migration `1999`"), "{message}");
 }
