@@ -264,7 +264,20 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     "references" => {
                         let lit = string_value(&meta)?;
                         match split_reference(&lit.value()) {
-                            Some(target) => references.set(cx, span, target),
+                            Some((table, columns)) if columns.len() == 1 => {
+                                let column = columns.into_iter().next().expect("one column");
+                                references.set(cx, span, (table, column))
+                            }
+                            Some((_, columns)) => cx.error_spanned_by(
+                                &lit,
+                                format!(
+                                    "`references` on a field names one column, this names {}; \
+                                     a foreign key over several columns goes on the struct: \
+                                     `#[lback(foreign_key(a, b, references = {:?}))]`",
+                                    columns.len(),
+                                    lit.value()
+                                ),
+                            ),
                             None => cx.error_spanned_by(
                                 &lit,
                                 format!(
@@ -553,13 +566,16 @@ fn column_list(
     Ok(list)
 }
 
-/// `"table(column)"` into its two parts.
-fn split_reference(text: &str) -> Option<(String, String)> {
+/// `"table(column)"` / `"table(a, b)"` into the table and its columns.
+/// Names may hold spaces (`"odd name(id)"`, as `table = "odd name"`
+/// allows), but no parenthesis or comma; each is trimmed.
+pub(crate) fn split_reference(text: &str) -> Option<(String, Vec<String>)> {
     let (table, rest) = text.trim().split_once('(')?;
-    let column = rest.strip_suffix(')')?;
-    let (table, column) = (table.trim(), column.trim());
-    let valid = |s: &str| !s.is_empty() && !s.contains(['(', ')', ',', ' ']);
-    (valid(table) && valid(column)).then(|| (table.to_owned(), column.to_owned()))
+    let columns = rest.strip_suffix(')')?;
+    let valid = |s: &str| !s.is_empty() && !s.contains(['(', ')', ',']);
+    let table = table.trim();
+    let columns: Vec<String> = columns.split(',').map(|c| c.trim().to_owned()).collect();
+    (valid(table) && columns.iter().all(|c| valid(c))).then(|| (table.to_owned(), columns))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -584,22 +600,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn references_split_into_table_and_column() {
+    fn references_split_into_table_and_columns() {
+        let split = |table: &str, columns: &[&str]| {
+            Some((
+                table.to_owned(),
+                columns.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            ))
+        };
+        assert_eq!(split_reference("users(id)"), split("users", &["id"]));
+        assert_eq!(split_reference(" users ( id ) "), split("users", &["id"]));
         assert_eq!(
-            split_reference("users(id)"),
-            Some(("users".into(), "id".into()))
+            split_reference("odd name(my id)"),
+            split("odd name", &["my id"])
         );
         assert_eq!(
-            split_reference(" users ( id ) "),
-            Some(("users".into(), "id".into()))
+            split_reference("orders(shop_id, number)"),
+            split("orders", &["shop_id", "number"])
         );
         for bad in [
             "users",
             "users()",
             "(id)",
             "users(id",
-            "users(a, b)",
+            "users(a,)",
+            "users(, b)",
             "users(id)x",
+            "a(b)(id)",
         ] {
             assert_eq!(split_reference(bad), None, "{bad}");
         }

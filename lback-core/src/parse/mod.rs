@@ -778,6 +778,23 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_to_a_table_whose_name_has_a_space() {
+        let table = table_of(
+            "#[lback(table = \"odd items\")] struct OddItem { #[lback(primary_key)] id: i64, \
+             #[lback(references = \"odd name(my id)\", on_delete = \"cascade\")] odd_id: i64 }",
+        );
+        assert_eq!(table.foreign_keys[0].referenced_table, "odd name");
+        assert_eq!(table.foreign_keys[0].referenced_columns[..], ["my id"]);
+        let errors = errors_of(
+            "struct Item { #[lback(primary_key)] id: i64, #[lback(references = \"shops(a, b)\")] shop: i64 }",
+        );
+        assert!(
+            errors[0].contains("`references` on a field names one column, this names 2"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn a_plain_struct_becomes_a_table() {
         let table = table_of(
             "struct User { #[lback(primary_key)] id: i64, #[lback(unique, max_length = 255)] email: String, bio: Option<String> }",
