@@ -142,3 +142,32 @@ fn a_reader_that_closes_the_pipe_ends_the_output_quietly() {
     assert_eq!(code, Some(1));
     assert!(message.contains("no migration `1999`"), "{message}");
 }
+
+#[test]
+fn names_only_case_tells_apart_are_refused_where_the_database_folds_case() {
+    let project = Project::new("case-names");
+    let items = Table::new("items")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("Name", ColumnType::Varchar(50)))
+        .with_column(Column::new("name", ColumnType::Varchar(50)))
+        .with_primary_key(["id"]);
+    let dup = |name: &str| {
+        Table::new(name.to_owned())
+            .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+            .with_primary_key(["id"])
+    };
+    project.models(&Schema::from_tables([items, dup("Dup"), dup("dup")]).unwrap());
+    for dialect in ["sqlite", "mysql"] {
+        let output = project.lback("", &["makemigrations", "first", "--dialect", dialect]);
+        let message = stderr(&output);
+        assert_eq!(status(&output), 1, "{dialect}: {message}");
+        assert!(
+            message.contains("column `Name` and column `name` differ only by case")
+                && message.contains("table `Dup` and table `dup` differ only by case"),
+            "{dialect}: {message}"
+        );
+        assert!(project.folders().is_empty(), "{dialect}: nothing written");
+    }
+    let output = project.lback("", &["makemigrations", "first", "--dialect", "postgres"]);
+    assert_eq!(status(&output), 0, "{}", stderr(&output));
+}
