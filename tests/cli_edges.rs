@@ -144,6 +144,68 @@ fn a_reader_that_closes_the_pipe_ends_the_output_quietly() {
 }
 
 #[test]
+fn an_empty_migration_has_a_file_per_dialect() {
+    let project = Project::new("empty-dialects");
+    project.models(&users());
+    let made = project.lback(
+        "",
+        &[
+            "makemigrations",
+            "first",
+            "--dialect",
+            "sqlite",
+            "--dialect",
+            "postgres",
+            "--dialect",
+            "mysql",
+        ],
+    );
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let made = project.lback("", &["makemigrations", "backfill", "--empty"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let folder = project.folders().pop().unwrap();
+    assert!(folder.ends_with("_backfill"), "{folder}");
+    let path = project.migrations().join(&folder);
+    for file in [
+        "up.sql",
+        "down.sql",
+        "up.postgres.sql",
+        "down.postgres.sql",
+        "up.mysql.sql",
+        "down.mysql.sql",
+    ] {
+        assert!(path.join(file).is_file(), "{folder}/{file}");
+    }
+    std::fs::write(
+        path.join("up.sql"),
+        "UPDATE users SET email = lower(email);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        path.join("up.postgres.sql"),
+        "UPDATE users SET email = lower(email) WHERE email <> lower(email);\n",
+    )
+    .unwrap();
+    for (dialect, expected) in [
+        ("sqlite", "UPDATE users SET email = lower(email);\n"),
+        (
+            "postgres",
+            "UPDATE users SET email = lower(email) WHERE email <> lower(email);\n",
+        ),
+    ] {
+        let shown = project.lback("", &["sqlmigrate", &folder, "--dialect", dialect]);
+        assert_eq!(status(&shown), 0, "{}", stderr(&shown));
+        assert_eq!(stdout(&shown), expected, "{dialect}");
+    }
+    let shown = project.lback("", &["sqlmigrate", &folder, "--dialect", "mysql"]);
+    assert!(
+        stdout(&shown).contains("an empty migration: write the mysql SQL"),
+        "{}",
+        stdout(&shown)
+    );
+}
+
+#[test]
 fn names_only_case_tells_apart_are_refused_where_the_database_folds_case() {
     let project = Project::new("case-names");
     let items = Table::new("items")
