@@ -67,6 +67,54 @@ impl Schema {
 }
 
 impl Schema {
+    /// What `dialect` cannot hold that [`validate`](Schema::validate) (the
+    /// same for every dialect) lets through: [names only case tells
+    /// apart](Schema::case_collisions), and on MySQL/MariaDB a foreign key
+    /// whose referenced columns are not in the order of the key they match
+    /// (InnoDB needs an index that starts with them in that order;
+    /// PostgreSQL and SQLite match the key as a set). Part of
+    /// [`check_dialect`](crate::sql::check_dialect).
+    pub fn dialect_problems(&self, dialect: Dialect) -> Vec<SchemaProblem> {
+        let mut problems = self.case_collisions(dialect);
+        if dialect != Dialect::Mysql {
+            return problems;
+        }
+        for table in self.tables() {
+            for fk in table.foreign_keys.iter() {
+                let Some(target) = self.table(&fk.referenced_table) else {
+                    continue;
+                };
+                let wanted: &[Name] = &fk.referenced_columns;
+                let keys = std::iter::once(&target.primary_key)
+                    .chain(target.unique_constraints.iter().map(|u| &u.columns))
+                    .chain(target.indexes.iter().map(|i| &i.columns));
+                let mut same_set = None;
+                let mut in_order = false;
+                for key in keys {
+                    in_order |= key.starts_with(wanted);
+                    if key.len() == wanted.len() && key.iter().all(|k| wanted.contains(k)) {
+                        same_set = Some(key);
+                    }
+                }
+                if let (false, Some(key)) = (in_order, same_set) {
+                    problems.push(SchemaProblem {
+                        table: table.name.to_string(),
+                        message: format!(
+                            "foreign key `{}` references `{}({})`, but MySQL/MariaDB need the \
+                             referenced columns in the order of the key they match, ({}); list \
+                             them, and the foreign key's own columns with them, in that order",
+                            fk.name,
+                            fk.referenced_table,
+                            fk.referenced_columns.join(", "),
+                            key.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        problems
+    }
+
     /// Names that differ only by case, where `dialect` folds case and so
     /// takes them for one name: SQLite for every identifier (tables and
     /// indexes share one namespace there; lback's unique constraints are
