@@ -4,6 +4,8 @@
 
 #[path = "support/db.rs"]
 mod db;
+#[path = "support/edges.rs"]
+mod edges;
 #[path = "support/targets.rs"]
 mod targets;
 #[path = "support/workflow.rs"]
@@ -232,4 +234,11 @@ fn names_only_case_tells_apart_are_refused_where_the_database_folds_case() {
     }
     let output = project.lback("", &["makemigrations", "first", "--dialect", "postgres"]);
     assert_eq!(status(&output), 0, "{}", stderr(&output));
+}
+
+#[test]
+fn an_empty_migration_runs_the_sql_of_each_dialect_on_sqlite() {
+    let project = Project::new("empty-runs-sqlite");
+    let mut target = targets::SqliteFile::new(&project.dir);
+    edges::an_empty_migration_runs_the_sql_of_each_dialect(&mut target, &project);
 }
