@@ -34,10 +34,16 @@ pub(super) fn dialect_of(url: &str) -> Result<Dialect, Error> {
         "sqlite" if rest.starts_with("//") => Ok(Dialect::Sqlite),
         "file" => Ok(Dialect::Sqlite),
         _ => Err(Error::Database {
-            context: format!(
-                "unknown database URL scheme `{scheme}:` in {}",
-                redacted(url)
-            ),
+            context: match lower.as_str() {
+                "postgres" | "postgresql" | "mysql" | "mariadb" | "sqlite" => format!(
+                    "the database URL {} lacks the `//` after `{scheme}:` ({scheme}://...)",
+                    redacted(url)
+                ),
+                _ => format!(
+                    "unknown database URL scheme `{scheme}:` in {}",
+                    redacted(url)
+                ),
+            },
             message: format!(
                 "this binary supports {}{}; a SQLite file whose name has a colon needs a \
                  path prefix (`./{}`)",
@@ -212,18 +218,24 @@ mod tests {
 
     #[test]
     fn an_unknown_scheme_is_refused_naming_the_supported_ones() {
-        for (url, scheme) in [
-            ("mssql:prod", "mssql:"),
-            ("postgress://u:secret@h/db", "postgress:"),
-            ("mysql:root@h/db", "mysql:"),
-            ("sqlite:app.db", "sqlite:"),
-            ("redis://h", "redis:"),
+        for (url, context) in [
+            ("mssql:prod", "unknown database URL scheme `mssql:`"),
+            (
+                "postgress://u:secret@h/db",
+                "unknown database URL scheme `postgress:`",
+            ),
+            ("redis://h", "unknown database URL scheme `redis:`"),
+            (
+                "mysql:root@h/db",
+                "lacks the `//` after `mysql:` (mysql://...)",
+            ),
+            (
+                "sqlite:app.db",
+                "lacks the `//` after `sqlite:` (sqlite://...)",
+            ),
         ] {
             let message = dialect_of(url).unwrap_err().to_string();
-            assert!(
-                message.contains(&format!("unknown database URL scheme `{scheme}`")),
-                "{url}: {message}"
-            );
+            assert!(message.contains(context), "{url}: {message}");
             assert!(!message.contains("secret"), "{message}");
             for form in supported_forms() {
                 assert!(message.contains(form), "{url}: {message}");
