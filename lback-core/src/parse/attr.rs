@@ -685,7 +685,7 @@ fn foreign_key_list(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<ForeignKey
 /// `"table(column)"` / `"table(a, b)"` into the table and its columns.
 /// Names may hold spaces (`"odd name(id)"`, as `table = "odd name"`
 /// allows), but no parenthesis or comma; each is trimmed.
-pub(crate) fn split_reference(text: &str) -> Option<(String, Vec<String>)> {
+fn split_reference(text: &str) -> Option<(String, Vec<String>)> {
     let (table, rest) = text.trim().split_once('(')?;
     let columns = rest.strip_suffix(')')?;
     let valid = |s: &str| !s.is_empty() && !s.contains(['(', ')', ',']);
