@@ -4,12 +4,15 @@
 //! [`Dialect::string_literal`] / [`Dialect::default_literal`].
 
 mod check;
+mod ddl;
 mod dialect;
 mod render;
+mod server;
 mod split;
 mod sqlite;
 
 pub use check::check_dialect;
+pub use ddl::primary_key_name;
 pub use dialect::Dialect;
-pub use render::{primary_key_name, render, Rendered};
+pub use render::{render, Rendered};
 pub use split::{split_cleanly, split_statements};

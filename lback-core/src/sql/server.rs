@@ -1,0 +1,272 @@
+//! PostgreSQL and MySQL/MariaDB: every operation has an `ALTER` (or a
+//! `CREATE`/`DROP`) of its own, so each renders on its own.
+
+use crate::diff::Operation;
+use crate::schema::{Column, ForeignKey, Schema, Table};
+
+use super::ddl::{
+    column_definition, columns, create_index, create_table_statement, foreign_key_clause,
+    primary_key_clause, primary_key_name, unique_clause,
+};
+use super::Dialect;
+
+/// Renders `operations`, which apply to `before`, walking a copy of the
+/// schema so each statement sees the tables as they are then.
+pub(super) fn render_all(operations: &[Operation], before: &Schema, d: Dialect) -> Vec<String> {
+    let mut state = before.clone();
+    let mut statements = Vec::new();
+    for op in operations {
+        statements.extend(render_alter(op, &state, d));
+        op.apply(&mut state);
+    }
+    statements
+}
+
+/// PostgreSQL and MySQL: every operation has an `ALTER`.
+fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
+    let q = |name: &str| d.quote(name);
+    let mysql = d == Dialect::Mysql;
+    match op {
+        Operation::CreateTable(table) => create_table(table, d),
+        Operation::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
+        Operation::RenameTable { from, to } => {
+            let mut sql = vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))];
+            if !mysql && state.table(from).is_some_and(|t| !t.primary_key.is_empty()) {
+                // Keep the invariant that the key is named after its table,
+                // so a later change of key can name it.
+                sql.push(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                    q(to),
+                    q(&primary_key_name(from)),
+                    q(&primary_key_name(to))
+                ));
+            }
+            sql
+        }
+        Operation::AddColumn { table, column } => add_column(table, column, d),
+        Operation::DropColumn { table, column } => {
+            vec![format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                q(table),
+                q(&column.name)
+            )]
+        }
+        Operation::RenameColumn { table, from, to } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                q(table),
+                q(from),
+                q(to)
+            )]
+        }
+        Operation::AlterColumn { table, from, to } => alter_column(table, from, to, d),
+        Operation::AddIndex { table, index } => vec![create_index(table, index, d)],
+        Operation::DropIndex { table, index } => vec![if mysql {
+            format!("DROP INDEX {} ON {}", q(&index.name), q(table))
+        } else {
+            format!("DROP INDEX {}", q(&index.name))
+        }],
+        Operation::AddUnique { table, unique } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            q(table),
+            unique_clause(unique, d)
+        )],
+        Operation::DropUnique { table, unique } => vec![if mysql {
+            format!("ALTER TABLE {} DROP INDEX {}", q(table), q(&unique.name))
+        } else {
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                q(table),
+                q(&unique.name)
+            )
+        }],
+        Operation::AddForeignKey { table, foreign_key } => {
+            if mysql {
+                vec![format!(
+                    "ALTER TABLE {} ADD {}, ADD {}",
+                    q(table),
+                    mysql_foreign_key_index(foreign_key),
+                    foreign_key_clause(foreign_key, d)
+                )]
+            } else {
+                vec![format!(
+                    "ALTER TABLE {} ADD {}",
+                    q(table),
+                    foreign_key_clause(foreign_key, d)
+                )]
+            }
+        }
+        Operation::DropForeignKey { table, foreign_key } => {
+            if mysql {
+                vec![
+                    format!(
+                        "ALTER TABLE {} DROP FOREIGN KEY {}",
+                        q(table),
+                        q(&foreign_key.name)
+                    ),
+                    format!(
+                        "ALTER TABLE {} DROP INDEX {}",
+                        q(table),
+                        q(&foreign_key.name)
+                    ),
+                ]
+            } else {
+                vec![format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    q(table),
+                    q(&foreign_key.name)
+                )]
+            }
+        }
+        Operation::SetPrimaryKey { table, from, to } => {
+            let mut parts = Vec::new();
+            if !from.is_empty() {
+                parts.push(if mysql {
+                    "DROP PRIMARY KEY".to_owned()
+                } else {
+                    format!("DROP CONSTRAINT {}", q(&primary_key_name(table)))
+                });
+            }
+            if !to.is_empty() {
+                parts.push(format!("ADD {}", primary_key_clause(table, to, d)));
+            }
+            if parts.is_empty() {
+                return Vec::new();
+            }
+            vec![format!("ALTER TABLE {} {}", q(table), parts.join(", "))]
+        }
+    }
+}
+
+/// `CREATE TABLE` (unique constraints and foreign keys inline; on MySQL
+/// each foreign key with its own index) plus the indexes of the table.
+fn create_table(table: &Table, d: Dialect) -> Vec<String> {
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| column_definition(c, d))
+        .collect();
+    if !table.primary_key.is_empty() {
+        lines.push(primary_key_clause(&table.name, &table.primary_key, d));
+    }
+    for unique in table.unique_constraints.iter() {
+        lines.push(unique_clause(unique, d));
+    }
+    for fk in table.foreign_keys.iter() {
+        if d == Dialect::Mysql {
+            lines.push(mysql_foreign_key_index(fk));
+        }
+        lines.push(foreign_key_clause(fk, d));
+    }
+    let mut sql = vec![create_table_statement(&table.name, &lines, d)];
+    for index in table.indexes.iter() {
+        sql.push(create_index(&table.name, index, d));
+    }
+    sql
+}
+
+/// MySQL needs an index on foreign key columns and creates one silently
+/// when none exists, which later blocks dropping other indexes and outlives
+/// the key. lback declares it itself, named after the key, and drops it
+/// with the key.
+fn mysql_foreign_key_index(fk: &ForeignKey) -> String {
+    let d = Dialect::Mysql;
+    format!("INDEX {} ({})", d.quote(&fk.name), columns(&fk.columns, d))
+}
+
+fn add_column(table: &str, column: &Column, d: Dialect) -> Vec<String> {
+    let q = |name: &str| d.quote(name);
+    if column.nullable || column.default.is_some() || column.auto_increment {
+        return vec![format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            q(table),
+            column_definition(column, d)
+        )];
+    }
+    // NOT NULL without default: existing rows need a value. Add it with
+    // the type's zero value as a temporary default, then drop the default.
+    let zero = d.zero_value(&column.ty);
+    let with_default = format!("{} DEFAULT {zero}", column_definition(column, d));
+    vec![
+        format!("ALTER TABLE {} ADD COLUMN {with_default}", q(table)),
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+            q(table),
+            q(&column.name)
+        ),
+    ]
+}
+
+fn alter_column(table: &str, from: &Column, to: &Column, d: Dialect) -> Vec<String> {
+    let q = |name: &str| d.quote(name);
+    let (t, c) = (q(table), q(&to.name));
+    let mut sql = Vec::new();
+    if from.nullable && !to.nullable {
+        // Rows holding NULL need a value before NOT NULL can hold.
+        let fill = match &to.default {
+            Some(default) => d.default_literal(default, &to.ty),
+            None => d.zero_value(&to.ty),
+        };
+        sql.push(format!("UPDATE {t} SET {c} = {fill} WHERE {c} IS NULL"));
+    }
+    if d == Dialect::Mysql {
+        sql.push(format!(
+            "ALTER TABLE {t} MODIFY COLUMN {}",
+            column_definition(to, d)
+        ));
+        return sql;
+    }
+    // PostgreSQL: one property at a time; the default goes first and comes
+    // back last so a type change never has to cast it.
+    if from.auto_increment && !to.auto_increment {
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP IDENTITY"));
+    }
+    if from.default.is_some() && (from.default != to.default || from.ty != to.ty) {
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+    }
+    if from.ty != to.ty {
+        let type_name = d.type_name(&to.ty);
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {}",
+            postgres_cast(&c, from, to)
+        ));
+    }
+    if from.nullable != to.nullable {
+        let verb = if to.nullable { "DROP" } else { "SET" };
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {verb} NOT NULL"));
+    }
+    if let Some(default) = &to.default {
+        if from.default.as_ref() != Some(default) || from.ty != to.ty {
+            sql.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                d.default_literal(default, &to.ty)
+            ));
+        }
+    }
+    if to.auto_increment && !from.auto_increment {
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED BY DEFAULT AS IDENTITY"
+        ));
+        // Existing values: start the sequence after the largest one.
+        sql.push(format!(
+            "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(MAX({c}), 0) + 1, false) FROM {t}",
+            d.string_literal(&t),
+            d.string_literal(&to.name),
+        ));
+    }
+    sql
+}
+
+/// `USING` expression for a PostgreSQL type change. Booleans have no direct
+/// cast to or from most types; go through integer or text.
+fn postgres_cast(column: &str, from: &Column, to: &Column) -> String {
+    use crate::schema::ColumnType as T;
+    let d = Dialect::Postgres;
+    let target = d.type_name(&to.ty);
+    match (&from.ty, &to.ty) {
+        (T::Boolean, t) if t.is_numeric() => format!("{column}::integer::{target}"),
+        (t, T::Boolean) if t.is_numeric() => format!("{column} <> 0"),
+        (T::Json, _) | (_, T::Json) => format!("{column}::text::{target}"),
+        _ => format!("{column}::{target}"),
+    }
+}
