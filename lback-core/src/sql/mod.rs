@@ -6,6 +6,7 @@
 mod check;
 mod ddl;
 mod dialect;
+mod guard;
 mod render;
 mod server;
 mod split;
@@ -14,5 +15,6 @@ mod sqlite;
 pub use check::check_dialect;
 pub use ddl::primary_key_name;
 pub use dialect::Dialect;
+pub use guard::is_guard_call;
 pub use render::{render, Rendered};
 pub use split::{split_cleanly, split_statements};

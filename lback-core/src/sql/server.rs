@@ -2,7 +2,7 @@
 //! `CREATE`/`DROP`) of its own, so each renders on its own.
 
 use crate::diff::Operation;
-use crate::schema::{Column, ForeignKey, Schema, Table};
+use crate::schema::{Column, DefaultValue, ForeignKey, Schema, Table};
 
 use super::ddl::{
     column_definition, columns, create_index, create_table_statement, foreign_key_clause,
@@ -59,7 +59,12 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
                 q(to)
             )]
         }
-        Operation::AlterColumn { table, from, to } => alter_column(table, from, to, d),
+        Operation::AlterColumn {
+            table,
+            from,
+            to,
+            fill,
+        } => alter_column(table, from, to, fill.as_ref(), d),
         Operation::AddIndex { table, index } => vec![create_index(table, index, d)],
         Operation::DropIndex { table, index } => vec![if mysql {
             format!("DROP INDEX {} ON {}", q(&index.name), q(table))
@@ -197,17 +202,24 @@ fn add_column(table: &str, column: &Column, d: Dialect) -> Vec<String> {
     ]
 }
 
-fn alter_column(table: &str, from: &Column, to: &Column, d: Dialect) -> Vec<String> {
+fn alter_column(
+    table: &str,
+    from: &Column,
+    to: &Column,
+    fill: Option<&DefaultValue>,
+    d: Dialect,
+) -> Vec<String> {
     let q = |name: &str| d.quote(name);
     let (t, c) = (q(table), q(&to.name));
     let mut sql = Vec::new();
     if from.nullable && !to.nullable {
-        // Rows holding NULL need a value before NOT NULL can hold.
-        let fill = match &to.default {
-            Some(default) => d.default_literal(default, &to.ty),
-            None => d.zero_value(&to.ty),
-        };
-        sql.push(format!("UPDATE {t} SET {c} = {fill} WHERE {c} IS NULL"));
+        // Rows holding NULL need a value before NOT NULL can hold: the one
+        // the user chose, else the column's default. Without either, the
+        // migration's guard has made sure there is no NULL.
+        if let Some(value) = fill.or(to.default.as_ref()) {
+            let value = d.default_literal(value, &to.ty);
+            sql.push(format!("UPDATE {t} SET {c} = {value} WHERE {c} IS NULL"));
+        }
     }
     if d == Dialect::Mysql {
         sql.push(format!(
@@ -226,10 +238,12 @@ fn alter_column(table: &str, from: &Column, to: &Column, d: Dialect) -> Vec<Stri
     }
     if from.ty != to.ty {
         let type_name = d.type_name(&to.ty);
-        sql.push(format!(
-            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {}",
-            postgres_cast(&c, from, to)
-        ));
+        sql.push(match postgres_cast(&c, from, to) {
+            Some(using) => {
+                format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name} USING {using}")
+            }
+            None => format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {type_name}"),
+        });
     }
     if from.nullable != to.nullable {
         let verb = if to.nullable { "DROP" } else { "SET" };
@@ -257,16 +271,26 @@ fn alter_column(table: &str, from: &Column, to: &Column, d: Dialect) -> Vec<Stri
     sql
 }
 
-/// `USING` expression for a PostgreSQL type change. Booleans have no direct
-/// cast to or from most types; go through integer or text.
-fn postgres_cast(column: &str, from: &Column, to: &Column) -> String {
+/// `USING` expression for a PostgreSQL type change, when one is needed.
+///
+/// Between text types and between numeric types there is none: the
+/// assignment cast then applies, which fails on a value too long for a
+/// `VARCHAR(n)` where an explicit cast (`USING c::varchar(n)`) would
+/// truncate it silently. (Numbers are still rounded by either cast to a
+/// smaller scale or to an integer: the migration's guard checks those
+/// first.) Booleans have no direct cast to or from most types; go through
+/// integer or text.
+fn postgres_cast(column: &str, from: &Column, to: &Column) -> Option<String> {
     use crate::schema::ColumnType as T;
     let d = Dialect::Postgres;
     let target = d.type_name(&to.ty);
-    match (&from.ty, &to.ty) {
+    let text = |t: &T| matches!(t, T::Text | T::Varchar(_));
+    Some(match (&from.ty, &to.ty) {
+        (a, b) if text(a) && text(b) => return None,
+        (a, b) if a.is_numeric() && b.is_numeric() => return None,
         (T::Boolean, t) if t.is_numeric() => format!("{column}::integer::{target}"),
         (t, T::Boolean) if t.is_numeric() => format!("{column} <> 0"),
         (T::Json, _) | (_, T::Json) => format!("{column}::text::{target}"),
         _ => format!("{column}::{target}"),
-    }
+    })
 }

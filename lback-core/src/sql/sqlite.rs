@@ -8,8 +8,10 @@
 //! work (a fifth of the rebuild of a 1,000,000-row table, see BENCHMARKS.md)
 //! and enforce nothing, since a script's pragma results are discarded.
 
+use std::collections::BTreeMap;
+
 use crate::diff::Operation;
-use crate::schema::{Column, Index, Schema, Table, UniqueConstraint};
+use crate::schema::{Column, DefaultValue, Index, Name, Schema, Table, UniqueConstraint};
 
 use super::ddl::{
     column_definition, create_index, create_table_statement, foreign_key_clause, primary_key_clause,
@@ -37,19 +39,22 @@ pub(super) fn render_all(operations: &[Operation], before: &Schema, out: &mut Ve
         }
         let table = op.table().to_owned();
         let old = state.table(&table).cloned();
+        let mut fills = BTreeMap::new();
+        note_fill(op, &mut fills);
         op.apply(&mut state);
         i += 1;
         while let Some(next) = operations.get(i) {
             if next.table() != table || !needs_rebuild(next, &state) {
                 break;
             }
+            note_fill(next, &mut fills);
             next.apply(&mut state);
             i += 1;
         }
         match (old, state.table(&table)) {
             (Some(old), Some(new)) => {
                 rebuilds = true;
-                out.extend(rebuild(&old, new));
+                out.extend(rebuild(&old, new, &fills));
             }
             // Not in the schema the operations start from: a hand-made
             // operation list; nothing sound can be rendered.
@@ -60,6 +65,18 @@ pub(super) fn render_all(operations: &[Operation], before: &Schema, out: &mut Ve
         }
     }
     rebuilds
+}
+
+/// The value the user chose for the NULLs of a column made NOT NULL.
+fn note_fill(op: &Operation, fills: &mut BTreeMap<Name, DefaultValue>) {
+    if let Operation::AlterColumn {
+        to,
+        fill: Some(value),
+        ..
+    } = op
+    {
+        fills.insert(to.name.clone(), value.clone());
+    }
 }
 
 fn needs_rebuild(op: &Operation, state: &Schema) -> bool {
@@ -146,8 +163,10 @@ fn can_drop_directly(table: Option<&Table>, column: &str) -> bool {
 
 /// The rebuild of `old` into `new` (same name), keeping every row: columns
 /// both have are copied, a new NOT NULL column gets its default or the
-/// type's zero value, a column made NOT NULL has its NULLs replaced.
-fn rebuild(old: &Table, new: &Table) -> Vec<String> {
+/// type's zero value, a column made NOT NULL has its NULLs replaced by the
+/// chosen fill or its default (with neither, the migration's guard has made
+/// sure there is no NULL to replace).
+fn rebuild(old: &Table, new: &Table, fills: &BTreeMap<Name, DefaultValue>) -> Vec<String> {
     let q = |name: &str| D.quote(name);
     let temporary = format!("__lback_new_{}", new.name);
     let mut definition = new.clone();
@@ -162,7 +181,14 @@ fn rebuild(old: &Table, new: &Table) -> Vec<String> {
     for column in new.columns.iter() {
         let source = match old.column(&column.name) {
             Some(before) if before.nullable && !column.nullable => {
-                format!("COALESCE({}, {})", q(&column.name), fill(column))
+                match fills.get(&column.name).or(column.default.as_ref()) {
+                    Some(value) => format!(
+                        "COALESCE({}, {})",
+                        q(&column.name),
+                        D.default_literal(value, &column.ty)
+                    ),
+                    None => q(&column.name),
+                }
             }
             Some(_) => q(&column.name),
             None if column.nullable && column.default.is_none() => continue,

@@ -1,0 +1,672 @@
+//! Generated migrations on tables with rows, on any database: changes the
+//! rows may not fit stop at the migration's guard, before anything
+//! changes (on MySQL without leaving the migration dirty), with a message
+//! naming the table, the column, the count and an example key; downs that
+//! cannot restore what the up removed stop the same way; a fill for NULLs
+//! is the user's and visible in the SQL; swapped renames move the data.
+//!
+//! Include beside `targets.rs` (and `db.rs`).
+
+#![allow(dead_code)]
+
+use std::borrow::Cow;
+
+use lback::schema::{
+    Column, ColumnType, DefaultValue, ForeignKey, Name, ReferentialAction, Schema, Table,
+    UniqueConstraint,
+};
+use lback::{Error, MigrationState};
+use lback_core::diff::{diff, inverse, Operation};
+use lback_core::introspect::canonical;
+use lback_core::runner::{self, MigrateOptions, MigrationSql};
+use lback_core::sql::{render, split_statements, Dialect};
+
+use crate::targets::Target;
+
+/// A generated migration held in memory.
+pub struct Generated {
+    version: String,
+    up: String,
+    down: String,
+    rebuild: bool,
+}
+
+impl MigrationSql for Generated {
+    fn version(&self) -> &str {
+        &self.version
+    }
+    fn id(&self) -> Cow<'_, str> {
+        Cow::Owned(format!("{}_step", self.version))
+    }
+    fn up(&self, _: Dialect) -> Result<Cow<'_, str>, Error> {
+        Ok(Cow::Borrowed(&self.up))
+    }
+    fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
+        Ok(Some(Cow::Borrowed(&self.down)))
+    }
+    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
+        self.rebuild && dialect == Dialect::Sqlite
+    }
+    fn tables(&self) -> Vec<&str> {
+        Vec::new()
+    }
+}
+
+/// The migration from `before` to `after` (with `fills` applied to the
+/// operations), as `makemigrations` writes it for `dialect`.
+pub fn generate(
+    i: usize,
+    before: &Schema,
+    after: &Schema,
+    fills: &[(&str, &str, DefaultValue)],
+    dialect: Dialect,
+) -> Generated {
+    let mut ops = diff(before, after);
+    for op in &mut ops {
+        if let Operation::AlterColumn {
+            table, to, fill, ..
+        } = op
+        {
+            for (t, c, value) in fills {
+                if table.as_ref() == *t && to.name.as_ref() == *c {
+                    *fill = Some(value.clone());
+                }
+            }
+        }
+    }
+    let up = render(&ops, before, dialect);
+    let down = render(&inverse(&ops), after, dialect);
+    for rendered in [&up, &down] {
+        let script = rendered.to_sql();
+        let statements: Vec<&str> = rendered.statements.iter().map(|s| s.trim()).collect();
+        assert_eq!(split_statements(&script, dialect), statements, "{script}");
+    }
+    Generated {
+        version: format!("202612010000{i:02}"),
+        rebuild: up.needs_foreign_keys_off || down.needs_foreign_keys_off,
+        up: up.to_sql(),
+        down: down.to_sql(),
+    }
+}
+
+fn list(migrations: &[Generated]) -> Vec<&dyn MigrationSql> {
+    migrations.iter().map(|m| m as &dyn MigrationSql).collect()
+}
+
+fn migrate_to<T: Target>(
+    target: &mut T,
+    migrations: &[Generated],
+    version: Option<&str>,
+) -> Result<lback::MigrationReport, Error> {
+    let list = list(migrations);
+    runner::locked(target.conn(), |conn| {
+        let (applied, _) = runner::applied_and_verified(conn, &list, MigrateOptions::default())?;
+        let plan = runner::plan_migrate(&list, &applied, version)?;
+        runner::execute(conn, &plan)
+    })
+}
+
+fn id_column(name: &str) -> Column {
+    Column::new(name.to_owned(), ColumnType::BigInt).auto_increment()
+}
+
+fn table(name: &str, columns: Vec<Column>) -> Table {
+    let mut t = Table::new(name.to_owned());
+    for c in columns {
+        t = t.with_column(c);
+    }
+    t.with_primary_key(["id"])
+}
+
+fn schema(tables: Vec<Table>) -> Schema {
+    Schema::from_tables(tables).unwrap()
+}
+
+/// A database at `before` holding `rows`, and the two migrations.
+struct Scenario {
+    migrations: Vec<Generated>,
+    before: Schema,
+    after: Schema,
+}
+
+impl Scenario {
+    fn new<T: Target>(
+        target: &mut T,
+        before: Schema,
+        after: Schema,
+        fills: &[(&str, &str, DefaultValue)],
+        rows: &[&str],
+    ) -> Self {
+        let migrations = vec![
+            generate(1, &Schema::new(), &before, &[], T::DIALECT),
+            generate(2, &before, &after, fills, T::DIALECT),
+        ];
+        migrate_to(target, &migrations[..1], None).expect("the first migration applies");
+        for row in rows {
+            target.execute(row);
+        }
+        Scenario {
+            migrations,
+            before,
+            after,
+        }
+    }
+
+    fn up<T: Target>(&self, target: &mut T) -> Result<lback::MigrationReport, Error> {
+        migrate_to(target, &self.migrations, None)
+    }
+
+    fn down<T: Target>(&self, target: &mut T) -> Result<lback::MigrationReport, Error> {
+        migrate_to(target, &self.migrations, Some(&self.migrations[0].version))
+    }
+
+    fn up_sql(&self) -> &str {
+        &self.migrations[1].up
+    }
+}
+
+/// The guard's failure: the message is there, nothing changed (the live
+/// schema is still `schema`), and the migration is not dirty.
+fn assert_stopped_by_guard<T: Target>(
+    target: &mut T,
+    scenario: &Scenario,
+    error: Error,
+    schema: &Schema,
+    parts: &[&str],
+) {
+    let text = error.to_string();
+    for part in parts {
+        assert!(text.contains(part), "missing {part:?} in:\n{text}");
+    }
+    assert_eq!(
+        target.introspect(),
+        canonical(schema, T::DIALECT),
+        "the guard ran before anything changed"
+    );
+    let (statuses, _) = runner::status(target.conn(), &list(&scenario.migrations)).unwrap();
+    assert_ne!(
+        statuses[1].state(),
+        MigrationState::Dirty,
+        "a guard's failure leaves nothing to resolve:\n{text}"
+    );
+}
+
+/// `max_length` 255 → 50 with a 126-character value: the guard stops it
+/// (SQLite kept the value silently, PostgreSQL's cast truncated it, MariaDB
+/// refused half way, dirty); once the value is shortened, it applies.
+pub fn narrowing_a_length<T: Target>(target: &mut T) {
+    let before = schema(vec![table(
+        "labels",
+        vec![
+            id_column("id"),
+            Column::new("label", ColumnType::Varchar(255)),
+        ],
+    )]);
+    let after = schema(vec![table(
+        "labels",
+        vec![id_column("id"), Column::new("label", ColumnType::Varchar(50))],
+    )]);
+    let long = "x".repeat(126);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after.clone(),
+        &[],
+        &[
+            "INSERT INTO labels (id, label) VALUES (1, 'short')",
+            &format!("INSERT INTO labels (id, label) VALUES (7, '{long}')"),
+        ],
+    );
+    let error = s.up(target).expect_err("the guard stops the narrowing");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &before,
+        &[
+            "lback guard: 1 row(s) of table labels have label longer than 50 characters",
+            "(e.g. id = 7)",
+            "shorten or correct those values first",
+        ],
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM labels WHERE id = 7 AND LENGTH(label) = 126"),
+        1,
+        "the value is intact"
+    );
+    target.execute("UPDATE labels SET label = 'now short' WHERE id = 7");
+    s.up(target).expect("fits now");
+    assert_eq!(target.introspect(), canonical(&after, T::DIALECT));
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM labels"), 2);
+}
+
+/// `i64` → `i32` with 3,000,000,000.
+pub fn narrowing_an_integer<T: Target>(target: &mut T) {
+    let before = schema(vec![table(
+        "counters",
+        vec![id_column("id"), Column::new("hits", ColumnType::BigInt)],
+    )]);
+    let after = schema(vec![table(
+        "counters",
+        vec![id_column("id"), Column::new("hits", ColumnType::Integer)],
+    )]);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after.clone(),
+        &[],
+        &[
+            "INSERT INTO counters (id, hits) VALUES (1, 5)",
+            "INSERT INTO counters (id, hits) VALUES (2, 3000000000)",
+            "INSERT INTO counters (id, hits) VALUES (3, -3000000000)",
+        ],
+    );
+    let error = s.up(target).expect_err("the guard stops the narrowing");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &before,
+        &[
+            "lback guard: 2 row(s) of table counters have hits outside -2147483648..=2147483647",
+            "(e.g. id = 2)",
+        ],
+    );
+    assert_eq!(
+        target.count("SELECT hits AS n FROM counters WHERE id = 2"),
+        3_000_000_000
+    );
+    target.execute("DELETE FROM counters WHERE id > 1");
+    s.up(target).expect("fits now");
+    assert_eq!(target.introspect(), canonical(&after, T::DIALECT));
+}
+
+/// A scale reduced: PostgreSQL and MySQL would round 1.555 to 1.56.
+pub fn reducing_a_scale<T: Target>(target: &mut T) {
+    let decimal = |scale| ColumnType::Decimal {
+        precision: Some(10),
+        scale: Some(scale),
+    };
+    let before = schema(vec![table(
+        "prices",
+        vec![id_column("id"), Column::new("amount", decimal(3))],
+    )]);
+    let after = schema(vec![table(
+        "prices",
+        vec![id_column("id"), Column::new("amount", decimal(2))],
+    )]);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after,
+        &[],
+        &[
+            "INSERT INTO prices (id, amount) VALUES (1, 2.5)",
+            "INSERT INTO prices (id, amount) VALUES (4, 1.555)",
+        ],
+    );
+    let error = s.up(target).expect_err("the guard stops the rounding");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &before,
+        &[
+            "lback guard: 1 row(s) of table prices have more than 2 decimal places in amount",
+            "(e.g. id = 4)",
+        ],
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM prices WHERE amount * 1000 = 1555"),
+        1
+    );
+}
+
+/// `Option<String>` → `String`: without a fill, NULLs stop it; with one,
+/// the fill is in up.sql and in the rows, and never `''`.
+pub fn null_to_not_null<T: Target>(target: &mut T, with_fill: bool) {
+    let before = schema(vec![table(
+        "people",
+        vec![
+            id_column("id"),
+            Column::new("nick", ColumnType::Varchar(40)).nullable(),
+        ],
+    )]);
+    let after = schema(vec![table(
+        "people",
+        vec![id_column("id"), Column::new("nick", ColumnType::Varchar(40))],
+    )]);
+    let fills = [(
+        "people",
+        "nick",
+        DefaultValue::Text("unknown".into()),
+    )];
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after.clone(),
+        if with_fill { &fills } else { &[] },
+        &[
+            "INSERT INTO people (id, nick) VALUES (1, 'ann')",
+            "INSERT INTO people (id, nick) VALUES (2, NULL)",
+        ],
+    );
+    if !with_fill {
+        assert!(!s.up_sql().contains("''"), "{}", s.up_sql());
+        let error = s.up(target).expect_err("NULLs stop it");
+        assert_stopped_by_guard(
+            target,
+            &s,
+            error,
+            &before,
+            &[
+                "lback guard: 1 row(s) of table people hold NULL in nick",
+                "(e.g. id = 2)",
+                "--fill people.nick=<value>",
+            ],
+        );
+        return;
+    }
+    assert!(
+        s.up_sql().contains("'unknown'"),
+        "the fill is visible in up.sql:\n{}",
+        s.up_sql()
+    );
+    s.up(target).expect("the fill makes it fit");
+    assert_eq!(target.introspect(), canonical(&after, T::DIALECT));
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM people WHERE nick = 'unknown' AND id = 2"),
+        1
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM people WHERE nick = 'ann' AND id = 1"),
+        1
+    );
+}
+
+fn unique(name: &str, columns: &[&str]) -> UniqueConstraint {
+    UniqueConstraint {
+        name: name.to_owned().into(),
+        columns: columns
+            .iter()
+            .map(|c| Name::from(c.to_string()))
+            .collect::<Vec<_>>()
+            .into(),
+    }
+}
+
+fn foreign_key(table: &str, column: &str, target: &str) -> ForeignKey {
+    ForeignKey {
+        name: format!("fk_{table}_{column}").into(),
+        columns: vec![Name::from(column.to_owned())].into(),
+        referenced_table: target.to_owned().into(),
+        referenced_columns: vec![Name::from("id")].into(),
+        on_delete: ReferentialAction::NoAction,
+        on_update: ReferentialAction::NoAction,
+    }
+}
+
+/// A new unique key on duplicates.
+pub fn adding_a_unique_key<T: Target>(target: &mut T) {
+    let email = || Column::new("email", ColumnType::Varchar(100));
+    let before = schema(vec![table("accounts", vec![id_column("id"), email()])]);
+    let after = schema(vec![table("accounts", vec![id_column("id"), email()])
+        .with_unique(unique("uq_accounts_email", &["email"]))]);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after,
+        &[],
+        &[
+            "INSERT INTO accounts (id, email) VALUES (1, 'a@x')",
+            "INSERT INTO accounts (id, email) VALUES (2, 'b@x')",
+            "INSERT INTO accounts (id, email) VALUES (3, 'a@x')",
+        ],
+    );
+    let error = s.up(target).expect_err("duplicates stop it");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &before,
+        &[
+            "lback guard: 1 row(s) of table accounts share their values of (email) with another row, which unique key uq_accounts_email refuses",
+            "(e.g. email = a@x)",
+        ],
+    );
+}
+
+/// A new foreign key on rows that point nowhere.
+pub fn adding_a_foreign_key<T: Target>(target: &mut T) {
+    let authors = table("authors", vec![id_column("id")]);
+    let books = || {
+        table(
+            "books",
+            vec![id_column("id"), Column::new("author_id", ColumnType::BigInt)],
+        )
+    };
+    let before = schema(vec![authors.clone(), books()]);
+    let after = schema(vec![
+        authors,
+        books().with_foreign_key(foreign_key("books", "author_id", "authors")),
+    ]);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after,
+        &[],
+        &[
+            "INSERT INTO authors (id) VALUES (1)",
+            "INSERT INTO books (id, author_id) VALUES (10, 1)",
+            "INSERT INTO books (id, author_id) VALUES (11, 99)",
+        ],
+    );
+    let error = s.up(target).expect_err("orphans stop it");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &before,
+        &[
+            "lback guard: 1 row(s) of table books have (author_id) values with no match in table authors (id)",
+            "(e.g. id = 11)",
+        ],
+    );
+}
+
+/// Reverting "drop table victim" while rows of `dependent` still point at
+/// it: the down would recreate `victim` empty and then fail on the foreign
+/// key (on MariaDB half way, dirty); the guard stops it first.
+pub fn reverting_a_dropped_referenced_table<T: Target>(target: &mut T) {
+    let victim = table("victim", vec![id_column("id")]);
+    let dependent = || {
+        table(
+            "dependent",
+            vec![
+                id_column("id"),
+                Column::new("victim_id", ColumnType::BigInt).nullable(),
+            ],
+        )
+    };
+    let before = schema(vec![
+        victim,
+        dependent().with_foreign_key(foreign_key("dependent", "victim_id", "victim")),
+    ]);
+    let after = schema(vec![dependent()]);
+    let s = Scenario::new(
+        target,
+        before,
+        after.clone(),
+        &[],
+        &[
+            "INSERT INTO victim (id) VALUES (1)",
+            "INSERT INTO dependent (id, victim_id) VALUES (5, 1)",
+            "INSERT INTO dependent (id, victim_id) VALUES (6, NULL)",
+        ],
+    );
+    s.up(target).expect("dropping applies");
+    assert!(
+        s.migrations[1]
+            .down
+            .contains("its rows are not restored"),
+        "the down says what it cannot restore:\n{}",
+        s.migrations[1].down
+    );
+    let error = s.down(target).expect_err("the guard stops the down");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &after,
+        &[
+            "lback guard: 1 row(s) of table dependent reference table victim through (victim_id)",
+            "(e.g. id = 5)",
+        ],
+    );
+    target.execute("UPDATE dependent SET victim_id = NULL");
+    s.down(target).expect("nothing points at victim now");
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM dependent"), 2);
+}
+
+/// Reverting "drop UNIQUE NOT NULL column `key`" on a table with 2 rows:
+/// both would get the same value and the unique key fails (on MariaDB half
+/// way, dirty); the guard stops it first.
+pub fn reverting_a_dropped_unique_column<T: Target>(target: &mut T) {
+    let with_key = table(
+        "things",
+        vec![
+            id_column("id"),
+            Column::new("key", ColumnType::Varchar(20)),
+            Column::new("note", ColumnType::Varchar(20)).nullable(),
+        ],
+    )
+    .with_unique(unique("uq_things_key", &["key"]));
+    let without = table(
+        "things",
+        vec![
+            id_column("id"),
+            Column::new("note", ColumnType::Varchar(20)).nullable(),
+        ],
+    );
+    let s = Scenario::new(
+        target,
+        schema(vec![with_key]),
+        schema(vec![without.clone()]),
+        &[],
+        &[
+            "INSERT INTO things (id, \"key\", note) VALUES (1, 'a', 'x')",
+            "INSERT INTO things (id, \"key\", note) VALUES (2, 'b', 'y')",
+        ]
+        .map(|sql| {
+            if T::DIALECT == Dialect::Mysql {
+                sql.replace('"', "`")
+            } else {
+                sql.to_owned()
+            }
+        })
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
+    s.up(target).expect("dropping applies");
+    let error = s.down(target).expect_err("the guard stops the down");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &schema(vec![without]),
+        &[
+            "lback guard: 2 row(s) of table things would all get the same value in (key), which unique key uq_things_key refuses",
+        ],
+    );
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM things"), 2);
+}
+
+/// Two columns swapped by `renamed_from` (`a` ← `b`, `b` ← `a`): the data
+/// moves with the names, up and down.
+pub fn swapping_two_columns<T: Target>(target: &mut T) {
+    let before = schema(vec![table(
+        "pairs",
+        vec![
+            id_column("id"),
+            Column::new("a", ColumnType::BigInt),
+            Column::new("b", ColumnType::BigInt),
+        ],
+    )]);
+    let after = schema(vec![table(
+        "pairs",
+        vec![
+            id_column("id"),
+            Column::new("a", ColumnType::BigInt).renamed_from("b"),
+            Column::new("b", ColumnType::BigInt).renamed_from("a"),
+        ],
+    )]);
+    let s = Scenario::new(
+        target,
+        before,
+        after,
+        &[],
+        &["INSERT INTO pairs (id, a, b) VALUES (1, 10, 20)"],
+    );
+    assert!(
+        s.up_sql().contains("RENAME"),
+        "a swap is generated:\n{}",
+        s.up_sql()
+    );
+    s.up(target).expect("the swap applies");
+    assert_eq!(target.count("SELECT a AS n FROM pairs"), 20);
+    assert_eq!(target.count("SELECT b AS n FROM pairs"), 10);
+    s.down(target).expect("and reverts");
+    assert_eq!(target.count("SELECT a AS n FROM pairs"), 10);
+    assert_eq!(target.count("SELECT b AS n FROM pairs"), 20);
+}
+
+/// One `#[test]` per case for a target type: `cases!(SqliteFile::new_scratch, sqlite)`.
+#[macro_export]
+macro_rules! guard_cases {
+    ($new:expr, $suffix:ident) => {
+        mod $suffix {
+            use super::*;
+            #[test]
+            fn narrowing_a_length() {
+                guards::narrowing_a_length(&mut $new);
+            }
+            #[test]
+            fn narrowing_an_integer() {
+                guards::narrowing_an_integer(&mut $new);
+            }
+            #[test]
+            fn reducing_a_scale() {
+                guards::reducing_a_scale(&mut $new);
+            }
+            #[test]
+            fn null_to_not_null_without_fill() {
+                guards::null_to_not_null(&mut $new, false);
+            }
+            #[test]
+            fn null_to_not_null_with_fill() {
+                guards::null_to_not_null(&mut $new, true);
+            }
+            #[test]
+            fn adding_a_unique_key() {
+                guards::adding_a_unique_key(&mut $new);
+            }
+            #[test]
+            fn adding_a_foreign_key() {
+                guards::adding_a_foreign_key(&mut $new);
+            }
+            #[test]
+            fn reverting_a_dropped_referenced_table() {
+                guards::reverting_a_dropped_referenced_table(&mut $new);
+            }
+            #[test]
+            fn reverting_a_dropped_unique_column() {
+                guards::reverting_a_dropped_unique_column(&mut $new);
+            }
+            #[test]
+            fn swapping_two_columns() {
+                guards::swapping_two_columns(&mut $new);
+            }
+        }
+    };
+}
