@@ -8,6 +8,8 @@ mod db;
 mod guards;
 #[path = "support/targets.rs"]
 mod targets;
+#[path = "support/workflow.rs"]
+mod workflow;
 
 use targets::{MysqlServer, PgServer};
 

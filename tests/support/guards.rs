@@ -22,6 +22,7 @@ use lback_core::runner::{self, MigrateOptions, MigrationSql};
 use lback_core::sql::{render, split_statements, Dialect};
 
 use crate::targets::Target;
+use crate::workflow::{status, stderr, Project};
 
 /// A generated migration held in memory.
 pub struct Generated {
@@ -204,7 +205,10 @@ pub fn narrowing_a_length<T: Target>(target: &mut T) {
     )]);
     let after = schema(vec![table(
         "labels",
-        vec![id_column("id"), Column::new("label", ColumnType::Varchar(50))],
+        vec![
+            id_column("id"),
+            Column::new("label", ColumnType::Varchar(50)),
+        ],
     )]);
     let long = "x".repeat(126);
     let s = Scenario::new(
@@ -334,13 +338,12 @@ pub fn null_to_not_null<T: Target>(target: &mut T, with_fill: bool) {
     )]);
     let after = schema(vec![table(
         "people",
-        vec![id_column("id"), Column::new("nick", ColumnType::Varchar(40))],
+        vec![
+            id_column("id"),
+            Column::new("nick", ColumnType::Varchar(40)),
+        ],
     )]);
-    let fills = [(
-        "people",
-        "nick",
-        DefaultValue::Text("unknown".into()),
-    )];
+    let fills = [("people", "nick", DefaultValue::Text("unknown".into()))];
     let s = Scenario::new(
         target,
         before.clone(),
@@ -442,7 +445,10 @@ pub fn adding_a_foreign_key<T: Target>(target: &mut T) {
     let books = || {
         table(
             "books",
-            vec![id_column("id"), Column::new("author_id", ColumnType::BigInt)],
+            vec![
+                id_column("id"),
+                Column::new("author_id", ColumnType::BigInt),
+            ],
         )
     };
     let before = schema(vec![authors.clone(), books()]);
@@ -506,9 +512,7 @@ pub fn reverting_a_dropped_referenced_table<T: Target>(target: &mut T) {
     );
     s.up(target).expect("dropping applies");
     assert!(
-        s.migrations[1]
-            .down
-            .contains("its rows are not restored"),
+        s.migrations[1].down.contains("its rows are not restored"),
         "the down says what it cannot restore:\n{}",
         s.migrations[1].down
     );
@@ -621,6 +625,65 @@ pub fn swapping_two_columns<T: Target>(target: &mut T) {
     assert_eq!(target.count("SELECT b AS n FROM pairs"), 20);
 }
 
+/// `makemigrations` when a column becomes NOT NULL: without a terminal
+/// and without `--fill` it refuses and writes nothing; with `--fill` the
+/// value is in up.sql and in the rows.
+pub fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let people = |nick: Column| table("people", vec![id_column("id"), nick]);
+    project.models(&schema(vec![people(
+        Column::new("nick", ColumnType::Varchar(40)).nullable(),
+    )]));
+    assert_eq!(
+        status(&project.lback(&url, &["makemigrations", "create_people"])),
+        0
+    );
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    target.execute("INSERT INTO people (id, nick) VALUES (1, 'ann')");
+    target.execute("INSERT INTO people (id, nick) VALUES (2, NULL)");
+    project.models(&schema(vec![people(Column::new(
+        "nick",
+        ColumnType::Varchar(40),
+    ))]));
+
+    let refused = project.lback(&url, &["makemigrations", "require_nick"]);
+    assert_ne!(status(&refused), 0);
+    let message = stderr(&refused);
+    assert!(
+        message.contains("people.nick becomes NOT NULL")
+            && message.contains("--fill people.nick=<value>"),
+        "{message}"
+    );
+    assert_eq!(project.folders().len(), 1, "nothing written");
+
+    let wrong = project.lback(
+        &url,
+        &["makemigrations", "require_nick", "--fill", "people.name=x"],
+    );
+    assert_ne!(status(&wrong), 0);
+    assert!(stderr(&wrong).contains("makes no column people.name NOT NULL"));
+
+    let filled = project.lback(
+        &url,
+        &[
+            "makemigrations",
+            "require_nick",
+            "--fill",
+            "people.nick=unknown",
+        ],
+    );
+    assert_eq!(status(&filled), 0, "{}", stderr(&filled));
+    let folders = project.folders();
+    let up =
+        std::fs::read_to_string(project.migrations().join(&folders[1]).join("up.sql")).unwrap();
+    assert!(up.contains("'unknown'"), "{up}");
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM people WHERE id = 2 AND nick = 'unknown'"),
+        1
+    );
+}
+
 /// One `#[test]` per case for a target type: `cases!(SqliteFile::new_scratch, sqlite)`.
 #[macro_export]
 macro_rules! guard_cases {
@@ -666,6 +729,11 @@ macro_rules! guard_cases {
             #[test]
             fn swapping_two_columns() {
                 guards::swapping_two_columns(&mut $new);
+            }
+            #[test]
+            fn fill_through_the_command() {
+                let project = workflow::Project::new("fill");
+                guards::fill_through_the_command(&mut $new, &project);
             }
         }
     };
