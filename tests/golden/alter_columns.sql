@@ -40,6 +40,7 @@ ALTER TABLE "__lback_new_user" RENAME TO "user";
 CREATE UNIQUE INDEX "uq_user_email" ON "user" ("email");
 
 -- sqlite down (needs PRAGMA foreign_keys = OFF)
+-- lback: the up migration replaced NULLs in user.we"ird col by "none": this down leaves them
 CREATE TEMP TABLE "__lback_guard" (
 -- lback guards: stop the migration, before it changes anything, when existing rows do not fit it
 -- (SQLite raises an error only from a trigger: a failure inserted here stops the migration with its text)
@@ -99,6 +100,7 @@ ALTER TABLE "user" ALTER COLUMN "we""ird col" SET NOT NULL;
 ALTER TABLE "user" ALTER COLUMN "we""ird col" SET DEFAULT 'none';
 
 -- postgres down
+-- lback: the up migration replaced NULLs in user.we"ird col by "none": this down leaves them
 DO $lback_guard$
 -- lback guards: stop the migration, before it changes anything, when existing rows do not fit it
 DECLARE
@@ -147,6 +149,7 @@ UPDATE `user` SET `we"ird col` = 'none' WHERE `we"ird col` IS NULL;
 ALTER TABLE `user` MODIFY COLUMN `we"ird col` LONGTEXT NOT NULL DEFAULT 'none';
 
 -- mysql down
+-- lback: the up migration replaced NULLs in user.we"ird col by "none": this down leaves them
 DROP PROCEDURE IF EXISTS `__lback_guard`;
 CREATE PROCEDURE `__lback_guard`()
 -- lback guards: stop the migration, before it changes anything, when existing rows do not fit it

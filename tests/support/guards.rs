@@ -16,10 +16,10 @@ use lback::schema::{
     UniqueConstraint,
 };
 use lback::{Error, MigrationState};
-use lback_core::diff::{diff, inverse, Operation};
+use lback_core::diff::{diff, Operation};
 use lback_core::introspect::canonical;
 use lback_core::runner::{self, MigrateOptions, MigrationSql};
-use lback_core::sql::{render, split_statements, Dialect};
+use lback_core::sql::{render, render_down, split_statements, Dialect};
 
 use crate::targets::Target;
 use crate::workflow::{status, stderr, Project};
@@ -76,7 +76,7 @@ pub fn generate(
         }
     }
     let up = render(&ops, before, dialect);
-    let down = render(&inverse(&ops), after, dialect);
+    let down = render_down(&ops, after, dialect);
     for rendered in [&up, &down] {
         let script = rendered.to_sql();
         let statements: Vec<&str> = rendered.statements.iter().map(|s| s.trim()).collect();

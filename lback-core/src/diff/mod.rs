@@ -311,6 +311,55 @@ pub fn inverse(operations: &[Operation]) -> Vec<Operation> {
     operations.iter().rev().map(Operation::inverse).collect()
 }
 
+/// What the down migration of `operations` cannot restore: the rows of a
+/// dropped table, the values of a dropped column, NULLs replaced by a
+/// fill. Written at the top of down.sql (so `rollback --dry-run` shows
+/// it too).
+///
+/// lback does not keep dropped data aside until a purge: the space would
+/// stay taken (a dropped table frees nothing), the kept table's keys and
+/// indexes would still block names and slow writes to tables it
+/// references, and every drift check would have to tell it apart. A down
+/// says plainly what it cannot bring back, and its guards stop it before
+/// it changes anything when the rows left cannot take the old schema.
+pub fn irreversible(operations: &[Operation]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for op in operations {
+        match op {
+            Operation::DropTable(table) => notes.push(format!(
+                "the up migration dropped table {}: this down creates it again empty (its rows are not restored)",
+                table.name
+            )),
+            Operation::DropColumn { table, column } => {
+                let value = match (&column.default, column.nullable) {
+                    (Some(default), _) => format!("its default {default}"),
+                    (None, true) => "NULL".to_owned(),
+                    (None, false) => "the type's zero value".to_owned(),
+                };
+                notes.push(format!(
+                    "the up migration dropped {table}.{}: this down adds it again with {value} in every row (its values are not restored)",
+                    column.name
+                ));
+            }
+            Operation::AlterColumn {
+                table,
+                from,
+                to,
+                fill,
+            } if from.nullable && !to.nullable => {
+                if let Some(value) = fill.as_ref().or(to.default.as_ref()) {
+                    notes.push(format!(
+                        "the up migration replaced NULLs in {table}.{} by {value}: this down leaves them",
+                        to.name
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    notes
+}
+
 /// A likely rename the hints did not declare: in one table, a column dropped
 /// and a column of the same type added (or a table dropped and one with the
 /// same columns created).

@@ -5,9 +5,9 @@
 use std::time::SystemTime;
 
 use super::{Migrations, NewMigration};
-use crate::diff::{diff, inverse, rename_hints, Operation};
+use crate::diff::{diff, rename_hints, Operation};
 use crate::schema::{ColumnType, DefaultValue, Schema};
-use crate::sql::{check_dialect, render, Dialect, Rendered};
+use crate::sql::{check_dialect, render, render_down, Dialect, Rendered};
 use crate::Error;
 
 /// The changes from the schema the migrations build to the models.
@@ -196,7 +196,7 @@ impl Draft {
                 (
                     *d,
                     render(&self.operations, &self.old, *d),
-                    render(&inverse(&self.operations), &self.models, *d),
+                    render_down(&self.operations, &self.models, *d),
                 )
             })
             .collect()

@@ -16,5 +16,5 @@ pub use check::check_dialect;
 pub use ddl::primary_key_name;
 pub use dialect::Dialect;
 pub use guard::is_guard_call;
-pub use render::{render, Rendered};
+pub use render::{render, render_down, Rendered};
 pub use split::{split_cleanly, split_statements};

@@ -20,12 +20,19 @@ pub struct Rendered {
     /// must find nothing before it commits. Otherwise dropping the old table
     /// would fire `ON DELETE` actions on the rows that reference it.
     pub needs_foreign_keys_off: bool,
+    /// What the reader must know and the SQL cannot say (a down migration
+    /// that cannot restore dropped data): comment lines at the top of the
+    /// file.
+    pub notes: Vec<String>,
 }
 
 impl Rendered {
     /// The statements as one script, each ending in `;` on its own line(s).
     pub fn to_sql(&self) -> String {
         let mut out = String::new();
+        for note in &self.notes {
+            out.push_str(&format!("-- lback: {note}\n"));
+        }
         for statement in &self.statements {
             out.push_str(statement);
             out.push_str(";\n");
@@ -61,5 +68,15 @@ pub fn render(operations: &[Operation], before: &Schema, dialect: Dialect) -> Re
     Rendered {
         statements,
         needs_foreign_keys_off,
+        notes: Vec::new(),
     }
+}
+
+/// Renders the down migration of `operations` (which lead to `after`):
+/// their [`inverse`](crate::diff::inverse), with a note at the top for
+/// what it cannot restore ([`irreversible`](crate::diff::irreversible)).
+pub fn render_down(operations: &[Operation], after: &Schema, dialect: Dialect) -> Rendered {
+    let mut down = render(&crate::diff::inverse(operations), after, dialect);
+    down.notes = crate::diff::irreversible(operations);
+    down
 }
