@@ -684,6 +684,113 @@ pub fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
     );
 }
 
+/// SQLite: renaming a table by case only (`MixedCase` → `mixedcase`)
+/// failed ("there is already another table or index with this name").
+pub fn renaming_a_table_by_case<T: Target>(target: &mut T) {
+    let columns = || {
+        vec![
+            id_column("id"),
+            Column::new("label", ColumnType::Varchar(20)),
+        ]
+    };
+    let before = schema(vec![table("MixedCase", columns())]);
+    let mut renamed = table("mixedcase", columns());
+    renamed.renamed_from = Some("MixedCase".into());
+    let after = schema(vec![renamed]);
+    let q = |name: &str| T::DIALECT.quote(name);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after.clone(),
+        &[],
+        &[
+            &format!("INSERT INTO {} (id, label) VALUES (1, 'a')", q("MixedCase")),
+            &format!("INSERT INTO {} (id, label) VALUES (2, 'b')", q("MixedCase")),
+        ],
+    );
+    s.up(target).expect("the rename applies");
+    assert_eq!(target.introspect(), canonical(&after, T::DIALECT));
+    assert_eq!(
+        target.count(&format!("SELECT COUNT(*) AS n FROM {}", q("mixedcase"))),
+        2
+    );
+    s.down(target).expect("and reverts");
+    assert_eq!(target.introspect(), canonical(&before, T::DIALECT));
+    assert_eq!(
+        target.count(&format!("SELECT COUNT(*) AS n FROM {}", q("MixedCase"))),
+        2
+    );
+}
+
+/// A zoned timestamp (`DateTime<Utc>`, `OffsetDateTime`) holds the years
+/// diesel's mapping takes: on MySQL/MariaDB `TIMESTAMP(6)` refused
+/// 2040-01-01 (it ends in 2038); `DATETIME(6)` holds 1000 to 9999.
+pub fn zoned_timestamps_hold_the_full_range<T: Target>(target: &mut T) {
+    let events = schema(vec![table(
+        "events",
+        vec![id_column("id"), Column::new("at", ColumnType::TimestampTz)],
+    )]);
+    let migrations = vec![generate(1, &Schema::new(), &events, &[], T::DIALECT)];
+    migrate_to(target, &migrations, None).expect("applies");
+    let values = [
+        "1000-01-01 00:00:00",
+        "1970-01-01 00:00:00",
+        "2038-01-19 03:14:08",
+        "2040-01-01 00:00:00",
+        "9999-12-31 23:59:59.999999",
+    ];
+    let zone = if T::DIALECT == Dialect::Postgres {
+        "+00"
+    } else {
+        ""
+    };
+    for (i, value) in values.iter().enumerate() {
+        target.execute(&format!(
+            "INSERT INTO events (id, at) VALUES ({}, '{value}{zone}')",
+            i + 1
+        ));
+    }
+    for (i, value) in values.iter().enumerate() {
+        assert_eq!(
+            target.count(&format!(
+                "SELECT COUNT(*) AS n FROM events WHERE id = {} AND at = '{value}{zone}'",
+                i + 1
+            )),
+            1,
+            "{value} reads back"
+        );
+    }
+}
+
+/// The longest key MySQL/MariaDB hold whole: one `VARCHAR(768)` (3072
+/// bytes in utf8mb4) is a full index, not a prefix; one character more is
+/// refused by `check_dialect` (unit tests in `sql/check.rs`).
+pub fn the_longest_key_is_indexed_whole<T: Target>(target: &mut T) {
+    let t = schema(vec![table(
+        "codes",
+        vec![
+            id_column("id"),
+            Column::new("code", ColumnType::Varchar(768)),
+        ],
+    )
+    .with_unique(unique("uq_codes_code", &["code"]))]);
+    lback_core::sql::check_dialect(&t, T::DIALECT).expect("fits every dialect");
+    let migrations = vec![generate(1, &Schema::new(), &t, &[], T::DIALECT)];
+    migrate_to(target, &migrations, None).expect("applies");
+    assert_eq!(target.introspect(), canonical(&t, T::DIALECT));
+    if T::DIALECT == Dialect::Mysql {
+        // The catalog itself: no prefix (SUB_PART), no hash.
+        assert_eq!(
+            target.count(
+                "SELECT COUNT(*) AS n FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'codes' \
+                 AND INDEX_NAME = 'uq_codes_code' AND SUB_PART IS NULL AND INDEX_TYPE = 'BTREE'"
+            ),
+            1
+        );
+    }
+}
+
 /// One `#[test]` per case for a target type: `cases!(SqliteFile::new_scratch, sqlite)`.
 #[macro_export]
 macro_rules! guard_cases {
@@ -729,6 +836,18 @@ macro_rules! guard_cases {
             #[test]
             fn swapping_two_columns() {
                 guards::swapping_two_columns(&mut $new);
+            }
+            #[test]
+            fn renaming_a_table_by_case() {
+                guards::renaming_a_table_by_case(&mut $new);
+            }
+            #[test]
+            fn zoned_timestamps_hold_the_full_range() {
+                guards::zoned_timestamps_hold_the_full_range(&mut $new);
+            }
+            #[test]
+            fn the_longest_key_is_indexed_whole() {
+                guards::the_longest_key_is_indexed_whole(&mut $new);
             }
             #[test]
             fn fill_through_the_command() {

@@ -98,6 +98,16 @@ fn render_direct(op: &Operation) -> Vec<String> {
     match op {
         Operation::CreateTable(table) => create_table(table),
         Operation::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
+        // SQLite compares table names without case: `MixedCase` →
+        // `mixedcase` would find its own table "already there", so it goes
+        // through a temporary name.
+        Operation::RenameTable { from, to } if from.eq_ignore_ascii_case(to) => {
+            let temporary = format!("__lback_tmp_{to}");
+            vec![
+                format!("ALTER TABLE {} RENAME TO {}", q(from), q(&temporary)),
+                format!("ALTER TABLE {} RENAME TO {}", q(&temporary), q(to)),
+            ]
+        }
         Operation::RenameTable { from, to } => {
             vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
         }
