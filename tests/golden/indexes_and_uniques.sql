@@ -125,9 +125,11 @@ BEGIN
 END;
 CALL `__lback_guard`();
 DROP PROCEDURE `__lback_guard`;
+ALTER TABLE `order` ADD INDEX `fk_order_user_id` (`user_id`);
 DROP INDEX `ix_order_user_id` ON `order`;
 ALTER TABLE `user` DROP INDEX `uq_user_email`;
 CREATE INDEX `ix_order_user_id_total` ON `order` (`user_id`, `total`);
+ALTER TABLE `order` DROP INDEX `fk_order_user_id`;
 ALTER TABLE `user` ADD CONSTRAINT `uq_user_email_nick` UNIQUE (`email`, `we"ird col`);
 CREATE UNIQUE INDEX `ux_user_weird` ON `user` (`we"ird col`);
 
@@ -152,6 +154,8 @@ CALL `__lback_guard`();
 DROP PROCEDURE `__lback_guard`;
 DROP INDEX `ux_user_weird` ON `user`;
 ALTER TABLE `user` DROP INDEX `uq_user_email_nick`;
+ALTER TABLE `order` ADD INDEX `fk_order_user_id` (`user_id`);
 DROP INDEX `ix_order_user_id_total` ON `order`;
 ALTER TABLE `user` ADD CONSTRAINT `uq_user_email` UNIQUE (`email`);
 CREATE INDEX `ix_order_user_id` ON `order` (`user_id`);
+ALTER TABLE `order` DROP INDEX `fk_order_user_id`;

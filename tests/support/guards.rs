@@ -791,6 +791,65 @@ pub fn the_longest_key_is_indexed_whole<T: Target>(target: &mut T) {
     }
 }
 
+/// MySQL/MariaDB: a foreign key column that also has `index` had two
+/// identical indexes (the key's own and the declared one). One serves
+/// both; dropping the declared index gives the key its own first, and
+/// adding it back drops the key's own again.
+pub fn one_index_serves_a_foreign_key<T: Target>(target: &mut T) {
+    let customers = table("customers", vec![id_column("id")]);
+    let orders = || {
+        table(
+            "orders",
+            vec![
+                id_column("id"),
+                Column::new("customer_id", ColumnType::BigInt),
+            ],
+        )
+        .with_foreign_key(foreign_key("orders", "customer_id", "customers"))
+    };
+    let indexed = schema(vec![
+        customers.clone(),
+        orders().with_index(lback::schema::Index {
+            name: "ix_orders_customer_id".into(),
+            columns: vec![Name::from("customer_id")].into(),
+            unique: false,
+        }),
+    ]);
+    let plain = schema(vec![customers, orders()]);
+    let indexes_on_customer_id = |target: &mut T| {
+        target.count(
+            "SELECT COUNT(DISTINCT INDEX_NAME) AS n FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' \
+             AND COLUMN_NAME = 'customer_id' AND SEQ_IN_INDEX = 1",
+        )
+    };
+    let s = Scenario::new(
+        target,
+        indexed.clone(),
+        plain.clone(),
+        &[],
+        &[
+            "INSERT INTO customers (id) VALUES (1)",
+            "INSERT INTO orders (id, customer_id) VALUES (10, 1)",
+        ],
+    );
+    assert_eq!(target.introspect(), canonical(&indexed, T::DIALECT));
+    if T::DIALECT == Dialect::Mysql {
+        assert_eq!(indexes_on_customer_id(target), 1, "one index, not two");
+    }
+    s.up(target).expect("dropping the declared index applies");
+    assert_eq!(target.introspect(), canonical(&plain, T::DIALECT));
+    if T::DIALECT == Dialect::Mysql {
+        assert_eq!(indexes_on_customer_id(target), 1, "the key's own index");
+    }
+    s.down(target).expect("adding it back applies");
+    assert_eq!(target.introspect(), canonical(&indexed, T::DIALECT));
+    if T::DIALECT == Dialect::Mysql {
+        assert_eq!(indexes_on_customer_id(target), 1, "one index again");
+    }
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM orders"), 1);
+}
+
 /// One `#[test]` per case for a target type: `cases!(SqliteFile::new_scratch, sqlite)`.
 #[macro_export]
 macro_rules! guard_cases {
@@ -848,6 +907,10 @@ macro_rules! guard_cases {
             #[test]
             fn the_longest_key_is_indexed_whole() {
                 guards::the_longest_key_is_indexed_whole(&mut $new);
+            }
+            #[test]
+            fn one_index_serves_a_foreign_key() {
+                guards::one_index_serves_a_foreign_key(&mut $new);
             }
             #[test]
             fn fill_through_the_command() {

@@ -94,8 +94,9 @@ enum Origin {
     /// This column of the start (its name then).
     Column(Name),
     /// Every row got the same value when the column was added; `null`
-    /// says whether that value is NULL.
-    Constant { null: bool },
+    /// says whether that value is NULL, `zero` whether it is the type's
+    /// zero value lback puts into a NOT NULL column without default.
+    Constant { null: bool, zero: bool },
     /// Generated distinct values (auto-increment).
     Generated,
 }
@@ -191,7 +192,7 @@ fn guards_of(
                 // Every row holds the same value: a NULL made NOT NULL is
                 // checked below; a constant that does not fit a new type
                 // is the column's own default, which the models chose.
-                if origin(&to.name) == (Origin::Constant { null: true })
+                if matches!(origin(&to.name), Origin::Constant { null: true, .. })
                     && from.nullable
                     && !to.nullable
                     && fill.is_none()
@@ -251,13 +252,36 @@ fn guards_of(
             out.extend(unique_guard(before, start, columns, &[], to, "primary key"));
         }
         Operation::AddForeignKey { foreign_key, .. } => {
+            let zero_filled: Vec<&Name> = foreign_key
+                .columns
+                .iter()
+                .filter(|c| matches!(origin(c), Origin::Constant { zero: true, .. }))
+                .collect();
+            if !zero_filled.is_empty() {
+                // A NOT NULL column added back without default (the down of
+                // a drop): every row holds the type's zero value, which no
+                // referenced row is known to have.
+                out.push(Guard {
+                    table: start.clone(),
+                    key: key_of(&pk, columns, &[]),
+                    rows: Rows::Count { more_than: 0 },
+                    problem: format!(
+                        "would all get the type's zero value in ({}), which foreign key {} refuses (the values were not kept)",
+                        zero_filled.iter().map(|c| c.as_ref()).collect::<Vec<_>>().join(", "),
+                        foreign_key.name
+                    ),
+                    remedy: "delete those rows, or restore the values by hand instead of with this migration"
+                        .to_owned(),
+                });
+                return out;
+            }
             let mapped: Option<Vec<Name>> = foreign_key
                 .columns
                 .iter()
                 .map(|c| match origin(c) {
                     Origin::Column(start) => Some(start),
-                    // NULLs never violate a foreign key; a single value
-                    // for every row is the column's default: left alone.
+                    // NULLs never violate a foreign key; a default in
+                    // every row is the model's choice: left alone.
                     _ => None,
                 })
                 .collect();
@@ -359,8 +383,10 @@ fn unique_guard(
         match columns.get(c) {
             Some(Origin::Column(s)) => from_start.push(s.clone()),
             // NULL is distinct from NULL; generated values are distinct.
-            Some(Origin::Constant { null: true }) | Some(Origin::Generated) | None => return None,
-            Some(Origin::Constant { null: false }) => {}
+            Some(Origin::Constant { null: true, .. }) | Some(Origin::Generated) | None => {
+                return None
+            }
+            Some(Origin::Constant { null: false, .. }) => {}
         }
     }
     let listed = key_columns.join(", ");
@@ -515,6 +541,7 @@ fn track(op: &Operation, origins: &mut BTreeMap<Name, TableOrigin>) {
                 } else {
                     Origin::Constant {
                         null: column.nullable && column.default.is_none(),
+                        zero: !column.nullable && column.default.is_none(),
                     }
                 };
                 columns.insert(column.name.clone(), origin);

@@ -2,7 +2,7 @@
 //! `CREATE`/`DROP`) of its own, so each renders on its own.
 
 use crate::diff::Operation;
-use crate::schema::{Column, DefaultValue, ForeignKey, Schema, Table};
+use crate::schema::{Column, DefaultValue, ForeignKey, Name, Schema, Table};
 
 use super::ddl::{
     column_definition, columns, create_index, create_table_statement, foreign_key_clause,
@@ -16,10 +16,71 @@ pub(super) fn render_all(operations: &[Operation], before: &Schema, d: Dialect) 
     let mut state = before.clone();
     let mut statements = Vec::new();
     for op in operations {
-        statements.extend(render_alter(op, &state, d));
+        let sql = render_alter(op, &state, d);
+        if d != Dialect::Mysql {
+            statements.extend(sql);
+            op.apply(&mut state);
+            continue;
+        }
+        // MySQL: a foreign key has an index of its own exactly while no
+        // other index serves it. A change of indexes or of the primary key
+        // may move that line: the key's own index is added before the one
+        // serving it goes, and dropped after another starts serving it.
+        let table_before = state.table(op.table()).cloned();
         op.apply(&mut state);
+        let table_after = state.table(op.table());
+        let (own_before, own_after) = match (&table_before, table_after) {
+            (Some(a), Some(b)) if a.name == b.name => (own_indexes(a), own_indexes(b)),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let q = |name: &str| d.quote(name);
+        for fk in &own_after {
+            if !own_before.iter().any(|f| f.name == fk.name)
+                && table_before
+                    .as_ref()
+                    .is_some_and(|t| t.foreign_keys.iter().any(|f| f.name == fk.name))
+            {
+                statements.push(format!(
+                    "ALTER TABLE {} ADD {}",
+                    q(op.table()),
+                    mysql_foreign_key_index(fk)
+                ));
+            }
+        }
+        statements.extend(sql);
+        for fk in &own_before {
+            let kept =
+                table_after.is_some_and(|t| t.foreign_keys.iter().any(|f| f.name == fk.name));
+            if kept && !own_after.iter().any(|f| f.name == fk.name) {
+                statements.push(format!(
+                    "ALTER TABLE {} DROP INDEX {}",
+                    q(op.table()),
+                    q(&fk.name)
+                ));
+            }
+        }
     }
     statements
+}
+
+/// Whether an index of `table` (the primary key, a unique constraint or an
+/// index) starts with `columns`, as MySQL requires of the index serving a
+/// foreign key.
+fn served(table: &Table, columns: &[Name]) -> bool {
+    let starts = |list: &[Name]| list.len() >= columns.len() && list[..columns.len()] == *columns;
+    starts(&table.primary_key)
+        || table.unique_constraints.iter().any(|u| starts(&u.columns))
+        || table.indexes.iter().any(|i| starts(&i.columns))
+}
+
+/// MySQL: the foreign keys of `table` that need an index of their own.
+fn own_indexes(table: &Table) -> Vec<ForeignKey> {
+    table
+        .foreign_keys
+        .iter()
+        .filter(|fk| !served(table, &fk.columns))
+        .cloned()
+        .collect()
 }
 
 /// PostgreSQL and MySQL: every operation has an `ALTER`.
@@ -86,7 +147,10 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
             )
         }],
         Operation::AddForeignKey { table, foreign_key } => {
-            if mysql {
+            let own_index = state
+                .table(table)
+                .is_none_or(|t| !served(t, &foreign_key.columns));
+            if mysql && own_index {
                 vec![format!(
                     "ALTER TABLE {} ADD {}, ADD {}",
                     q(table),
@@ -103,18 +167,22 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
         }
         Operation::DropForeignKey { table, foreign_key } => {
             if mysql {
-                vec![
-                    format!(
-                        "ALTER TABLE {} DROP FOREIGN KEY {}",
-                        q(table),
-                        q(&foreign_key.name)
-                    ),
-                    format!(
+                let mut sql = vec![format!(
+                    "ALTER TABLE {} DROP FOREIGN KEY {}",
+                    q(table),
+                    q(&foreign_key.name)
+                )];
+                let own_index = state
+                    .table(table)
+                    .is_none_or(|t| !served(t, &foreign_key.columns));
+                if own_index {
+                    sql.push(format!(
                         "ALTER TABLE {} DROP INDEX {}",
                         q(table),
                         q(&foreign_key.name)
-                    ),
-                ]
+                    ));
+                }
+                sql
             } else {
                 vec![format!(
                     "ALTER TABLE {} DROP CONSTRAINT {}",
@@ -158,7 +226,7 @@ fn create_table(table: &Table, d: Dialect) -> Vec<String> {
         lines.push(unique_clause(unique, d));
     }
     for fk in table.foreign_keys.iter() {
-        if d == Dialect::Mysql {
+        if d == Dialect::Mysql && !served(table, &fk.columns) {
             lines.push(mysql_foreign_key_index(fk));
         }
         lines.push(foreign_key_clause(fk, d));
@@ -173,7 +241,8 @@ fn create_table(table: &Table, d: Dialect) -> Vec<String> {
 /// MySQL needs an index on foreign key columns and creates one silently
 /// when none exists, which later blocks dropping other indexes and outlives
 /// the key. lback declares it itself, named after the key, and drops it
-/// with the key.
+/// with the key, but only while no other index serves the key: an `index`
+/// on the column too would otherwise be a second, identical index.
 fn mysql_foreign_key_index(fk: &ForeignKey) -> String {
     let d = Dialect::Mysql;
     format!("INDEX {} ({})", d.quote(&fk.name), columns(&fk.columns, d))
