@@ -290,9 +290,9 @@ fn guards_of(
             };
             let key = key_of(&pk, columns, &fk_columns);
             let target = foreign_key.referenced_table.as_ref();
-            let remedy = format!(
+            let remedy =
                 "delete or correct those rows (or set them to NULL), then run this migration again"
-            );
+                    .to_owned();
             match start_table(origins, target) {
                 Some((referenced_start, referenced_columns)) => {
                     let referenced: Option<Vec<Name>> = foreign_key
@@ -478,10 +478,7 @@ fn narrowing(c: &Name, from: &Column, to: &Column) -> Vec<(Condition, String, St
                 T::Decimal {
                     precision: Some(p),
                     scale: s,
-                } => (
-                    Some(u32::from(*p).saturating_sub(u32::from(s.unwrap_or(0)))),
-                    Some(u32::from(s.unwrap_or(0))),
-                ),
+                } => (Some(p.saturating_sub(s.unwrap_or(0))), Some(s.unwrap_or(0))),
                 T::Decimal {
                     precision: None, ..
                 }
@@ -492,8 +489,7 @@ fn narrowing(c: &Name, from: &Column, to: &Column) -> Vec<(Condition, String, St
             let Some(precision) = precision else {
                 return Vec::new();
             };
-            let integer_digits = u32::from(*precision).saturating_sub(u32::from(scale_to));
-            let scale_to = u32::from(scale_to);
+            let integer_digits = precision.saturating_sub(scale_to);
             let mut checks = Vec::new();
             if source_scale.is_none_or(|s| s > scale_to) {
                 checks.push((
