@@ -30,7 +30,7 @@
 //! column, and a unique key on a column added with one value for every row
 //! is checked as "the table has more than one row".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::Operation;
 use crate::schema::{Column, ColumnType, Name, Names, Schema};
@@ -114,24 +114,38 @@ enum TableOrigin {
 
 /// The guards `operations` (which apply to `before`) need, in order.
 pub(super) fn guards(operations: &[Operation], before: &Schema) -> Vec<Guard> {
-    let mut origins: BTreeMap<Name, TableOrigin> = before
-        .tables()
-        .map(|t| {
-            let columns = t
-                .columns
-                .iter()
-                .map(|c| (c.name.clone(), Origin::Column(c.name.clone())))
-                .collect();
-            (
-                t.name.clone(),
-                TableOrigin::Start {
-                    name: t.name.clone(),
-                    columns,
-                },
-            )
-        })
-        .collect();
-    let mut state = before.clone();
+    // Only the tables the operations name are followed (and copied): a
+    // migration of one table in a schema of thousands copies one.
+    let mut involved: BTreeSet<&str> = BTreeSet::new();
+    for op in operations {
+        involved.insert(op.table());
+        match op {
+            Operation::RenameTable { from, .. } => {
+                involved.insert(from);
+            }
+            Operation::AddForeignKey { foreign_key, .. } => {
+                involved.insert(&foreign_key.referenced_table);
+            }
+            _ => {}
+        }
+    }
+    let mut state = Schema::new();
+    let mut origins: BTreeMap<Name, TableOrigin> = BTreeMap::new();
+    for t in involved.iter().filter_map(|name| before.table(name)) {
+        state.upsert(t.clone());
+        let columns = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), Origin::Column(c.name.clone())))
+            .collect();
+        origins.insert(
+            t.name.clone(),
+            TableOrigin::Start {
+                name: t.name.clone(),
+                columns,
+            },
+        );
+    }
     let mut out: Vec<Guard> = Vec::new();
     for op in operations {
         for guard in guards_of(op, &state, &origins, before) {
