@@ -850,6 +850,42 @@ pub fn one_index_serves_a_foreign_key<T: Target>(target: &mut T) {
     assert_eq!(target.count("SELECT COUNT(*) AS n FROM orders"), 1);
 }
 
+/// A down that cannot restore what its up dropped says so in down.sql
+/// and in `rollback --dry-run`.
+pub fn rollback_dry_run_says_what_is_not_restored<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let keep = table("keep", vec![id_column("id")]);
+    let victim = table(
+        "victim",
+        vec![
+            id_column("id"),
+            Column::new("note", ColumnType::Varchar(20)),
+        ],
+    );
+    project.models(&schema(vec![keep.clone(), victim]));
+    assert_eq!(
+        status(&project.lback(&url, &["makemigrations", "create"])),
+        0
+    );
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    target.execute("INSERT INTO victim (id, note) VALUES (1, 'precious')");
+    project.models(&schema(vec![keep]));
+    assert_eq!(
+        status(&project.lback(&url, &["makemigrations", "drop_victim"])),
+        0
+    );
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    let folders = project.folders();
+    let down =
+        std::fs::read_to_string(project.migrations().join(&folders[1]).join("down.sql")).unwrap();
+    let note = "-- lback: the up migration dropped table victim: this down creates it again empty (its rows are not restored)";
+    assert!(down.lines().any(|l| l == note), "{down}");
+    let dry_run = project.lback(&url, &["rollback", "victim", "--dry-run"]);
+    assert_eq!(status(&dry_run), 0, "{}", stderr(&dry_run));
+    let printed = String::from_utf8_lossy(&dry_run.stdout).into_owned();
+    assert!(printed.contains(note), "{printed}");
+}
+
 /// One `#[test]` per case for a target type: `cases!(SqliteFile::new_scratch, sqlite)`.
 #[macro_export]
 macro_rules! guard_cases {
@@ -911,6 +947,11 @@ macro_rules! guard_cases {
             #[test]
             fn one_index_serves_a_foreign_key() {
                 guards::one_index_serves_a_foreign_key(&mut $new);
+            }
+            #[test]
+            fn rollback_dry_run_says_what_is_not_restored() {
+                let project = workflow::Project::new("dry-run-notes");
+                guards::rollback_dry_run_says_what_is_not_restored(&mut $new, &project);
             }
             #[test]
             fn fill_through_the_command() {
