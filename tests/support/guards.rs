@@ -684,6 +684,48 @@ pub fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
     );
 }
 
+/// `String` → `i64`: text that is no integer stops it (SQLite kept the
+/// text in an INTEGER column; MariaDB refused half way, dirty).
+pub fn text_to_an_integer<T: Target>(target: &mut T) {
+    let before = schema(vec![table(
+        "codes",
+        vec![
+            id_column("id"),
+            Column::new("code", ColumnType::Varchar(30)),
+        ],
+    )]);
+    let after = schema(vec![table(
+        "codes",
+        vec![id_column("id"), Column::new("code", ColumnType::BigInt)],
+    )]);
+    let s = Scenario::new(
+        target,
+        before.clone(),
+        after.clone(),
+        &[],
+        &[
+            "INSERT INTO codes (id, code) VALUES (1, '42')",
+            "INSERT INTO codes (id, code) VALUES (2, ' -7 ')",
+            "INSERT INTO codes (id, code) VALUES (3, 'x9')",
+        ],
+    );
+    let error = s.up(target).expect_err("the guard stops it");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &before,
+        &[
+            "lback guard: 1 row(s) of table codes have code that is not an integer",
+            "(e.g. id = 3)",
+        ],
+    );
+    target.execute("UPDATE codes SET code = '9' WHERE id = 3");
+    s.up(target).expect("integers now");
+    assert_eq!(target.introspect(), canonical(&after, T::DIALECT));
+    assert_eq!(target.count("SELECT code AS n FROM codes WHERE id = 2"), -7);
+}
+
 /// SQLite: renaming a table by case only (`MixedCase` → `mixedcase`)
 /// failed ("there is already another table or index with this name").
 pub fn renaming_a_table_by_case<T: Target>(target: &mut T) {
@@ -952,6 +994,10 @@ macro_rules! guard_cases {
             fn rollback_dry_run_says_what_is_not_restored() {
                 let project = workflow::Project::new("dry-run-notes");
                 guards::rollback_dry_run_says_what_is_not_restored(&mut $new, &project);
+            }
+            #[test]
+            fn text_to_an_integer() {
+                guards::text_to_an_integer(&mut $new);
             }
             #[test]
             fn fill_through_the_command() {

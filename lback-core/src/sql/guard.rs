@@ -81,6 +81,10 @@ enum Condition {
     NotNull(Names),
     LongerThan(Name, u32),
     OutsideRange(Name, i128, i128),
+    /// Text that is not an integer (optional sign, digits, spaces around).
+    NotInteger(Name),
+    /// Text whose number lies outside the range.
+    TextOutsideRange(Name, i128, i128),
     HasFraction(Name, u32),
     /// `abs(c) >= 10^digits`.
     TooManyDigits(Name, u32),
@@ -458,6 +462,23 @@ fn narrowing(c: &Name, from: &Column, to: &Column) -> Vec<(Condition, String, St
     match (&from.ty, &to.ty) {
         (a, b) if a == b => Vec::new(),
         (T::Varchar(m), T::Varchar(n)) if m <= n => Vec::new(),
+        // Text to an integer: SQLite would keep the text as it is,
+        // MySQL refuse it half way.
+        (T::Text | T::Varchar(_), b) if int_range(b).is_some() => {
+            let (low, high) = int_range(b).expect("checked");
+            vec![
+                (
+                    Condition::NotInteger(c.clone()),
+                    format!("have {c} that is not an integer, which type {b} cannot hold"),
+                    keep("type"),
+                ),
+                (
+                    Condition::TextOutsideRange(c.clone(), low, high),
+                    format!("have {c} outside {low}..={high}, the range of type {b}"),
+                    keep("type"),
+                ),
+            ]
+        }
         (T::Text | T::Varchar(_) | T::Custom(_), T::Varchar(n)) => vec![(
             Condition::LongerThan(c.clone(), *n),
             format!("have {c} longer than {n} characters, the new max_length"),
@@ -750,6 +771,23 @@ fn condition_sql(condition: &Condition, d: Dialect) -> String {
         }
         Condition::OutsideRange(c, low, high) => {
             format!("({} < {low} OR {} > {high})", q(c), q(c))
+        }
+        Condition::NotInteger(c) => match d {
+            Dialect::Postgres => format!("{} !~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'", q(c)),
+            Dialect::Mysql => format!("{} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'", q(c)),
+            // No REGEXP in SQLite: the sign off, then only digits.
+            Dialect::Sqlite => format!(
+                "(TRIM({c}) IN ('', '+', '-') OR (CASE WHEN TRIM({c}) GLOB '[-+]*' THEN SUBSTR(TRIM({c}), 2) ELSE TRIM({c}) END) GLOB '*[^0-9]*')",
+                c = q(c)
+            ),
+        },
+        Condition::TextOutsideRange(c, low, high) => {
+            let number = match d {
+                Dialect::Postgres => format!("CAST({} AS numeric)", q(c)),
+                Dialect::Mysql => format!("CAST({} AS DECIMAL(65,0))", q(c)),
+                Dialect::Sqlite => format!("CAST({} AS INTEGER)", q(c)),
+            };
+            format!("({number} < {low} OR {number} > {high})")
         }
         Condition::HasFraction(c, places) => {
             // Compared as exact numbers: a float column's values are what
