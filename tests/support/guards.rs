@@ -726,6 +726,75 @@ pub fn text_to_an_integer<T: Target>(target: &mut T) {
     assert_eq!(target.count("SELECT code AS n FROM codes WHERE id = 2"), -7);
 }
 
+/// Downs that re-add NOT NULL and a foreign key, after rows that break
+/// them arrived: each stops at its guard before changing anything.
+pub fn downs_re_adding_not_null_and_a_foreign_key<T: Target>(target: &mut T) {
+    let authors = table("authors", vec![id_column("id")]);
+    let books = |nick: Column| {
+        table(
+            "books",
+            vec![
+                id_column("id"),
+                Column::new("author_id", ColumnType::BigInt),
+                nick,
+            ],
+        )
+    };
+    let before = schema(vec![
+        authors.clone(),
+        books(Column::new("title", ColumnType::Varchar(20))).with_foreign_key(foreign_key(
+            "books",
+            "author_id",
+            "authors",
+        )),
+    ]);
+    let after = schema(vec![
+        authors,
+        books(Column::new("title", ColumnType::Varchar(20)).nullable()),
+    ]);
+    let s = Scenario::new(
+        target,
+        before,
+        after.clone(),
+        &[],
+        &[
+            "INSERT INTO authors (id) VALUES (1)",
+            "INSERT INTO books (id, author_id, title) VALUES (1, 1, 'a')",
+        ],
+    );
+    s.up(target).expect("relaxing applies");
+    target.execute("INSERT INTO books (id, author_id, title) VALUES (2, 1, NULL)");
+    target.execute("INSERT INTO books (id, author_id, title) VALUES (3, 99, 'orphan')");
+    let error = s.down(target).expect_err("the guards stop the down");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &after,
+        &[
+            "lback guard: 1 row(s) of table books hold NULL in title",
+            "(e.g. id = 2)",
+        ],
+    );
+    target.execute("UPDATE books SET title = 'b' WHERE id = 2");
+    let error = s
+        .down(target)
+        .expect_err("the foreign key's guard stops it");
+    assert_stopped_by_guard(
+        target,
+        &s,
+        error,
+        &after,
+        &[
+            "lback guard: 1 row(s) of table books have (author_id) values with no match in table authors (id)",
+            "(e.g. id = 3)",
+        ],
+    );
+    target.execute("DELETE FROM books WHERE id = 3");
+    s.down(target).expect("the rows fit now");
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM books"), 2);
+}
+
 /// SQLite: renaming a table by case only (`MixedCase` → `mixedcase`)
 /// failed ("there is already another table or index with this name").
 pub fn renaming_a_table_by_case<T: Target>(target: &mut T) {
@@ -998,6 +1067,10 @@ macro_rules! guard_cases {
             #[test]
             fn text_to_an_integer() {
                 guards::text_to_an_integer(&mut $new);
+            }
+            #[test]
+            fn downs_re_adding_not_null_and_a_foreign_key() {
+                guards::downs_re_adding_not_null_and_a_foreign_key(&mut $new);
             }
             #[test]
             fn fill_through_the_command() {
