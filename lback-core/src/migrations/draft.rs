@@ -181,6 +181,18 @@ impl Draft {
                         ));
                     }
                 }
+                Operation::AlterColumn {
+                    table,
+                    from,
+                    to,
+                    fill: None,
+                } if from.nullable && !to.nullable && to.default.is_none() => {
+                    out.push(format!(
+                        "{table}.{} becomes NOT NULL with no value for existing NULLs: the migration \
+                         refuses to run while any remain; choose one with `makemigrations --fill {table}.{}=<value>`",
+                        to.name, to.name
+                    ));
+                }
                 _ => {}
             }
         }
