@@ -787,11 +787,12 @@ pub fn value(dialect: Dialect, ty: &ColumnType, row: usize, salt: usize) -> Stri
 
 const ROWS: usize = 3;
 
-/// Inserts ROWS rows into every table of A, referenced tables first.
-fn fill(db: &mut impl Database, tables: &[TableSpec]) {
+/// Inserts rows `rows` (their ids) into every table of A, referenced
+/// tables first; foreign keys point at rows 1 to ROWS.
+fn fill(db: &mut impl Database, tables: &[TableSpec], rows: std::ops::RangeInclusive<usize>) {
     let d = D::of(db);
     for (salt, t) in tables.iter().enumerate() {
-        for row in 1..=ROWS {
+        for row in rows.clone() {
             let mut names = Vec::new();
             let mut values = Vec::new();
             for (i, c) in t.columns.iter().enumerate() {
@@ -880,13 +881,58 @@ pub fn assert_splits_back(rendered: &Rendered, dialect: Dialect) {
     );
 }
 
-/// Runs the property for one seed on a fresh database.
+/// Runs the property for one seed on a fresh database: A is built and
+/// filled, then two steps, each up and down with the rows checked: A → B,
+/// and, after more rows went into A (as it is after that round trip),
+/// A → C.
 pub fn check_seed(db: &mut impl Database, seed: u64) {
     let dialect = D::of(db);
     let mut rng = Rng::new(seed);
     let a_spec = generate(&mut rng);
     let b_spec = mutate(&mut rng, &a_spec);
-    let (a, b) = (to_schema(&a_spec), to_schema(&b_spec));
+    let a = to_schema(&a_spec);
+    a.validate().unwrap_or_else(|e| {
+        panic!(
+            "generated A is invalid: {e}\nseed {seed}\nA = {}",
+            a.to_snapshot()
+        )
+    });
+    let create = render(&diff(&Schema::new(), &a), &Schema::new(), dialect);
+    assert_splits_back(&create, dialect);
+    db.apply(&create).unwrap_or_else(|e| {
+        panic!(
+            "creating A failed: {e}\n{}\nseed {seed}\nA = {}",
+            create.to_sql(),
+            a.to_snapshot()
+        )
+    });
+    assert_eq!(
+        db.introspect(),
+        lback_core::introspect::canonical(&a, dialect),
+        "A as built (column order too)\nseed {seed}\nA = {}",
+        a.to_snapshot()
+    );
+    fill(db, &a_spec, 1..=ROWS);
+    if !check_step(db, seed, &a_spec, &b_spec) {
+        return;
+    }
+    // Rows that arrive after a round trip, before the next step.
+    fill(db, &a_spec, ROWS + 1..=2 * ROWS);
+    let c_spec = mutate(&mut rng, &a_spec);
+    check_step(db, seed, &a_spec, &c_spec);
+}
+
+/// One step A → B on a database at A holding rows: up, then down, the
+/// schema and the shared columns' values checked after each. Returns
+/// `false` when the down stopped at its guard (the database is then at B).
+fn check_step(
+    db: &mut impl Database,
+    seed: u64,
+    a_spec: &[TableSpec],
+    b_spec: &[TableSpec],
+) -> bool {
+    let dialect = D::of(db);
+    let (a, b) = (to_schema(a_spec), to_schema(b_spec));
     let context = || {
         format!(
             "seed {seed}\nA = {}\nB = {}",
@@ -894,29 +940,14 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
             b.to_snapshot()
         )
     };
-    a.validate()
-        .unwrap_or_else(|e| panic!("generated A is invalid: {e}\n{}", context()));
     b.validate()
         .unwrap_or_else(|e| panic!("generated B is invalid: {e}\n{}", context()));
-
-    let create = render(&diff(&Schema::new(), &a), &Schema::new(), dialect);
-    assert_splits_back(&create, dialect);
-    db.apply(&create)
-        .unwrap_or_else(|e| panic!("creating A failed: {e}\n{}\n{}", create.to_sql(), context()));
     let expected_a = lback_core::introspect::canonical(&a, dialect);
-    assert_eq!(
-        db.introspect(),
-        expected_a,
-        "A as built (column order too)\n{}",
-        context()
-    );
-    fill(db, &a_spec);
 
-    let shared = shared_columns(&a_spec, &b_spec);
+    let shared = shared_columns(a_spec, b_spec);
     let a_columns: Vec<_> = shared.iter().map(|(x, _)| x.clone()).collect();
     let b_columns: Vec<_> = shared.iter().map(|(_, y)| y.clone()).collect();
     let before = read_values(db, &a, &a_columns);
-
     let mut up_ops = diff(&a, &b);
     // A column made NOT NULL: the fill makemigrations asks for.
     for op in &mut up_ops {
@@ -974,7 +1005,7 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
             context()
         );
         GUARDED_DOWNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return;
+        return false;
     }
     assert_eq!(
         db.introspect().normalized(),
@@ -985,6 +1016,7 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
     );
     let after_down = read_values(db, &a, &a_columns);
     assert_eq!(after_down, before, "values after down\n{}", context());
+    true
 }
 
 /// The seeds to run: `LBACK_SEED` replays one; otherwise `count` seeds from
