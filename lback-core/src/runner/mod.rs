@@ -566,6 +566,11 @@ mod connected {
             started_on: String::new(),
         };
         let mut outcome = match dialect {
+            Dialect::Mysql if !attempt.is_dirty(dialect) => {
+                "The migration's guard stopped it before it changed anything. \
+                 Correct the rows as the message says, then run it again."
+                    .to_owned()
+            }
             Dialect::Mysql => super::state::ways_out(&attempt, dialect),
             Dialect::Sqlite | Dialect::Postgres => {
                 "The migration was rolled back: none of it took effect. \
