@@ -283,7 +283,14 @@ fn a_model_crate_with_diesel_derives_evolves_on_every_database() {
         let mut lback = Command::new(env!("CARGO_BIN_EXE_lback"));
         lback.current_dir(&dir).args(["makemigrations", step.name]);
         if i == 0 {
-            lback.args(["--dialect", "sqlite", "--dialect", "postgres", "--dialect", "mysql"]);
+            lback.args([
+                "--dialect",
+                "sqlite",
+                "--dialect",
+                "postgres",
+                "--dialect",
+                "mysql",
+            ]);
         }
         let made = run(&mut lback);
         assert!(made.contains("Wrote src/schema.rs"), "{made}");
@@ -302,7 +309,8 @@ fn a_model_crate_with_diesel_derives_evolves_on_every_database() {
                 .current_dir(&dir)
                 .env("DATABASE_URL", url));
             assert!(
-                out.lines().any(|l| l.starts_with("Applied ") && l.ends_with(step.name)),
+                out.lines()
+                    .any(|l| l.starts_with("Applied ") && l.ends_with(step.name)),
                 "step {} on {database}: the migration was not applied:\n{out}",
                 step.name
             );
@@ -317,6 +325,9 @@ fn a_model_crate_with_diesel_derives_evolves_on_every_database() {
     }
     let schema = std::fs::read_to_string(dir.join("src/schema.rs")).unwrap();
     assert!(schema.contains("    tags (post_id, tag) {"), "{schema}");
-    assert!(schema.contains("diesel::joinable!(posts -> users (author_id));"), "{schema}");
+    assert!(
+        schema.contains("diesel::joinable!(posts -> users (author_id));"),
+        "{schema}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

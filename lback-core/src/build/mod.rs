@@ -435,7 +435,15 @@ impl Builder {
             }
         };
         let cfg = self.cfg.as_ref().unwrap_or(&env.cfg);
-        let found = scan::scan(&roots, cfg);
+        // diesel's schema.rs is lback's output, not a place for models.
+        let generated: Vec<PathBuf> =
+            crate::schema_rs::SchemaFile::locate(manifest, self.schema_file.as_ref())
+                .ok()
+                .flatten()
+                .map(|f| f.path)
+                .into_iter()
+                .collect();
+        let found = scan::scan(&roots, cfg, &generated);
         let mut errors = found.errors;
         let mut schema = Schema::new();
         let mut declared: Vec<&scan::Found> = Vec::new();

@@ -718,11 +718,23 @@ fn a_generated_migration_writes_schema_rs_and_a_check_fails_when_it_is_stale() {
     assert_eq!(p.run(p.builder(), &check).0.unwrap(), Report::InStep);
 
     // Edited by hand: a check names the difference, and writes nothing.
-    std::fs::write(&schema_rs, written.replace("email -> Text", "email -> Integer")).unwrap();
+    std::fs::write(
+        &schema_rs,
+        written.replace("email -> Text", "email -> Integer"),
+    )
+    .unwrap();
     let error = p.run(p.builder(), &check).0.unwrap_err().to_string();
-    assert!(error.starts_with("src/schema.rs is not what the migrations say"), "{error}");
-    assert!(error.contains("+         email -> Text,") && error.contains("-         email -> Integer,"), "{error}");
-    assert!(std::fs::read_to_string(&schema_rs).unwrap().contains("email -> Integer"));
+    assert!(
+        error.starts_with("src/schema.rs is not what the migrations say"),
+        "{error}"
+    );
+    assert!(
+        error.contains("+         email -> Text,") && error.contains("-         email -> Integer,"),
+        "{error}"
+    );
+    assert!(std::fs::read_to_string(&schema_rs)
+        .unwrap()
+        .contains("email -> Integer"));
 
     // A generating run puts it right; a new column lands in it with the migration.
     p.generate().0.unwrap();
@@ -739,7 +751,10 @@ fn a_generated_migration_writes_schema_rs_and_a_check_fails_when_it_is_stale() {
 fn diesel_toml_and_the_setting_say_where_schema_rs_goes() {
     let p = Project::new();
     p.write("src/lib.rs", USER);
-    p.write("diesel.toml", "[print_schema]\nfile = \"src/db/schema.rs\"\n");
+    p.write(
+        "diesel.toml",
+        "[print_schema]\nfile = \"src/db/schema.rs\"\n",
+    );
     p.generate().0.unwrap();
     assert!(p.dir.join("src/db/schema.rs").is_file());
     assert!(!p.dir.join("src/schema.rs").exists());
