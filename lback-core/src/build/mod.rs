@@ -627,7 +627,9 @@ impl Run<'_> {
         if self.mode == Mode::Check {
             return Err(Error::DieselSchema(format!(
                 "{shown} is not what the migrations say ({}; - the file, + the migrations):\n{}\n\
-                 Rewrite it with `lback schema` (or a build with {MODE_VAR}=generate) and commit it",
+                 Rewrite it with `lback schema` (or a build with {MODE_VAR}=generate) and commit it; \
+                 a project that does not use diesel's schema.rs sets `\"schema_file\": \"none\"` \
+                 in migrations/.lback/settings.json",
                 self.why,
                 lines
                     .iter()

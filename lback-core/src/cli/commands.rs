@@ -284,7 +284,11 @@ fn report_schema_rs(migrations: &Migrations, file: Option<&SchemaFile>) -> Resul
             for line in lines {
                 println!("  {line}");
             }
-            println!("Run `schema` to rewrite it, and commit it with the models.");
+            println!(
+                "Run `schema` to rewrite it, and commit it with the models (a project that does \
+                 not use diesel's schema.rs sets \"schema_file\": \"none\" in \
+                 migrations/.lback/settings.json)."
+            );
             Ok(ExitCode::from(EXIT_CHANGES))
         }
     }
