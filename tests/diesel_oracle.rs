@@ -97,7 +97,29 @@ fn schema(dialect: Dialect) -> Schema {
             columns: vec!["tag".into(), "post_id".into()].into(),
         })
         .with_foreign_key(fk("post tags", "post_id", "posts"));
-    Schema::from_tables([every, users, posts, tags]).unwrap()
+    // Types written with `sql_type`, as each database reports them.
+    let custom: &[&str] = match dialect {
+        Dialect::Sqlite => &["datetime", "varchar(8)", "int8", "clob"],
+        // `mood` is an enum the test creates first: a type of the
+        // database's own, declared in diesel's `sql_types` module.
+        Dialect::Postgres => &["inet", "text[]", "mood", "character varying(7)"],
+        Dialect::Mysql => &["enum('a','b')", "tinyint(1)", "mediumtext", "int unsigned"],
+    };
+    let mut custom_table = Table::new("customs")
+        .with_column(Column::new("id", T::BigInt).auto_increment())
+        .with_primary_key(["id"]);
+    for (i, sql) in custom.iter().enumerate() {
+        custom_table = custom_table
+            .with_column(Column::new(
+                format!("c{i}"),
+                T::Custom((*sql).to_owned().into()),
+            ))
+            .with_column(
+                Column::new(format!("c{i}_or_null"), T::Custom((*sql).to_owned().into()))
+                    .nullable(),
+            );
+    }
+    Schema::from_tables([every, users, posts, tags, custom_table]).unwrap()
 }
 
 /// lback's migration SQL for the schema, from an empty project.
@@ -166,7 +188,10 @@ fn as_diesel_prints(lback: &str, dialect: Dialect, mariadb: bool) -> String {
 
 fn compare(dialect: Dialect, url: &str, conn: &mut impl SimpleConnection, mariadb: bool) {
     let schema = schema(dialect);
-    let sql = migration(&schema, dialect);
+    let mut sql = migration(&schema, dialect);
+    if dialect == Dialect::Postgres {
+        sql = format!("CREATE TYPE mood AS ENUM ('sad', 'ok');\n{sql}");
+    }
     if let Err(e) = conn.batch_execute(&sql) {
         panic!("lback's migration failed on {dialect}: {e}\n{sql}");
     }
@@ -194,6 +219,12 @@ fn compare(dialect: Dialect, url: &str, conn: &mut impl SimpleConnection, mariad
     ] {
         assert!(diesel.contains(needle), "{needle} missing:\n{diesel}");
     }
+    let own_type = match dialect {
+        Dialect::Sqlite => "c0 -> Timestamp,",
+        Dialect::Postgres => "use super::sql_types::Mood;",
+        Dialect::Mysql => "#[diesel(mysql_type(name = \"Enum\"))]",
+    };
+    assert!(diesel.contains(own_type), "{own_type} missing:\n{diesel}");
     assert!(
         !diesel.contains("joinable!(posts -> posts") && !diesel.contains("reviewer_id))"),
         "{diesel}"

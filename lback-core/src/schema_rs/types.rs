@@ -355,6 +355,16 @@ fn mysql(ty: &ColumnType, table: &str, column: &str) -> DieselType {
     };
     let max_length = match type_name.as_str() {
         "varchar" | "char" | "binary" | "varbinary" => length.or(Some(1)),
+        // MySQL reports the longest value (a set: all of them, with commas).
+        "enum" => quoted_values(&sql)
+            .iter()
+            .map(|v| v.chars().count() as u64)
+            .max(),
+        "set" => {
+            let values = quoted_values(&sql);
+            let total: usize = values.iter().map(|v| v.chars().count()).sum();
+            Some((total + values.len().saturating_sub(1)) as u64)
+        }
         _ => None,
     };
     let name = upper_camel_case(&type_name);
@@ -380,6 +390,31 @@ fn mysql(ty: &ColumnType, table: &str, column: &str) -> DieselType {
         ..DieselType::plain(&upper_camel_case(&format!("{table} {column} {type_name}")))
             .with_max_length(max_length)
     }
+}
+
+/// The `'...'` values of `enum('a','b')` (`''` is a quote).
+fn quoted_values(sql: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    value.push('\'');
+                    continue;
+                }
+                break;
+            }
+            value.push(c);
+        }
+        values.push(value);
+    }
+    values
 }
 
 #[cfg(test)]
@@ -452,7 +487,9 @@ mod tests {
         assert_eq!(on(Dialect::Mysql, custom("tinyint(1)")), "Bool");
         let status = mysql(&custom("enum('a','b')"), "posts", "status");
         assert_eq!(status.name, "PostsStatusEnum");
+        assert_eq!(status.max_length, Some(1));
         assert_eq!(status.custom.unwrap().sql_name, "Enum");
+        assert_eq!(quoted_values("set('ab','c''d')"), ["ab", "c'd"]);
         assert_eq!(on(Dialect::Sqlite, custom("varchar(8)")), "Text");
         assert_eq!(on(Dialect::Sqlite, custom("datetime")), "Timestamp");
     }
