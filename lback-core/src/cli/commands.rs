@@ -53,7 +53,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::SUCCESS);
             };
             if check {
-                return Ok(report_schema_rs(&migrations, Some(&file))?);
+                return report_schema_rs(&migrations, Some(&file));
             }
             if write_schema_rs(&migrations, &file)? {
                 println!("Wrote {} from the snapshot.", file.path.display());
