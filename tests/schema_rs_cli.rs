@@ -246,3 +246,22 @@ fn help_describes_the_command_not_lback_core() {
     assert!(!out.contains("(later)"), "{out}");
     assert!(Path::new(env!("CARGO_BIN_EXE_lback")).exists());
 }
+
+#[test]
+fn a_schema_rs_that_cannot_be_written_takes_the_migration_back_out() {
+    let p = Project::new(USER);
+    // A folder where the file should go: the write fails after the
+    // migration folder was written.
+    std::fs::create_dir_all(p.dir.join("src/schema.rs")).unwrap();
+    let made = p.lback(&["makemigrations", "create_users", "--dialect", "sqlite"]);
+    assert_eq!(made.status.code(), Some(1), "{}", text(&made));
+    assert_eq!(p.migrations(), 0, "both or neither: {}", text(&made));
+    let snapshot =
+        std::fs::read_to_string(p.dir.join("migrations/.lback/schema.json")).unwrap_or_default();
+    assert!(!snapshot.contains("users"), "{snapshot}");
+    // With the obstacle gone, the same command works.
+    std::fs::remove_dir(p.dir.join("src/schema.rs")).unwrap();
+    let made = p.lback(&["makemigrations", "create_users", "--dialect", "sqlite"]);
+    assert!(made.status.success(), "{}", text(&made));
+    assert_eq!(p.migrations(), 1);
+}
