@@ -19,7 +19,7 @@ use lback_core::migrations::{Draft, Migrations};
 use lback_core::schema::{
     Column, ColumnType, ForeignKey, ReferentialAction, Schema, Table, UniqueConstraint,
 };
-use lback_core::schema_rs::{render, Options};
+use lback_core::schema_rs::{render, SchemaFile};
 use lback_core::sql::Dialect;
 
 fn fk(child: &str, column: &str, parent: &str) -> ForeignKey {
@@ -131,18 +131,24 @@ fn migration(schema: &Schema, dialect: Dialect) -> String {
     up.to_sql()
 }
 
-/// What `diesel print-schema` prints for the database at `url`.
-fn print_schema(url: &str, dir: &Path) -> String {
-    let config = dir.join("diesel.toml");
+/// The project's diesel.toml, read by both diesel_cli and lback.
+fn write_config(dir: &Path) {
     std::fs::write(
-        &config,
+        dir.join("diesel.toml"),
         "[print_schema]\n\
+         file = \"src/schema.rs\"\n\
          # lback writes an i64 primary key as BigInt; diesel reads SQLite's\n\
          # INTEGER PRIMARY KEY as Integer unless told.\n\
          sqlite_integer_primary_key_is_bigint = true\n\
-         custom_type_derives = [\"diesel::query_builder::QueryId\", \"Clone\"]\n",
+         custom_type_derives = [\"diesel::query_builder::QueryId\", \"Clone\", \"Debug\"]\n\
+         import_types = [\"diesel::sql_types::*\"]\n",
     )
     .unwrap();
+}
+
+/// What `diesel print-schema` prints for the database at `url`.
+fn print_schema(url: &str, dir: &Path) -> String {
+    let config = dir.join("diesel.toml");
     let output = Command::new("diesel")
         .current_dir(dir)
         .args(["print-schema", "--database-url", url, "--config-file"])
@@ -195,8 +201,11 @@ fn compare(dialect: Dialect, url: &str, conn: &mut impl SimpleConnection, mariad
     if let Err(e) = conn.batch_execute(&sql) {
         panic!("lback's migration failed on {dialect}: {e}\n{sql}");
     }
-    let lback = render(&schema, &[dialect], &Options::default()).unwrap();
     let dir = tempdir(dialect.name());
+    write_config(&dir);
+    let file = SchemaFile::locate(&dir, None).unwrap().unwrap();
+    assert_eq!(file.path, dir.join("src/schema.rs"));
+    let lback = render(&schema, &[dialect], &file.options).unwrap();
     let diesel = print_schema(url, &dir);
     let expected = as_diesel_prints(&lback, dialect, mariadb);
     if diesel != expected {

@@ -52,8 +52,8 @@ impl SchemaFile {
         if let Ok(text) = std::fs::read_to_string(&toml_path) {
             let config: DieselToml = toml::from_str(&text).map_err(|e| {
                 Error::DieselSchema(format!(
-                    "{} is not valid: {e}; lback reads its `[print_schema] file` and \
-                     `custom_type_derives`",
+                    "{} is not valid: {e}; lback reads its `[print_schema] file`, \
+                     `custom_type_derives` and `import_types`",
                     toml_path.display()
                 ))
             })?;
@@ -62,6 +62,7 @@ impl SchemaFile {
                 if let Some(derives) = print_schema.custom_type_derives {
                     options.custom_type_derives = derives;
                 }
+                options.import_types = print_schema.import_types;
             }
         }
         let path = match (from_toml, setting) {
@@ -94,4 +95,5 @@ struct DieselToml {
 struct PrintSchema {
     file: Option<PathBuf>,
     custom_type_derives: Option<Vec<String>>,
+    import_types: Option<Vec<String>>,
 }

@@ -39,6 +39,9 @@ pub struct Options {
     /// Derives of the structs in `sql_types` (`diesel.toml`'s
     /// `custom_type_derives`); `diesel::sql_types::SqlType` is always added.
     pub custom_type_derives: Vec<String>,
+    /// `use` lines at the top of every `table!` (`diesel.toml`'s
+    /// `import_types`); `None`: diesel's default.
+    pub import_types: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -48,6 +51,7 @@ impl Default for Options {
                 .iter()
                 .map(|d| (*d).to_owned())
                 .collect(),
+            import_types: None,
         }
     }
 }
@@ -84,7 +88,7 @@ pub fn render(schema: &Schema, dialects: &[Dialect], options: &Options) -> Resul
         if i > 0 {
             out.push('\n');
         }
-        write_table(&mut out, table);
+        write_table(&mut out, table, options.import_types.as_deref());
     }
     let joinables = joinables(schema);
     if !joinables.is_empty() {
@@ -188,7 +192,7 @@ fn write_custom_types(out: &mut String, tables: &[TableTypes], options: &Options
     out.push_str("}\n\n");
 }
 
-fn write_table(out: &mut String, t: &TableTypes) {
+fn write_table(out: &mut String, t: &TableTypes, import_types: Option<&[String]>) {
     let table = t.table;
     if table.primary_key.is_empty() {
         // diesel_cli refuses such a table; diesel's `table!` needs a key.
@@ -200,16 +204,24 @@ fn write_table(out: &mut String, t: &TableTypes) {
         return;
     }
     out.push_str("diesel::table! {\n");
+    // As diesel_cli: the configured imports, else `diesel::sql_types::*`
+    // before the first custom type.
+    let mut any_import = false;
+    for import in import_types.unwrap_or_default() {
+        let _ = writeln!(out, "    use {import};");
+        any_import = true;
+    }
     let mut imported = BTreeSet::new();
     for (_, ty) in &t.columns {
         if ty.custom.is_some() && imported.insert(ty.name.clone()) {
-            if imported.len() == 1 {
+            if !any_import {
                 out.push_str("    use diesel::sql_types::*;\n");
             }
             let _ = writeln!(out, "    use super::sql_types::{};", ty.name);
+            any_import = true;
         }
     }
-    if !imported.is_empty() {
+    if any_import {
         out.push('\n');
     }
     if t.rust_name != table.name {
