@@ -129,6 +129,12 @@ where
 /// Build-script generation: a plain `cargo build` writes the migration
 /// when the models changed, and embeds it.
 ///
+/// A build script should depend on the `lback-build` crate (the same API,
+/// `lback_build::run()`): cargo applies a feature an application forwards
+/// to lback (`pg = ["lback/postgres"]`) to every dependency named `lback`,
+/// build dependencies included. This module serves build scripts that
+/// depend on `lback` with its `build` feature and forward no feature to it.
+///
 /// ```no_run
 /// // build.rs, with `[build-dependencies] lback = { version = "0.1",
 /// // default-features = false, features = ["build"] }`

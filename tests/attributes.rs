@@ -408,5 +408,54 @@ fn the_build_script_asks_for_sql_type_where_it_cannot_know_the_type() {
 #[test]
 fn the_models_of_this_file_form_a_valid_schema() {
     let schema = lback::try_registry().unwrap();
-    assert_eq!(schema.len(), 4);
+    assert_eq!(schema.len(), 6);
+}
+
+/// What `Shipment` references: a composite primary key.
+#[derive(lback::Model)]
+#[lback(table = "shop orders", primary_key(shop_id, number))]
+#[allow(dead_code)]
+pub struct ShopOrder {
+    shop_id: i64,
+    number: i32,
+}
+
+model!(
+    SHIPMENT_SOURCE,
+    #[lback(primary_key(id))]
+    #[lback(foreign_key(
+        shop,
+        order_no,
+        references = "shop orders(shop_id, number)",
+        on_delete = "cascade",
+        on_update = "restrict",
+        name = "fk_shipment_order"
+    ))]
+    pub struct Shipment {
+        id: i64,
+        shop: i64,
+        #[lback(column = "order_no")]
+        number: i32,
+    }
+);
+
+#[test]
+fn a_composite_foreign_key_reaches_the_table_and_reads_the_same_from_source() {
+    assert_eq!(
+        Shipment::table().foreign_keys.as_ref(),
+        [ForeignKey {
+            name: "fk_shipment_order".into(),
+            columns: vec!["shop".into(), "order_no".into()].into(),
+            referenced_table: "shop orders".into(),
+            referenced_columns: vec!["shop_id".into(), "number".into()].into(),
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::Restrict,
+        }]
+    );
+    let input: syn::DeriveInput = syn::parse_str(SHIPMENT_SOURCE).unwrap();
+    let read = lback_core::parse::parse_model(&input)
+        .unwrap()
+        .to_table()
+        .unwrap();
+    assert_eq!(&read, Shipment::table());
 }

@@ -282,7 +282,72 @@ fn cases() -> Vec<(&'static str, Schema, Schema)> {
         .with_primary_key(["id"])
         .with_foreign_key(fk("c", "b_id", "b", ReferentialAction::Cascade));
     cases.push(("foreign_key_cycle", Schema::new(), schema(vec![c, b, a])));
+    cases.push(composite_foreign_keys());
     cases
+}
+
+/// Foreign keys over two columns, onto a composite primary key and a
+/// composite unique key: added to a table that exists (with rows, in the
+/// round trips) and declared by a new table.
+fn composite_foreign_keys() -> (&'static str, Schema, Schema) {
+    let shop = Table::new("shop order")
+        .with_column(Column::new("shop_id", ColumnType::BigInt))
+        .with_column(Column::new("number", ColumnType::Integer))
+        .with_column(Column::new("code", ColumnType::Varchar(20)))
+        .with_primary_key(["shop_id", "number"])
+        .with_unique(UniqueConstraint {
+            name: "uq_shop_order_shop_id_code".into(),
+            columns: names(&["shop_id", "code"]).into(),
+        });
+    let line = Table::new("line")
+        .with_column(id("id"))
+        .with_column(Column::new("shop_id", ColumnType::BigInt))
+        .with_column(Column::new("order_number", ColumnType::Integer))
+        .with_column(Column::new("order_code", ColumnType::Varchar(20)).nullable())
+        .with_primary_key(["id"]);
+    let composite = |name: &str, columns: &[&str], referenced: &[&str], on_delete| ForeignKey {
+        name: name.to_string().into(),
+        columns: names(columns).into(),
+        referenced_table: "shop order".into(),
+        referenced_columns: names(referenced).into(),
+        on_delete,
+        on_update: ReferentialAction::Cascade,
+    };
+    let new_line = with(line.clone(), |t| {
+        t.foreign_keys = vec![
+            composite(
+                "fk_line_order",
+                &["shop_id", "order_number"],
+                &["shop_id", "number"],
+                ReferentialAction::Cascade,
+            ),
+            composite(
+                "fk_line_code",
+                &["shop_id", "order_code"],
+                &["shop_id", "code"],
+                ReferentialAction::NoAction,
+            ),
+        ]
+        .into();
+    });
+    let shipment = Table::new("shipment")
+        .with_column(id("id"))
+        .with_column(Column::new("shop_id", ColumnType::BigInt))
+        .with_column(Column::new("order_number", ColumnType::Integer))
+        .with_primary_key(["id"])
+        .with_foreign_key(composite(
+            "fk_shipment_order",
+            &["shop_id", "order_number"],
+            &["shop_id", "number"],
+            ReferentialAction::Restrict,
+        ));
+    let (old, new) = (
+        schema(vec![shop.clone(), line]),
+        schema(vec![shop, new_line, shipment]),
+    );
+    old.validate().unwrap();
+    new.validate().unwrap();
+    ("composite_foreign_keys", old, new)
 }
 
 fn render_case(old: &Schema, new: &Schema) -> String {

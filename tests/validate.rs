@@ -6,6 +6,7 @@ use lback::schema::{
     UniqueConstraint,
 };
 use lback::Error;
+use lback_core::sql::{check_dialect, Dialect};
 
 fn names(list: &[&str]) -> Vec<Name> {
     list.iter().map(|n| n.to_string().into()).collect()
@@ -142,5 +143,64 @@ fn a_table_without_primary_key_or_columns_is_refused() {
             "table `empty`: a table needs at least one column",
             "table `empty`: a table needs a primary key: mark a field `#[lback(primary_key)]`",
         ]
+    );
+}
+
+/// Orders keyed by (shop_id, number); lines pointing at them.
+fn composite(own: &[&str], referenced: &[&str]) -> Vec<Table> {
+    let orders = Table::new("orders")
+        .with_column(Column::new("shop_id", ColumnType::BigInt))
+        .with_column(Column::new("number", ColumnType::Integer))
+        .with_column(Column::new("note", ColumnType::Text))
+        .with_primary_key(["shop_id", "number"]);
+    let lines = Table::new("lines")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("shop_id", ColumnType::BigInt))
+        .with_column(Column::new("number", ColumnType::Integer))
+        .with_primary_key(["id"])
+        .with_foreign_key(ForeignKey {
+            name: "fk_lines_order".into(),
+            columns: names(own).into(),
+            referenced_table: "orders".into(),
+            referenced_columns: names(referenced).into(),
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::NoAction,
+        });
+    vec![orders, lines]
+}
+
+#[test]
+fn a_composite_foreign_key_must_match_a_key_and_on_mysql_its_order() {
+    assert_eq!(
+        problems(composite(&["shop_id", "number"], &["shop_id", "number"])),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        problems(composite(&["shop_id", "number"], &["shop_id", "note"])),
+        ["table `lines`: `number` is integer but references `orders(note)`, which is text; use the same type",
+         "table `lines`: `shop_id, number` references `orders(shop_id, note)`, which is neither its primary key nor unique; every database requires one of the two"]
+    );
+    assert_eq!(
+        problems(composite(&["shop_id", "number"], &["shop_id"])),
+        ["table `lines`: foreign key `fk_lines_order` has 2 column(s) but references 1"]
+    );
+
+    // The key's columns in another order: PostgreSQL and SQLite match the
+    // key as a set, MySQL/MariaDB need its order.
+    let swapped =
+        Schema::from_tables(composite(&["number", "shop_id"], &["number", "shop_id"])).unwrap();
+    swapped.validate().unwrap();
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        check_dialect(&swapped, dialect).unwrap();
+    }
+    let message = check_dialect(&swapped, Dialect::Mysql)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(
+            "foreign key `fk_lines_order` references `orders(number, shop_id)`, but MySQL/MariaDB \
+             need the referenced columns in the order of the key they match, (shop_id, number)"
+        ),
+        "{message}"
     );
 }

@@ -3,9 +3,9 @@
 //! or fails the build (release builds, `LBACK_BUILD=check`).
 
 fn main() {
-    lback::build::Builder::new()
+    lback_build::Builder::new()
         // For the project's first migration only; from then on
         // migrations/.lback/settings.json decides.
-        .dialects([lback::build::Dialect::Sqlite])
+        .dialects([lback_build::Dialect::Sqlite])
         .run();
 }

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cp -r "$here/src" "$here/migrations" "$here/build.rs" "$work/"
-sed "s|path = \"../..\"|path = \"$repo\"|" "$here/Cargo.toml" > "$work/Cargo.toml"
+sed "s|path = \"../..|path = \"$repo|" "$here/Cargo.toml" > "$work/Cargo.toml"
 printf '\n[workspace]\n' >> "$work/Cargo.toml"
 cp "$repo/Cargo.lock" "$work/"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target/walkthrough}"

@@ -40,8 +40,8 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
         .map_err(|e| format!("lback: {e}"))?;
     let mut entries = Vec::new();
     for folder in migrations.folders() {
-        // The dialect `up.sql` was generated for; none for a hand-written
-        // (e.g. `--empty`) migration, whose `up.sql` serves every dialect.
+        // The dialect `up.sql` is for; none for a hand-written migration,
+        // whose `up.sql` serves every dialect.
         let primary = option_str(folder.primary.map(|d| d.name()));
         let (up, down) = sql_files(&folder.path)?;
         let version = &folder.version;

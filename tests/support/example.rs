@@ -50,11 +50,13 @@ impl Example {
             std::process::id()
         ));
         copy_dir(&repo.join("examples").join(name), &dir);
+        // `path = "../.."` and `path = "../../lback-build"` alike.
+        let quoted = format!("{:?}", repo.display().to_string());
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
             .unwrap()
             .replace(
-                r#"path = "../..""#,
-                &format!("path = {:?}", repo.display().to_string()),
+                r#"path = "../.."#,
+                &format!("path = {}", &quoted[..quoted.len() - 1]),
             );
         std::fs::write(dir.join("Cargo.toml"), format!("{manifest}\n[workspace]\n")).unwrap();
         std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();

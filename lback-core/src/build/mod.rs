@@ -12,7 +12,7 @@
 //!
 //! ```toml
 //! [build-dependencies]
-//! lback = { version = "0.1", default-features = false, features = ["build"] }
+//! lback-build = "0.1"   # re-exports this module as `lback_build`
 //! ```
 //!
 //! On every run the build script reads the models from the crate's source

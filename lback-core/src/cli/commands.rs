@@ -149,8 +149,12 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             let migrations = open(&cli.migrations_dir)?;
             let list = sources(&migrations);
             let migration = runner::find(&list, &version)?;
+            let from_url = match (dialect, url.as_deref()) {
+                (None, Some(url)) => Some(dialect_of(url)?),
+                _ => None,
+            };
             let dialect = dialect
-                .or(url.as_deref().map(dialect_of))
+                .or(from_url)
                 .or(migrations.settings().dialects.first().copied())
                 .unwrap_or(Dialect::Sqlite);
             let sql = if down {
@@ -315,7 +319,7 @@ fn dialects(
         return Ok(requested);
     }
     if let Some(url) = url.filter(|u| !u.trim().is_empty()) {
-        return Ok(vec![dialect_of(url)]);
+        return Ok(vec![dialect_of(url)?]);
     }
     Err(Error::Database {
         context: "which database are the migrations for?".into(),

@@ -18,16 +18,90 @@ pub(super) trait OnConnection {
 }
 
 /// The dialect a database URL names: `postgres://` / `postgresql://`,
-/// `mysql://`, anything else is a SQLite file (optionally `sqlite://`).
-pub(super) fn dialect_of(url: &str) -> Dialect {
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        Dialect::Postgres
-    } else if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
-        Dialect::Mysql
-    } else {
-        Dialect::Sqlite
+/// `mysql://` / `mariadb://`; SQLite for `sqlite://`, `file:` (an SQLite
+/// URI), `:memory:` and a plain path. Any other `scheme:` is refused, listing
+/// the schemes this binary supports: taken as a file name, a typo such as
+/// `postgress://` would create and migrate a SQLite file of that name.
+pub(super) fn dialect_of(url: &str) -> Result<Dialect, Error> {
+    let Some(scheme) = scheme(url) else {
+        return Ok(Dialect::Sqlite);
+    };
+    let lower = scheme.to_ascii_lowercase();
+    let rest = &url[scheme.len() + 1..];
+    match lower.as_str() {
+        "postgres" | "postgresql" if rest.starts_with("//") => Ok(Dialect::Postgres),
+        "mysql" | "mariadb" if rest.starts_with("//") => Ok(Dialect::Mysql),
+        "sqlite" if rest.starts_with("//") => Ok(Dialect::Sqlite),
+        "file" => Ok(Dialect::Sqlite),
+        _ => Err(Error::Database {
+            context: match lower.as_str() {
+                "postgres" | "postgresql" | "mysql" | "mariadb" | "sqlite" => format!(
+                    "the database URL {} lacks the `//` after `{scheme}:` ({scheme}://...)",
+                    redacted(url)
+                ),
+                _ => format!(
+                    "unknown database URL scheme `{scheme}:` in {}",
+                    redacted(url)
+                ),
+            },
+            message: format!(
+                "this binary supports {}{}; a SQLite file whose name has a colon needs a \
+                 path prefix (`./{}`)",
+                supported_forms().join(", "),
+                unsupported_note(),
+                redacted(url)
+            ),
+        }),
     }
+}
+
+/// The URL's scheme (the text before the first `:`) when it has one: a
+/// letter, then letters, digits, `+`, `-` or `.`, as RFC 3986 says. A lone
+/// letter is a Windows drive (`C:\app.db`), not a scheme.
+fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    let valid = first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (valid && scheme.len() > 1).then_some(scheme)
+}
+
+/// The databases this binary was built without, and how to get them.
+fn unsupported_note() -> String {
+    let missing: Vec<&str> = [
+        ("postgres", cfg!(feature = "postgres")),
+        ("mysql", cfg!(feature = "mysql")),
+        ("sqlite", cfg!(feature = "sqlite")),
+    ]
+    .into_iter()
+    .filter(|(_, built)| !built)
+    .map(|(name, _)| name)
+    .collect();
+    if missing.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+    format!(
+        " (not {}: build lback with its {} feature)",
+        missing.join(", "),
+        names.join(", ")
+    )
+}
+
+/// The URL forms of the databases this binary was built with.
+fn supported_forms() -> Vec<&'static str> {
+    let mut forms = Vec::new();
+    if cfg!(feature = "postgres") {
+        forms.push("postgres://... / postgresql://...");
+    }
+    if cfg!(feature = "mysql") {
+        forms.push("mysql://... / mariadb://...");
+    }
+    if cfg!(feature = "sqlite") {
+        forms.push("SQLite as a file path, sqlite://<path>, file:<path> or :memory:");
+    }
+    forms
 }
 
 /// The URL without its password, for messages.
@@ -64,7 +138,7 @@ fn missing_feature(dialect: Dialect) -> Error {
 
 /// Opens the connection and runs `work` on it.
 pub(super) fn with_connection<W: OnConnection>(url: &str, work: W) -> Result<W::Output, Error> {
-    match dialect_of(url) {
+    match dialect_of(url)? {
         Dialect::Postgres => {
             #[cfg(feature = "postgres")]
             {
@@ -113,14 +187,59 @@ mod tests {
 
     #[test]
     fn urls_name_their_dialect_and_lose_their_password_in_messages() {
-        assert_eq!(dialect_of("postgres://u@h/db"), Dialect::Postgres);
-        assert_eq!(dialect_of("POSTGRESQL://u@h/db"), Dialect::Postgres);
-        assert_eq!(dialect_of("mysql://root@127.0.0.1/test"), Dialect::Mysql);
-        assert_eq!(dialect_of("app.db"), Dialect::Sqlite);
+        assert_eq!(dialect_of("postgres://u@h/db").unwrap(), Dialect::Postgres);
+        assert_eq!(
+            dialect_of("POSTGRESQL://u@h/db").unwrap(),
+            Dialect::Postgres
+        );
+        assert_eq!(
+            dialect_of("mysql://root@127.0.0.1/test").unwrap(),
+            Dialect::Mysql
+        );
+        assert_eq!(dialect_of("mariadb://root@h/test").unwrap(), Dialect::Mysql);
+        for sqlite in [
+            "app.db",
+            "./mssql:prod",
+            "data/app:1.db",
+            "/tmp/app.db",
+            "sqlite://app.db",
+            "file:app.db?mode=ro",
+            ":memory:",
+            "C:\\data\\app.db",
+        ] {
+            assert_eq!(dialect_of(sqlite).unwrap(), Dialect::Sqlite, "{sqlite}");
+        }
         assert_eq!(
             redacted("postgres://me:secret@host/db"),
             "postgres://me:***@host/db"
         );
         assert_eq!(redacted("postgres://me@host/db"), "postgres://me@host/db");
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_refused_naming_the_supported_ones() {
+        for (url, context) in [
+            ("mssql:prod", "unknown database URL scheme `mssql:`"),
+            (
+                "postgress://u:secret@h/db",
+                "unknown database URL scheme `postgress:`",
+            ),
+            ("redis://h", "unknown database URL scheme `redis:`"),
+            (
+                "mysql:root@h/db",
+                "lacks the `//` after `mysql:` (mysql://...)",
+            ),
+            (
+                "sqlite:app.db",
+                "lacks the `//` after `sqlite:` (sqlite://...)",
+            ),
+        ] {
+            let message = dialect_of(url).unwrap_err().to_string();
+            assert!(message.contains(context), "{url}: {message}");
+            assert!(!message.contains("secret"), "{message}");
+            for form in supported_forms() {
+                assert!(message.contains(form), "{url}: {message}");
+            }
+        }
     }
 }

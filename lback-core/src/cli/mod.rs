@@ -8,6 +8,10 @@
 //! 2 the command line itself was wrong, 3 `makemigrations --check` found
 //! model changes no migration covers.
 
+// First: its printing macros shadow std's in the modules below.
+#[macro_use]
+mod print;
+
 mod args;
 mod commands;
 mod connect;

@@ -444,11 +444,9 @@ impl Migrations {
             .map_err(|message| self.caller_error(message))?;
         let id = format!("{version}_{}", new.name);
         let path = self.dir.join(&id);
-        let primary = if generated {
-            dialects.first().copied()
-        } else {
-            None
-        };
+        // An empty migration given dialects gets a file pair per dialect
+        // too: one up.sql for all would run one database's SQL on another.
+        let primary = dialects.first().copied();
         let mut rebuilds: Vec<Dialect> = new
             .sql
             .iter()
@@ -471,21 +469,36 @@ impl Migrations {
         };
 
         let mut files: Vec<(String, String)> = Vec::new();
-        if generated {
-            for (i, (dialect, up, down)) in new.sql.iter().enumerate() {
-                let file_dialect = (i > 0).then_some(*dialect);
+        for (i, (dialect, up, down)) in new.sql.iter().enumerate() {
+            let file_dialect = (i > 0).then_some(*dialect);
+            let (up_file, down_file) = (
+                dialect_file("up", file_dialect),
+                dialect_file("down", file_dialect),
+            );
+            let (up, down) = if generated {
                 let header =
                     format!("-- lback: {id}, {dialect}, generated; review before applying\n");
-                files.push((
-                    dialect_file("up", file_dialect),
+                (
                     format!("{header}{}", up.to_sql()),
-                ));
-                files.push((
-                    dialect_file("down", file_dialect),
                     format!("{header}{}", down.to_sql()),
-                ));
-            }
-        } else {
+                )
+            } else {
+                (
+                    format!(
+                        "-- lback: {id}, an empty migration: write the {dialect} SQL that \
+                         applies it here.\n"
+                    ),
+                    format!(
+                        "-- lback: {id}, an empty migration: write the {dialect} SQL that \
+                         reverts {up_file} here.\n"
+                    ),
+                )
+            };
+            files.push((up_file, up));
+            files.push((down_file, down));
+        }
+        if new.sql.is_empty() {
+            // No dialect known yet: one pair, which serves every dialect.
             files.push((
                 "up.sql".into(),
                 format!(

@@ -1094,7 +1094,7 @@ fn an_empty_migration_gets_sql_files_to_fill_in() {
         &mut set,
         "a",
         schema([users()]),
-        &[Dialect::Sqlite, Dialect::Postgres],
+        &[Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql],
         at(0),
     );
     let current = set.snapshot().unwrap();
@@ -1102,40 +1102,80 @@ fn an_empty_migration_gets_sql_files_to_fill_in() {
         name: "backfill".into(),
         operations: Vec::new(),
         schema_after: current.clone(),
-        sql: vec![
-            (Dialect::Sqlite, Rendered::default(), Rendered::default()),
-            (Dialect::Postgres, Rendered::default(), Rendered::default()),
-        ],
+        sql: [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql]
+            .into_iter()
+            .map(|d| (d, Rendered::default(), Rendered::default()))
+            .collect(),
         now: at(5),
     };
     let id = set.write(new).unwrap().id();
     assert_eq!(id, "20261124233505_backfill");
     let folder = dir.join(&id);
-    assert_eq!(
-        fs::read_to_string(folder.join("up.sql")).unwrap(),
-        "-- lback: 20261124233505_backfill, an empty migration: write the SQL that applies it here.\n"
-    );
-    assert_eq!(
-        fs::read_to_string(folder.join("down.sql")).unwrap(),
-        "-- lback: 20261124233505_backfill, an empty migration: write the SQL that reverts up.sql here.\n"
-    );
-    assert!(!folder.join("up.postgres.sql").exists());
+    // A file pair per dialect, as a generated migration has: the SQL each
+    // database runs is its own.
+    for (dialect, up, down) in [
+        ("sqlite", "up.sql", "down.sql"),
+        ("postgres", "up.postgres.sql", "down.postgres.sql"),
+        ("mysql", "up.mysql.sql", "down.mysql.sql"),
+    ] {
+        assert_eq!(
+            fs::read_to_string(folder.join(up)).unwrap(),
+            format!(
+                "-- lback: 20261124233505_backfill, an empty migration: write the {dialect} SQL \
+                 that applies it here.\n"
+            )
+        );
+        assert_eq!(
+            fs::read_to_string(folder.join(down)).unwrap(),
+            format!(
+                "-- lback: 20261124233505_backfill, an empty migration: write the {dialect} SQL \
+                 that reverts {up} here.\n"
+            )
+        );
+    }
     let read = Migrations::open(&dir).unwrap();
     let m = &read.folders()[1];
     assert!(m.lback_data && m.operations.is_empty() && m.tables.is_empty());
-    assert_eq!(m.primary, None);
+    assert_eq!(m.primary, Some(Dialect::Sqlite));
     assert_eq!(m.parent.as_deref(), Some("20261124233500"));
-    // The user's SQL serves every dialect.
+    // Each database gets the SQL written for it.
     fs::write(
         folder.join("up.sql"),
         "UPDATE users SET email = lower(email);",
     )
     .unwrap();
+    fs::write(
+        folder.join("up.postgres.sql"),
+        "UPDATE users SET email = lower(email) WHERE email <> lower(email);",
+    )
+    .unwrap();
     assert_eq!(
-        m.up_sql(Dialect::Postgres).unwrap(),
+        m.up_sql(Dialect::Sqlite).unwrap(),
         "UPDATE users SET email = lower(email);"
     );
+    assert_eq!(
+        m.up_sql(Dialect::Postgres).unwrap(),
+        "UPDATE users SET email = lower(email) WHERE email <> lower(email);"
+    );
+    assert!(m.up_sql(Dialect::Mysql).unwrap().starts_with("-- lback: "));
     assert_eq!(read.snapshot().unwrap(), current);
+
+    // Without dialects (none known yet), one pair serves every dialect.
+    let other = TempDir::new("empty-no-dialect");
+    let mut set = Migrations::open(&other.migrations()).unwrap();
+    let new = NewMigration {
+        name: "first".into(),
+        operations: Vec::new(),
+        schema_after: Schema::new(),
+        sql: Vec::new(),
+        now: at(0),
+    };
+    let m = set.write(new).unwrap().clone();
+    assert_eq!(m.primary, None);
+    assert!(m
+        .up_sql(Dialect::Postgres)
+        .unwrap()
+        .starts_with("-- lback: "));
 }
 
 #[test]
@@ -1211,4 +1251,47 @@ fn a_missing_directory_is_an_empty_set() {
     assert_eq!(set.snapshot().unwrap(), Schema::new());
     set.check_linear().unwrap();
     assert_eq!(set.dir(), tmp.0.join("nope"));
+}
+
+#[test]
+fn a_missing_lback_json_is_named_missing() {
+    let tmp = TempDir::new("missing-lback-json");
+    let dir = tmp.migrations();
+    let mut set = Migrations::open(&dir).unwrap();
+    let first = write(&mut set, "a", schema([users()]), SQLITE, at(0));
+    write(&mut set, "b", schema([users(), posts()]), SQLITE, at(1));
+    let empty = {
+        let mut new = migration(&set, "c", schema([users(), posts()]), SQLITE, at(2));
+        new.operations.clear();
+        new.sql.clear();
+        set.write(new).unwrap().id()
+    };
+    let before = fs::read(set.snapshot_path()).unwrap();
+
+    // The first migration's, and an empty migration's: both refused at
+    // open, naming the file, not blaming the snapshot.
+    for id in [&first, &empty] {
+        let lback_json = dir.join(id).join(LBACK_FILE);
+        let saved = fs::read(&lback_json).unwrap();
+        fs::remove_file(&lback_json).unwrap();
+        let text = open_err(&dir);
+        assert!(
+            text.starts_with(&format!(
+                "{}: is missing: migration `{id}` was generated by lback",
+                lback_json.display()
+            )) && text.contains("restore the file from version control")
+                && !text.contains("edited by hand"),
+            "{text}"
+        );
+        fs::write(&lback_json, saved).unwrap();
+    }
+    assert_eq!(fs::read(set.snapshot_path()).unwrap(), before);
+    Migrations::open(&dir).unwrap().snapshot().unwrap();
+
+    // Without lback's first line, up.sql is a hand-written migration's,
+    // whose lack of lback.json is normal.
+    let up = dir.join(&empty).join("up.sql");
+    fs::write(&up, "UPDATE users SET email = lower(email);\n").unwrap();
+    fs::remove_file(dir.join(&empty).join(LBACK_FILE)).unwrap();
+    Migrations::open(&dir).unwrap().snapshot().unwrap();
 }

@@ -69,6 +69,23 @@ pub struct ColumnList {
     pub unique: bool,
 }
 
+/// A foreign key over columns of the struct:
+/// `foreign_key(a, b, references = "table(x, y)", on_delete = "cascade",
+/// on_update = "...", name = "...")`.
+#[derive(Debug, Clone)]
+pub struct ForeignKeyList {
+    /// The listed columns (by field or column name), with their tokens.
+    pub columns: Vec<Ident>,
+    /// `references = "table(x, y)"`, split, spanned at the string.
+    pub references: Option<Spanned<(String, Vec<String>)>>,
+    /// `on_delete = "..."`.
+    pub on_delete: Option<Spanned<ReferentialAction>>,
+    /// `on_update = "..."`.
+    pub on_update: Option<Spanned<ReferentialAction>>,
+    /// `name = "..."`.
+    pub name: Option<LitStr>,
+}
+
 /// The struct-level attributes.
 #[derive(Default)]
 pub struct StructAttrs {
@@ -80,6 +97,8 @@ pub struct StructAttrs {
     pub indexes: Vec<ColumnList>,
     /// `unique(...)`, each occurrence.
     pub uniques: Vec<ColumnList>,
+    /// `foreign_key(...)`, each occurrence.
+    pub foreign_keys: Vec<ForeignKeyList>,
     /// `renamed_from = "..."`.
     pub renamed_from: Option<Spanned<String>>,
     /// Every attribute name written, valid or not, and the name a
@@ -88,7 +107,14 @@ pub struct StructAttrs {
     pub mentioned: BTreeSet<String>,
 }
 
-const STRUCT_ATTRIBUTES: &[&str] = &["table", "primary_key", "index", "unique", "renamed_from"];
+const STRUCT_ATTRIBUTES: &[&str] = &[
+    "table",
+    "primary_key",
+    "index",
+    "unique",
+    "foreign_key",
+    "renamed_from",
+];
 const FIELD_ATTRIBUTES: &[&str] = &[
     "primary_key",
     "column",
@@ -114,6 +140,7 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut renamed_from = Once::new("struct", "renamed_from");
     let mut indexes = Vec::new();
     let mut uniques = Vec::new();
+    let mut foreign_keys = Vec::new();
     let mut mentioned = BTreeSet::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("lback")) {
         let result = attr.parse_nested_meta(|meta| {
@@ -129,6 +156,7 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
                     }
                     "index" => indexes.push(column_list(cx, &meta, true, true)?),
                     "unique" => uniques.push(column_list(cx, &meta, true, false)?),
+                    "foreign_key" => foreign_keys.push(foreign_key_list(cx, &meta)?),
                     _ => {
                         let meant = unknown(
                             cx,
@@ -156,6 +184,7 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
         primary_key: primary_key.value.map(|s| s.value),
         indexes,
         uniques,
+        foreign_keys,
         renamed_from: renamed_from.value,
         mentioned,
     }
@@ -264,7 +293,20 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     "references" => {
                         let lit = string_value(&meta)?;
                         match split_reference(&lit.value()) {
-                            Some(target) => references.set(cx, span, target),
+                            Some((table, columns)) if columns.len() == 1 => {
+                                let column = columns.into_iter().next().expect("one column");
+                                references.set(cx, span, (table, column))
+                            }
+                            Some((_, columns)) => cx.error_spanned_by(
+                                &lit,
+                                format!(
+                                    "`references` on a field names one column, this names {}; \
+                                     a foreign key over several columns goes on the struct: \
+                                     `#[lback(foreign_key(a, b, references = {:?}))]`",
+                                    columns.len(),
+                                    lit.value()
+                                ),
+                            ),
                             None => cx.error_spanned_by(
                                 &lit,
                                 format!(
@@ -553,13 +595,103 @@ fn column_list(
     Ok(list)
 }
 
-/// `"table(column)"` into its two parts.
-fn split_reference(text: &str) -> Option<(String, String)> {
+/// `foreign_key(a, b, references = "t(x, y)", on_delete = "...", on_update
+/// = "...", name = "...")`: the columns first or anywhere, the options once
+/// each. What needs the fields (the columns exist, as many as referenced,
+/// nullable for `set_null`) is checked by the caller.
+fn foreign_key_list(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<ForeignKeyList> {
+    let span = meta.path.span();
+    const FORM: &str = "`foreign_key(a, b, references = \"table(x, y)\")`";
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format_args!(
+            "`foreign_key` on a struct lists its columns and what they reference: {FORM} \
+             (on a single field, write `#[lback(references = \"table(column)\")]` on the field)"
+        )));
+    }
+    let mut list = ForeignKeyList {
+        columns: Vec::new(),
+        references: None,
+        on_delete: None,
+        on_update: None,
+        name: None,
+    };
+    let mut references = Once::new("foreign_key", "references");
+    let mut on_delete = Once::new("foreign_key", "on_delete");
+    let mut on_update = Once::new("foreign_key", "on_update");
+    let mut name = Once::new("foreign_key", "name");
+    // Written but malformed: reported already, no "needs `references`".
+    let mut wrote_references = false;
+    meta.parse_nested_meta(|inner| {
+        let key_span = inner.path.span();
+        let read = (|| {
+            let valued = inner.input.peek(syn::Token![=]);
+            match inner.path.get_ident().map(Ident::to_string).as_deref() {
+                Some("references") if valued => {
+                    wrote_references = true;
+                    let lit = string_value(&inner)?;
+                    match split_reference(&lit.value()) {
+                        Some(target) => references.set_at(cx, key_span, target, lit.span()),
+                        None => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "malformed `references = {:?}`: expected \"table(x, y)\", the \
+                                 referenced columns in the order of the foreign key's",
+                                lit.value()
+                            ),
+                        ),
+                    }
+                }
+                Some("on_delete") if valued => {
+                    on_delete.set(cx, key_span, action(&inner, "on_delete")?)
+                }
+                Some("on_update") if valued => {
+                    on_update.set(cx, key_span, action(&inner, "on_update")?)
+                }
+                Some("name") if valued => name.set(cx, key_span, string_value(&inner)?),
+                Some(_) if !valued && !inner.input.peek(syn::token::Paren) => {
+                    let ident = inner.path.get_ident().expect("matched an ident");
+                    list.columns.push(ident.clone());
+                }
+                _ => {
+                    return Err(inner.error(format_args!(
+                        "expected a column or `references`, `on_delete`, `on_update`, `name` in \
+                         {FORM}"
+                    )))
+                }
+            }
+            Ok(())
+        })();
+        recover(cx, inner.input, read)
+    })?;
+    list.references = references.value;
+    list.on_delete = on_delete.value;
+    list.on_update = on_update.value;
+    list.name = name.value.map(|n| n.value);
+    if list.columns.is_empty() {
+        return Err(syn::Error::new(
+            span,
+            format!("`foreign_key(...)` needs at least one column: {FORM}"),
+        ));
+    }
+    if list.references.is_none() && !wrote_references {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!("`foreign_key(...)` needs `references`: {FORM}"),
+        ));
+    }
+    Ok(list)
+}
+
+/// `"table(column)"` / `"table(a, b)"` into the table and its columns.
+/// Names may hold spaces (`"odd name(id)"`, as `table = "odd name"`
+/// allows), but no parenthesis or comma; each is trimmed.
+fn split_reference(text: &str) -> Option<(String, Vec<String>)> {
     let (table, rest) = text.trim().split_once('(')?;
-    let column = rest.strip_suffix(')')?;
-    let (table, column) = (table.trim(), column.trim());
-    let valid = |s: &str| !s.is_empty() && !s.contains(['(', ')', ',', ' ']);
-    (valid(table) && valid(column)).then(|| (table.to_owned(), column.to_owned()))
+    let columns = rest.strip_suffix(')')?;
+    let valid = |s: &str| !s.is_empty() && !s.contains(['(', ')', ',']);
+    let table = table.trim();
+    let columns: Vec<String> = columns.split(',').map(|c| c.trim().to_owned()).collect();
+    (valid(table) && columns.iter().all(|c| valid(c))).then(|| (table.to_owned(), columns))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -584,22 +716,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn references_split_into_table_and_column() {
+    fn references_split_into_table_and_columns() {
+        let split = |table: &str, columns: &[&str]| {
+            Some((
+                table.to_owned(),
+                columns.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            ))
+        };
+        assert_eq!(split_reference("users(id)"), split("users", &["id"]));
+        assert_eq!(split_reference(" users ( id ) "), split("users", &["id"]));
         assert_eq!(
-            split_reference("users(id)"),
-            Some(("users".into(), "id".into()))
+            split_reference("odd name(my id)"),
+            split("odd name", &["my id"])
         );
         assert_eq!(
-            split_reference(" users ( id ) "),
-            Some(("users".into(), "id".into()))
+            split_reference("orders(shop_id, number)"),
+            split("orders", &["shop_id", "number"])
         );
         for bad in [
             "users",
             "users()",
             "(id)",
             "users(id",
-            "users(a, b)",
+            "users(a,)",
+            "users(, b)",
             "users(id)x",
+            "a(b)(id)",
         ] {
             assert_eq!(split_reference(bad), None, "{bad}");
         }

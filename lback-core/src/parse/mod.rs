@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Ident};
 
-use self::attr::{ColumnList, FieldAttrs};
+use self::attr::{ColumnList, FieldAttrs, ForeignKeyList};
 use self::ctxt::Ctxt;
 pub use self::types::{option_inner, spelled_type, SpelledType};
 use crate::schema::{
@@ -446,6 +446,11 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             columns: names(&columns),
         });
     }
+    for list in &struct_attrs.foreign_keys {
+        if let Some(fk) = read_composite_foreign_key(cx, list, &fields, &defs, named, &table) {
+            foreign_keys.push(fk);
+        }
+    }
     check_distinct_names(cx, input, &indexes, &uniques, &foreign_keys);
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
     uniques.sort_by(|a, b| a.name.cmp(&b.name));
@@ -785,6 +790,77 @@ fn sql_type(text: &str) -> ColumnType {
     }
 }
 
+/// A struct-level `foreign_key(a, b, references = "t(x, y)", ...)`: a
+/// foreign key over several columns (onto a composite primary or unique
+/// key). That the target exists, is a key and has the same types is checked
+/// with the other models, by `Schema::validate`.
+fn read_composite_foreign_key(
+    cx: &Ctxt,
+    list: &ForeignKeyList,
+    fields: &[ReadField],
+    defs: &[FieldDef],
+    named: &syn::FieldsNamed,
+    table: &str,
+) -> Option<ForeignKey> {
+    let as_list = ColumnList {
+        columns: list.columns.clone(),
+        name: list.name.clone(),
+        unique: false,
+    };
+    let columns = resolve_list(cx, &as_list, fields, named, "foreign_key");
+    let target = list.references.as_ref()?;
+    let (referenced_table, referenced_columns) = &target.value;
+    if referenced_columns.len() != list.columns.len() {
+        cx.syn_error(syn::Error::new(
+            target.span,
+            format!(
+                "`foreign_key` lists {} column(s) but `references` names {}; name the \
+                 referenced columns in the order of the listed ones",
+                list.columns.len(),
+                referenced_columns.len()
+            ),
+        ));
+        return None;
+    }
+    if columns.len() != list.columns.len() {
+        // A column was not found: reported already.
+        return None;
+    }
+    let action = |given: &Option<attr::Spanned<ReferentialAction>>| {
+        given
+            .as_ref()
+            .map_or(ReferentialAction::NoAction, |s| s.value)
+    };
+    for given in [&list.on_delete, &list.on_update].into_iter().flatten() {
+        for def in defs.iter().filter(|d| columns.contains(&d.column)) {
+            if given.value == ReferentialAction::SetNull && !def.nullable {
+                cx.syn_error(syn::Error::new(
+                    given.span,
+                    format!(
+                        "`set_null` sets every column of the foreign key to NULL, but `{}` is \
+                         not nullable; make the field an `Option`",
+                        def.ident
+                    ),
+                ));
+            }
+            if given.value == ReferentialAction::SetDefault && def.default.is_none() {
+                cx.syn_error(syn::Error::new(
+                    given.span,
+                    format!("`set_default` needs a `default` on field `{}`", def.ident),
+                ));
+            }
+        }
+    }
+    Some(ForeignKey {
+        name: list_name(table, "fk", &as_list, &columns),
+        columns: names(&columns),
+        referenced_table: referenced_table.clone().into(),
+        referenced_columns: names(referenced_columns),
+        on_delete: action(&list.on_delete),
+        on_update: action(&list.on_update),
+    })
+}
+
 fn read_foreign_key(
     cx: &Ctxt,
     read: &ReadField,
@@ -861,6 +937,82 @@ mod tests {
             .into_iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_reference_to_a_table_whose_name_has_a_space() {
+        let table = table_of(
+            "#[lback(table = \"odd items\")] struct OddItem { #[lback(primary_key)] id: i64, \
+             #[lback(references = \"odd name(my id)\", on_delete = \"cascade\")] odd_id: i64 }",
+        );
+        assert_eq!(table.foreign_keys[0].referenced_table, "odd name");
+        assert_eq!(table.foreign_keys[0].referenced_columns[..], ["my id"]);
+        let errors = errors_of(
+            "struct Item { #[lback(primary_key)] id: i64, #[lback(references = \"shops(a, b)\")] shop: i64 }",
+        );
+        assert!(
+            errors[0].contains("`references` on a field names one column, this names 2"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_foreign_key_over_several_columns_goes_on_the_struct() {
+        let table = table_of(
+            "#[lback(primary_key(id))] \
+             #[lback(foreign_key(shop, order_no, references = \"orders(shop_id, number)\", \
+                 on_delete = \"cascade\"))] \
+             #[lback(foreign_key(maybe_shop, maybe_no, references = \"orders(shop_id, number)\", \
+                 on_delete = \"set_null\", on_update = \"cascade\", name = \"fk_lines_maybe\"))] \
+             struct OrderLine { id: i64, shop: i64, #[lback(column = \"order_no\")] number: i32, \
+                 maybe_shop: Option<i64>, maybe_no: Option<i32> }",
+        );
+        assert_eq!(
+            table.foreign_keys[..],
+            [
+                ForeignKey {
+                    name: "fk_lines_maybe".into(),
+                    columns: vec![Name::from("maybe_shop"), Name::from("maybe_no")].into(),
+                    referenced_table: "orders".into(),
+                    referenced_columns: vec![Name::from("shop_id"), Name::from("number")].into(),
+                    on_delete: ReferentialAction::SetNull,
+                    on_update: ReferentialAction::Cascade,
+                },
+                ForeignKey {
+                    name: "fk_order_lines_shop_order_no".into(),
+                    columns: vec![Name::from("shop"), Name::from("order_no")].into(),
+                    referenced_table: "orders".into(),
+                    referenced_columns: vec![Name::from("shop_id"), Name::from("number")].into(),
+                    on_delete: ReferentialAction::Cascade,
+                    on_update: ReferentialAction::NoAction,
+                },
+            ]
+        );
+
+        let errors = errors_of(
+            "#[lback(foreign_key(shop, number, references = \"orders(shop_id)\"))] \
+             #[lback(foreign_key(shop, nope, references = \"orders(shop_id, number)\"))] \
+             #[lback(foreign_key(shop, number))] \
+             #[lback(foreign_key(shop, number, references = \"orders(a, b)\", on_delete = \"set_null\"))] \
+             #[lback(foreign_key(references = \"orders(a)\"))] \
+             #[lback(foreign_key)] \
+             struct Line { #[lback(primary_key)] id: i64, shop: i64, number: i32 }",
+        );
+        let expected = [
+            "`foreign_key(...)` needs `references`",
+            "`foreign_key(...)` needs at least one column",
+            "`foreign_key` on a struct lists its columns and what they reference",
+            "`foreign_key` lists 2 column(s) but `references` names 1",
+            "`foreign_key(...)` names `nope`, which is not a field of this struct",
+            "`set_null` sets every column of the foreign key to NULL, but `shop` is not nullable",
+        ];
+        for wanted in expected {
+            assert!(
+                errors.iter().any(|e| e.starts_with(wanted)),
+                "{wanted}: {errors:#?}"
+            );
+        }
+        assert_eq!(errors.len(), 7, "{errors:#?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::{Name, ReferentialAction, Schema, Table, MAX_IDENTIFIER_LEN};
+use crate::sql::Dialect;
 use crate::Error;
 
 /// One inconsistency found by [`Schema::validate`].
@@ -62,6 +63,152 @@ impl Schema {
         } else {
             Err(Error::InvalidSchema(problems))
         }
+    }
+}
+
+impl Schema {
+    /// What `dialect` cannot hold that [`validate`](Schema::validate) (the
+    /// same for every dialect) lets through: [names only case tells
+    /// apart](Schema::case_collisions), and on MySQL/MariaDB a foreign key
+    /// whose referenced columns are not in the order of the key they match
+    /// (InnoDB needs an index that starts with them in that order;
+    /// PostgreSQL and SQLite match the key as a set). Part of
+    /// [`check_dialect`](crate::sql::check_dialect).
+    pub fn dialect_problems(&self, dialect: Dialect) -> Vec<SchemaProblem> {
+        let mut problems = self.case_collisions(dialect);
+        if dialect != Dialect::Mysql {
+            return problems;
+        }
+        for table in self.tables() {
+            for fk in table.foreign_keys.iter() {
+                let Some(target) = self.table(&fk.referenced_table) else {
+                    continue;
+                };
+                let wanted: &[Name] = &fk.referenced_columns;
+                let keys = std::iter::once(&target.primary_key)
+                    .chain(target.unique_constraints.iter().map(|u| &u.columns))
+                    .chain(target.indexes.iter().map(|i| &i.columns));
+                let mut same_set = None;
+                let mut in_order = false;
+                for key in keys {
+                    in_order |= key.starts_with(wanted);
+                    if key.len() == wanted.len() && key.iter().all(|k| wanted.contains(k)) {
+                        same_set = Some(key);
+                    }
+                }
+                if let (false, Some(key)) = (in_order, same_set) {
+                    problems.push(SchemaProblem {
+                        table: table.name.to_string(),
+                        message: format!(
+                            "foreign key `{}` references `{}({})`, but MySQL/MariaDB need the \
+                             referenced columns in the order of the key they match, ({}); list \
+                             them, and the foreign key's own columns with them, in that order",
+                            fk.name,
+                            fk.referenced_table,
+                            fk.referenced_columns.join(", "),
+                            key.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        problems
+    }
+
+    /// Names that differ only by case, where `dialect` folds case and so
+    /// takes them for one name: SQLite for every identifier (tables and
+    /// indexes share one namespace there; lback's unique constraints are
+    /// unique indexes), MySQL/MariaDB for columns and index names always and
+    /// for tables wherever `lower_case_table_names` is 1 or 2 (Windows and
+    /// macOS servers; a migration must run on every server). PostgreSQL
+    /// keeps the case of the quoted names lback writes: nothing to report.
+    ///
+    /// [`check_dialect`](crate::sql::check_dialect) includes these, so
+    /// `makemigrations` refuses such models before a migration fails half
+    /// way on the database.
+    ///
+    /// ```
+    /// use lback_core::schema::{Column, ColumnType, Schema, Table};
+    /// use lback_core::sql::Dialect;
+    ///
+    /// let items = Table::new("items")
+    ///     .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+    ///     .with_column(Column::new("Name", ColumnType::Text))
+    ///     .with_column(Column::new("name", ColumnType::Text))
+    ///     .with_primary_key(["id"]);
+    /// let schema = Schema::from_tables([items]).unwrap();
+    /// assert_eq!(schema.case_collisions(Dialect::Postgres), []);
+    /// let problems = schema.case_collisions(Dialect::Sqlite);
+    /// assert!(problems[0].message.contains("column `Name` and column `name` differ only by case"));
+    /// ```
+    pub fn case_collisions(&self, dialect: Dialect) -> Vec<SchemaProblem> {
+        let fold: fn(&str) -> String = match dialect {
+            Dialect::Postgres => return Vec::new(),
+            Dialect::Sqlite => str::to_ascii_lowercase,
+            Dialect::Mysql => str::to_lowercase,
+        };
+        let mut problems = Vec::new();
+        // A namespace: each folded name with its first spelling and kind.
+        type Namespace = BTreeMap<String, (&'static str, String)>;
+        let mut enter =
+            |seen: &mut Namespace, table: &str, kind: &'static str, name: &str| match seen
+                .get(&fold(name))
+            {
+                Some((other_kind, other)) if other != name => {
+                    let (database, note) = match dialect {
+                        Dialect::Sqlite => ("SQLite", ""),
+                        _ if kind == "table" => (
+                            "MySQL/MariaDB",
+                            " where `lower_case_table_names` is 1 or 2 (the default on Windows \
+                             and macOS)",
+                        ),
+                        _ => ("MySQL/MariaDB", ""),
+                    };
+                    problems.push(SchemaProblem {
+                        table: table.to_owned(),
+                        message: format!(
+                            "{other_kind} `{other}` and {kind} `{name}` differ only by case, which \
+                             {database} does not tell apart{note}, so the migration would fail \
+                             there; rename one of them"
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(fold(name), (kind, name.to_owned()));
+                }
+            };
+        // SQLite: tables and indexes share one namespace; MySQL: tables are
+        // one, each table's indexes another.
+        let mut schema_names = Namespace::new();
+        for table in self.tables() {
+            let name = &table.name;
+            enter(&mut schema_names, name, "table", name);
+            let mut columns = Namespace::new();
+            for column in table.columns.iter() {
+                enter(&mut columns, name, "column", &column.name);
+            }
+            let mut own_indexes = Namespace::new();
+            let keys = table
+                .indexes
+                .iter()
+                .map(|i| &i.name)
+                .chain(table.unique_constraints.iter().map(|u| &u.name));
+            // MySQL backs each foreign key with an index of its name.
+            let supporting = table
+                .foreign_keys
+                .iter()
+                .filter(|_| dialect == Dialect::Mysql)
+                .map(|f| &f.name);
+            for key in keys.chain(supporting) {
+                let namespace = match dialect {
+                    Dialect::Sqlite => &mut schema_names,
+                    _ => &mut own_indexes,
+                };
+                enter(namespace, name, "index", key);
+            }
+        }
+        problems
     }
 }
 

@@ -8,6 +8,9 @@ use super::Dialect;
 
 /// Checks that `dialect` can hold `schema`.
 ///
+/// Names that differ only by case where the dialect folds case are refused,
+/// and what else [`Schema::dialect_problems`] finds.
+///
 /// MySQL/MariaDB index no `LONGTEXT`, `LONGBLOB` or JSON column (lback's
 /// `String` without `max_length`, `Vec<u8>`, `serde_json::Value`): a key,
 /// index or unique constraint on one needs `max_length`. And InnoDB has no
@@ -29,7 +32,7 @@ use super::Dialect;
 /// assert!(error.contains("give it `max_length`"), "{error}");
 /// ```
 pub fn check_dialect(schema: &Schema, dialect: Dialect) -> Result<(), Error> {
-    let mut problems = Vec::new();
+    let mut problems = schema.dialect_problems(dialect);
     if dialect == Dialect::Mysql {
         for table in schema.tables() {
             for fk in table.foreign_keys.iter() {

@@ -1,0 +1,10 @@
+#[derive(lback::Model)]
+#[lback(foreign_key(shop_id, order_number, references = "orders(shop_id)"))]
+struct OrderLine {
+    #[lback(primary_key)]
+    id: i64,
+    shop_id: i64,
+    order_number: i32,
+}
+
+fn main() {}
