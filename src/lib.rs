@@ -5,6 +5,8 @@
 
 pub use lback_core::schema;
 pub use lback_core::schema::Schema;
+pub use lback_core::schema_rs;
+pub use lback_core::sql::Dialect;
 pub use lback_core::{models, registry, try_registry, Error, HasColumnType, Model, ModelEntry};
 
 /// Records the struct's table in lback's registry.

@@ -3,8 +3,11 @@
 //! where diesel's `embed_migrations!` misses new folders.
 //!
 //! The test copies `examples/blog` to a temporary directory, builds it,
-//! adds a field to a model, runs `manage makemigrations`, builds again, and
-//! runs the application, which must apply the new migration.
+//! adds a field to a model (which diesel queries too, so the crate stops
+//! compiling until schema.rs has the column), runs `lback makemigrations`
+//! (the models read from the source; the migration and schema.rs
+//! written), builds again, and runs the application, which must apply the
+//! new migration.
 
 #[path = "support/example.rs"]
 mod example;
@@ -28,15 +31,25 @@ fn a_migration_generated_after_the_last_build_is_embedded_by_the_next_build() {
         "    pub body: String,\n}\n\n/// A comment",
         "    pub body: String,\n    #[lback(default = 0)]\n    pub views: i32,\n}\n\n/// A comment",
     );
-    let made = app.cargo(&[
-        "run",
-        "--bin",
-        "manage",
-        "--",
-        "makemigrations",
-        "add_post_views",
-    ]);
-    assert!(made.contains("add column posts.views"), "{made}");
+    let broken = app.cargo_with(&["build", "--bins"], &[]);
+    assert!(
+        !broken.success && broken.text.contains("views"),
+        "schema.rs is behind the model, so the crate does not compile:\n{}",
+        broken.text
+    );
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_lback"))
+        .args(["makemigrations", "add_post_views"])
+        .current_dir(&app.dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        made.status.success() && text.contains("add column posts.views"),
+        "{text}{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let schema = std::fs::read_to_string(app.dir.join("src/schema.rs")).unwrap();
+    assert!(schema.contains("        views -> Integer,\n"), "{schema}");
 
     // The next plain build embeds it, and the app applies it.
     app.cargo(&["build", "--bins"]);

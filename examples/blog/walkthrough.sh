@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole lback workflow on the blog example, in a scratch copy (nothing
-# here is modified): migrate, change a model, makemigrations, review,
-# migrate, roll back, migrate again.
+# here is modified): add a field to a struct that diesel queries too, one
+# `lback makemigrations` (migration + src/schema.rs), `cargo run` (builds,
+# migrates, queries the new column's table), roll back, migrate again.
 #
 #   bash examples/blog/walkthrough.sh
 set -euo pipefail
@@ -20,6 +21,9 @@ cd "$work"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 manage() { echo "\$ manage $*"; cargo run -q --offline --bin manage -- "$@"; }
+# The generic command, as `cargo install lback --features cli` gives it.
+cargo build -q --offline --manifest-path "$repo/Cargo.toml" --bin lback --features cli
+lback() { echo "\$ lback $*"; "$CARGO_TARGET_DIR/debug/lback" "$@"; }
 
 say "The app starts and brings its database up to date"
 cargo run -q --offline --bin blog
@@ -28,17 +32,21 @@ say "1. Modify a model: Post gets a 'views' counter"
 perl -0pi -e 's/(    pub body: String,\n\}\n\n\/\/\/ A comment)/    pub body: String,\n    #[lback(default = 0)]\n    pub views: i32,\n}\n\n\/\/\/ A comment/' src/models.rs
 grep -n "views" src/models.rs
 
-say "CI would now fail: models changed without a migration"
-manage makemigrations --check || echo "(exit status $?)"
+say "CI would now fail: models changed without a migration (and the crate does not compile: src/schema.rs is behind)"
+lback makemigrations --check || echo "(exit status $?)"
 
-say "2. makemigrations"
-manage makemigrations add_post_views
+say "2. One command: the migration and diesel's schema.rs, read from the source"
+lback makemigrations add_post_views
+grep -n "views" src/schema.rs
 
 say "3. Review the generated SQL"
 cat migrations/*_add_post_views/up.sql
 
-say "4. migrate"
-manage migrate
+say "The app builds again and applies the migration at startup"
+cargo run -q --offline --bin blog
+
+say "4. The application's own manage binary works as well"
+manage makemigrations --check
 manage showmigrations
 
 say "Roll back the latest change to posts, then migrate again"

@@ -215,6 +215,11 @@ pub enum Error {
         changes: Vec<String>,
     },
 
+    /// diesel's schema module (schema.rs) cannot be written, or is not
+    /// what the models say.
+    #[error("{0}")]
+    DieselSchema(String),
+
     /// A setting of the build script is wrong or missing.
     #[error("{0}")]
     BuildSetting(String),

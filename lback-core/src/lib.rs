@@ -21,6 +21,7 @@ pub mod parse;
 mod registry;
 pub mod runner;
 pub mod schema;
+pub mod schema_rs;
 pub mod sql;
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -13,7 +13,7 @@ use syn::{parse_macro_input, DeriveInput};
 
 /// Records the struct's table in lback's registry. See the `lback` crate for
 /// the attributes.
-#[proc_macro_derive(Model, attributes(lback))]
+#[proc_macro_derive(Model, attributes(lback, diesel))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()

@@ -1,8 +1,13 @@
-//! The models: the source of truth for the schema.
+//! The models: the one source of truth for the schema. Each struct is read
+//! by lback (migrations, and diesel's `src/schema.rs` written from them)
+//! and by diesel (queries through that schema): `#[diesel(table_name =
+//! ...)]` names the table for both.
+
+use diesel::prelude::*;
 
 /// Someone who writes.
-#[derive(lback::Model)]
-#[lback(table = "users")]
+#[derive(Debug, Queryable, Selectable, Insertable, Identifiable, lback::Model)]
+#[diesel(table_name = crate::schema::users, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct User {
     #[lback(primary_key)]
     pub id: i64,
@@ -14,7 +19,9 @@ pub struct User {
 }
 
 /// A post.
-#[derive(lback::Model)]
+#[derive(Debug, Queryable, Selectable, Insertable, Identifiable, Associations, lback::Model)]
+#[diesel(table_name = crate::schema::posts, belongs_to(User, foreign_key = author_id))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Post {
     #[lback(primary_key)]
     pub id: i64,
@@ -26,7 +33,8 @@ pub struct Post {
 }
 
 /// A comment on a post.
-#[derive(lback::Model)]
+#[derive(Debug, Queryable, Selectable, Identifiable, lback::Model)]
+#[diesel(table_name = crate::schema::comments, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Comment {
     #[lback(primary_key)]
     pub id: i64,
@@ -35,4 +43,15 @@ pub struct Comment {
     #[lback(references = "users(id)", on_delete = "set_null")]
     pub author_id: Option<i64>,
     pub body: String,
+}
+
+/// A new comment: a second struct for the `comments` table, for diesel's
+/// `Insertable` only (the database numbers it). lback needs nothing from
+/// it: `Comment` declares the table.
+#[derive(Insertable)]
+#[diesel(table_name = crate::schema::comments)]
+pub struct NewComment<'a> {
+    pub post_id: i64,
+    pub author_id: Option<i64>,
+    pub body: &'a str,
 }

@@ -78,8 +78,12 @@ pub use crate::error::SourceError;
 pub use crate::sql::Dialect;
 
 use self::freshness::FolderLock;
-use crate::migrations::{names, validate_name, Draft, Migrations, LBACK_DIR};
+use crate::migrations::{
+    check_schema_rs, names, schema_file, validate_name, write_schema_rs, Draft, Migrations,
+    SchemaRsState, LBACK_DIR,
+};
 use crate::schema::Schema;
+use crate::schema_rs::{SchemaFile, SchemaFileSetting};
 use crate::Error;
 
 /// The environment variable that picks the [`Mode`]: `generate`, `check`
@@ -197,6 +201,7 @@ pub struct Builder {
     mode: Option<Mode>,
     name: Option<String>,
     cfg: Option<Cfg>,
+    schema_file: Option<SchemaFileSetting>,
 }
 
 impl Default for Builder {
@@ -218,6 +223,7 @@ impl Builder {
             mode: None,
             name: None,
             cfg: None,
+            schema_file: None,
         }
     }
 
@@ -270,6 +276,16 @@ impl Builder {
     /// not set (default: after what the migration does).
     pub fn migration_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Where diesel's schema module goes, relative to the crate's
+    /// `Cargo.toml` (`"none"`: no schema.rs). Default: `diesel.toml`'s
+    /// `[print_schema] file`, else `schema_file` in
+    /// `migrations/.lback/settings.json`, else `src/schema.rs`. Written with
+    /// every generated migration; a check fails when it is stale.
+    pub fn schema_file(mut self, path: impl AsRef<str>) -> Self {
+        self.schema_file = Some(SchemaFileSetting::parse(path.as_ref()));
         self
     }
 
@@ -419,7 +435,15 @@ impl Builder {
             }
         };
         let cfg = self.cfg.as_ref().unwrap_or(&env.cfg);
-        let found = scan::scan(&roots, cfg);
+        // diesel's schema.rs is lback's output, not a place for models.
+        let generated: Vec<PathBuf> =
+            crate::schema_rs::SchemaFile::locate(manifest, self.schema_file.as_ref())
+                .ok()
+                .flatten()
+                .map(|f| f.path)
+                .into_iter()
+                .collect();
+        let found = scan::scan(&roots, cfg, &generated);
         let mut errors = found.errors;
         let mut schema = Schema::new();
         let mut declared: Vec<&scan::Found> = Vec::new();
@@ -508,8 +532,13 @@ impl Run<'_> {
         let draft = Draft::new(&migrations, models)?;
         let dialects = self.builder.dialects_for(&migrations)?;
         draft.check_dialects(&dialects)?;
+        let schema_file = schema_file(
+            self.manifest,
+            &migrations,
+            self.builder.schema_file.as_ref(),
+        )?;
         if draft.is_empty() {
-            return Ok(Report::InStep);
+            return self.schema_rs_in_step(&migrations, schema_file.as_ref(), say);
         }
         if self.mode == Mode::Check {
             return Err(Error::ModelsChanged {
@@ -538,9 +567,13 @@ impl Run<'_> {
         let changes = draft.summary();
         let destructive = draft.is_destructive();
         let sql = draft.sql(&dialects);
-        let folder = migrations
-            .write(draft.into_migration(name, sql, SystemTime::now()))?
-            .clone();
+        let folder = draft.write(
+            &mut migrations,
+            name,
+            sql,
+            SystemTime::now(),
+            schema_file.as_ref(),
+        )?;
         if let Some(time) = inputs_time {
             let mut written: Vec<PathBuf> = std::fs::read_dir(&folder.path)
                 .map(|entries| entries.flatten().map(|e| e.path()).collect())
@@ -552,6 +585,7 @@ impl Run<'_> {
                 dir.join(LBACK_DIR),
                 dir.to_path_buf(),
             ]);
+            written.extend(schema_file.iter().map(|f| f.path.clone()));
             freshness::backdate(&written, time);
         }
         say(format!(
@@ -574,6 +608,45 @@ impl Run<'_> {
             path: folder.path,
             changes,
         })
+    }
+}
+
+impl Run<'_> {
+    /// The models and the migrations agree; schema.rs must too. A check
+    /// fails naming the difference; a generating run rewrites it.
+    fn schema_rs_in_step(
+        &self,
+        migrations: &Migrations,
+        file: Option<&SchemaFile>,
+        say: &mut dyn FnMut(String),
+    ) -> Result<Report, Error> {
+        let SchemaRsState::Differs { path, lines } = check_schema_rs(migrations, file)? else {
+            return Ok(Report::InStep);
+        };
+        let shown = relative(self.manifest, &path).display().to_string();
+        if self.mode == Mode::Check {
+            return Err(Error::DieselSchema(format!(
+                "{shown} is not what the migrations say ({}; - the file, + the migrations):\n{}\n\
+                 Rewrite it with `lback schema` (or a build with {MODE_VAR}=generate) and commit it; \
+                 a project that does not use diesel's schema.rs sets `\"schema_file\": \"none\"` \
+                 in migrations/.lback/settings.json",
+                self.why,
+                lines
+                    .iter()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )));
+        }
+        let file = file.expect("a difference needs a file");
+        write_schema_rs(migrations, file)?;
+        if let Some(time) = freshness::inputs_time(self.sources) {
+            freshness::backdate(std::slice::from_ref(&file.path), time);
+        }
+        say(format!(
+            "cargo:warning=lback: rewrote {shown} from the migrations (it differed from them)"
+        ));
+        Ok(Report::InStep)
     }
 }
 

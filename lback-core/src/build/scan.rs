@@ -53,11 +53,15 @@ pub(crate) struct Scan {
 
 /// Walks the module trees of `roots` (each read as a crate root when it is
 /// named `lib.rs`, `main.rs` or `mod.rs`, else as a module file).
-pub(crate) fn scan(roots: &[PathBuf], cfg: &Cfg) -> Scan {
+///
+/// `generated` files (diesel's schema.rs, which lback writes) are never
+/// read, and may not exist yet: they hold no model.
+pub(crate) fn scan(roots: &[PathBuf], cfg: &Cfg, generated: &[PathBuf]) -> Scan {
     let mut walker = Walker {
         cfg,
         seen: HashSet::new(),
         scan: Scan::default(),
+        generated: generated.iter().map(|p| normalize(p)).collect(),
     };
     for root in roots {
         let owns_dir = matches!(
@@ -73,6 +77,23 @@ struct Walker<'a> {
     cfg: &'a Cfg,
     seen: HashSet<PathBuf>,
     scan: Scan,
+    generated: Vec<PathBuf>,
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (the file may
+/// not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Where a module's items sit.
@@ -183,6 +204,9 @@ impl Walker<'_> {
             None => {
                 let flat = module.dir.join(format!("{name}.rs"));
                 let nested = module.dir.join(&name).join("mod.rs");
+                if self.generated.contains(&normalize(&flat)) {
+                    return;
+                }
                 if flat.is_file() {
                     (flat, false)
                 } else if nested.is_file() {

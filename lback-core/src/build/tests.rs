@@ -702,3 +702,70 @@ fn paths_in_messages_are_relative_to_the_crate() {
         Path::new("/elsewhere/x.rs")
     );
 }
+
+#[test]
+fn a_generated_migration_writes_schema_rs_and_a_check_fails_when_it_is_stale() {
+    let p = Project::new();
+    p.write("src/lib.rs", USER);
+    p.generate().0.unwrap();
+    let schema_rs = p.dir.join("src/schema.rs");
+    let written = std::fs::read_to_string(&schema_rs).unwrap();
+    assert!(
+        written.contains("    users (id) {\n        id -> BigInt,\n        email -> Text,\n    }"),
+        "{written}"
+    );
+    let check = env(Some("check"), None, None);
+    assert_eq!(p.run(p.builder(), &check).0.unwrap(), Report::InStep);
+
+    // Edited by hand: a check names the difference, and writes nothing.
+    std::fs::write(
+        &schema_rs,
+        written.replace("email -> Text", "email -> Integer"),
+    )
+    .unwrap();
+    let error = p.run(p.builder(), &check).0.unwrap_err().to_string();
+    assert!(
+        error.starts_with("src/schema.rs is not what the migrations say"),
+        "{error}"
+    );
+    assert!(
+        error.contains("+         email -> Text,") && error.contains("-         email -> Integer,"),
+        "{error}"
+    );
+    assert!(std::fs::read_to_string(&schema_rs)
+        .unwrap()
+        .contains("email -> Integer"));
+
+    // A generating run puts it right; a new column lands in it with the migration.
+    p.generate().0.unwrap();
+    assert_eq!(std::fs::read_to_string(&schema_rs).unwrap(), written);
+    p.write("src/lib.rs", &user_with("    pub bio: Option<String>,"));
+    p.generate().0.unwrap();
+    assert!(std::fs::read_to_string(&schema_rs)
+        .unwrap()
+        .contains("        bio -> Nullable<Text>,\n"));
+    assert_eq!(p.migrations().len(), 2);
+}
+
+#[test]
+fn diesel_toml_and_the_setting_say_where_schema_rs_goes() {
+    let p = Project::new();
+    p.write("src/lib.rs", USER);
+    p.write(
+        "diesel.toml",
+        "[print_schema]\nfile = \"src/db/schema.rs\"\n",
+    );
+    p.generate().0.unwrap();
+    assert!(p.dir.join("src/db/schema.rs").is_file());
+    assert!(!p.dir.join("src/schema.rs").exists());
+
+    let q = Project::new();
+    q.write("src/lib.rs", USER);
+    q.run(
+        q.builder().dialects([Dialect::Sqlite]).schema_file("none"),
+        &Env::default(),
+    )
+    .0
+    .unwrap();
+    assert!(!q.dir.join("src/schema.rs").exists());
+}

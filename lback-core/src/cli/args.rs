@@ -12,7 +12,15 @@ use crate::sql::Dialect;
 /// The usual loop: change a model, `makemigrations <name>`, review the
 /// files, `migrate`, commit models and migration together.
 #[derive(Debug, Parser)]
-#[command(name = "manage", version, about, long_about = None)]
+// `about` is spelled out: clap's default would be lback-core's package
+// description, which describes the crate, not the command.
+#[command(
+    name = "manage",
+    version,
+    about = "Model-first migrations for diesel: generate migrations and diesel's schema.rs from \
+             your models, review them, apply them",
+    long_about = None
+)]
 pub struct Cli {
     /// Database to connect to: a SQLite file path, `postgres://...` or
     /// `mysql://...`.
@@ -27,6 +35,13 @@ pub struct Cli {
     /// compiled into this binary (for the generic `lback` command).
     #[arg(long, global = true, value_name = "SCHEMA_JSON")]
     pub models: Option<PathBuf>,
+
+    /// diesel's schema module that `makemigrations` writes with each
+    /// migration (`none`: no schema.rs). Default: `diesel.toml`'s
+    /// `[print_schema] file`, else `schema_file` in
+    /// migrations/.lback/settings.json, else `src/schema.rs`.
+    #[arg(long, global = true, value_name = "PATH|none")]
+    pub schema_file: Option<String>,
 
     /// What to do.
     #[command(subcommand)]
@@ -61,6 +76,24 @@ pub enum Command {
         /// required otherwise.
         #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE")]
         fills: Vec<String>,
+        /// Read the models from the crate's source (`src/lib.rs`,
+        /// `src/main.rs` and their modules, as the build script does) even
+        /// when this binary has models compiled in. A binary without any
+        /// (the generic `lback` command) always reads the source.
+        #[arg(long)]
+        from_source: bool,
+        /// Accept finding no model at all: the migration then drops every
+        /// table. Without it, no model is an error saying where lback looked.
+        #[arg(long)]
+        allow_no_models: bool,
+    },
+    /// Rewrite diesel's schema module (schema.rs) from the migrations'
+    /// snapshot alone, e.g. after resolving a merge conflict in it.
+    Schema {
+        /// Write nothing; exit with status 3 if schema.rs is not what the
+        /// snapshot says, naming the difference.
+        #[arg(long)]
+        check: bool,
     },
     /// Apply pending migrations, or migrate forwards or backwards to a version.
     Migrate {

@@ -9,16 +9,23 @@ use diesel::Connection;
 use super::args::{Cli, Command};
 use super::connect::{dialect_of, with_connection, OnConnection};
 use super::EXIT_CHANGES;
-use crate::migrations::{validate_name, Draft, MigrationFolder, Migrations};
+use std::path::Path;
+
+use crate::migrations::{
+    check_schema_rs, schema_file, validate_name, write_schema_rs, Draft, MigrationFolder,
+    Migrations, SchemaRsState,
+};
 use crate::runner::{
     self, MigrateOptions, MigrationSql, MigrationState, Plan, Resolution, Step, TrackedBackend,
 };
 use crate::schema::Schema;
+use crate::schema_rs::{SchemaFile, SchemaFileSetting};
 use crate::sql::Dialect;
 use crate::Error;
 
 pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
     let url = cli.database_url.clone();
+    let schema_setting = cli.schema_file.as_deref().map(SchemaFileSetting::parse);
     match cli.command {
         Command::Makemigrations {
             name,
@@ -27,6 +34,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             empty,
             dialects,
             fills,
+            ..
         } => makemigrations(
             &cli.migrations_dir,
             models,
@@ -37,7 +45,25 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             dialects,
             &fills,
             url.as_deref(),
+            schema_setting.as_ref(),
         ),
+        Command::Schema { check } => {
+            let migrations = open(&cli.migrations_dir)?;
+            let Some(file) = schema_file(Path::new(""), &migrations, schema_setting.as_ref())?
+            else {
+                println!("schema.rs is turned off (schema_file: none); nothing to do.");
+                return Ok(ExitCode::SUCCESS);
+            };
+            if check {
+                return report_schema_rs(&migrations, Some(&file));
+            }
+            if write_schema_rs(&migrations, &file)? {
+                println!("Wrote {} from the snapshot.", file.path.display());
+            } else {
+                println!("{} is up to date.", file.path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate {
             version,
             dry_run,
@@ -179,11 +205,13 @@ fn makemigrations(
     requested: Vec<Dialect>,
     fills: &[String],
     url: Option<&str>,
+    schema_setting: Option<&SchemaFileSetting>,
 ) -> Result<ExitCode, Error> {
     if let Some(name) = &name {
         validate_name(name)?;
     }
     let mut migrations = open(dir)?;
+    let schema_file = schema_file(Path::new(""), &migrations, schema_setting)?;
     let mut draft = Draft::new(&migrations, models)?;
     if !check && !empty {
         decide_fills(&mut draft, fills)?;
@@ -193,7 +221,7 @@ fn makemigrations(
     if check {
         if draft.is_empty() {
             println!("No changes detected.");
-            return Ok(ExitCode::SUCCESS);
+            return report_schema_rs(&migrations, schema_file.as_ref());
         }
         println!("The models have changes that no migration covers:");
         print_summary(&draft);
@@ -202,6 +230,14 @@ fn makemigrations(
     }
     if draft.is_empty() && !empty {
         println!("No changes detected.");
+        if let SchemaRsState::Differs { path, .. } =
+            check_schema_rs(&migrations, schema_file.as_ref())?
+        {
+            println!(
+                "{} is not what the migrations say; `schema` rewrites it.",
+                path.display()
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let draft = if empty {
@@ -223,11 +259,25 @@ fn makemigrations(
         println!("(dry run: nothing written)");
         return Ok(ExitCode::SUCCESS);
     }
-    let folder = migrations.write(draft.into_migration(name, sql, SystemTime::now()))?;
+    // An empty migration changes no table: schema.rs stays as it is.
+    let schema_file = schema_file.filter(|_| !empty);
+    let folder = draft.write(
+        &mut migrations,
+        name,
+        sql,
+        SystemTime::now(),
+        schema_file.as_ref(),
+    )?;
     println!(
         "Created {}/ — review it, then run `migrate`.",
         folder.path.display()
     );
+    if let Some(file) = &schema_file {
+        println!(
+            "Wrote {} (diesel's schema for the models).",
+            file.path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -266,6 +316,29 @@ fn decide_fills(draft: &mut Draft, fills: &[String]) -> Result<(), Error> {
         draft.set_fill(&table, &column, value)?;
     }
     Ok(())
+}
+
+/// `--check` of schema.rs: exit status 3 when it is not what the
+/// snapshot says, with the lines that differ.
+fn report_schema_rs(migrations: &Migrations, file: Option<&SchemaFile>) -> Result<ExitCode, Error> {
+    match check_schema_rs(migrations, file)? {
+        SchemaRsState::InStep => Ok(ExitCode::SUCCESS),
+        SchemaRsState::Differs { path, lines } => {
+            println!(
+                "{} is not what the migrations say (- the file, + the snapshot):",
+                path.display()
+            );
+            for line in lines {
+                println!("  {line}");
+            }
+            println!(
+                "Run `schema` to rewrite it, and commit it with the models (a project that does \
+                 not use diesel's schema.rs sets \"schema_file\": \"none\" in \
+                 migrations/.lback/settings.json)."
+            );
+            Ok(ExitCode::from(EXIT_CHANGES))
+        }
+    }
 }
 
 fn dialects(

@@ -15,6 +15,7 @@ mod print;
 mod args;
 mod commands;
 mod connect;
+mod source;
 
 use std::process::ExitCode;
 
@@ -66,6 +67,16 @@ pub fn main_with(models: Models) -> ExitCode {
 
 /// Runs one parsed command; the exit status on success.
 pub fn run(cli: Cli, models: Models) -> Result<ExitCode, Error> {
+    // Only makemigrations compares with the models.
+    let Command::Makemigrations {
+        from_source,
+        allow_no_models,
+        ..
+    } = &cli.command
+    else {
+        return commands::run(cli, Schema::new());
+    };
+    let (from_source, allow_no_models) = (*from_source, *allow_no_models);
     let models = match (&cli.models, models) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path).map_err(|e| Error::Migrations {
@@ -80,7 +91,14 @@ pub fn run(cli: Cli, models: Models) -> Result<ExitCode, Error> {
             schema.validate()?;
             schema
         }
-        (None, Models::Registry) => crate::registry::try_registry()?,
+        (None, Models::Registry) => {
+            let registry = crate::registry::try_registry()?;
+            if registry.is_empty() || from_source {
+                source::read_models(allow_no_models)?
+            } else {
+                registry
+            }
+        }
     };
     commands::run(cli, models)
 }

@@ -2,11 +2,14 @@
 //! the stored snapshot, the models, the operations between them, what to
 //! tell the user about them, and their SQL.
 
+use std::path::Path;
 use std::time::SystemTime;
 
-use super::{Migrations, NewMigration};
+use super::files::write_atomic;
+use super::{MigrationFolder, Migrations, NewMigration};
 use crate::diff::{diff, rename_hints, Operation};
 use crate::schema::{ColumnType, DefaultValue, Schema};
+use crate::schema_rs::{self, SchemaFile, SchemaFileSetting};
 use crate::sql::{check_dialect, render, render_down, Dialect, Rendered};
 use crate::Error;
 
@@ -271,4 +274,142 @@ pub fn parse_fill(option: &str) -> Result<(String, String, String), Error> {
         return Err(bad());
     }
     Ok((table.to_owned(), column.to_owned(), value.to_owned()))
+}
+
+impl Draft {
+    /// Writes the migration and, with it, diesel's schema module for the
+    /// models (`schema_file`; `None`: no schema.rs). Both or neither: the
+    /// schema.rs text is rendered before anything is written (a column no
+    /// diesel type serves stops here), and a schema.rs that cannot be
+    /// written takes the new migration folder back out. A schema.rs that
+    /// already says the same is left alone.
+    pub fn write(
+        self,
+        migrations: &mut Migrations,
+        name: String,
+        sql: Vec<(Dialect, Rendered, Rendered)>,
+        now: SystemTime,
+        schema_file: Option<&SchemaFile>,
+    ) -> Result<MigrationFolder, Error> {
+        let dialects: Vec<Dialect> = sql.iter().map(|(d, _, _)| *d).collect();
+        let text = match schema_file {
+            Some(file) if !dialects.is_empty() => Some((
+                file,
+                schema_rs::render(&self.models, &dialects, &file.options)?,
+            )),
+            _ => None,
+        };
+        let folder = migrations
+            .write(self.into_migration(name, sql, now))?
+            .clone();
+        if let Some((file, text)) = text {
+            if let Err(e) = write_schema_text(&file.path, &text) {
+                let _ = migrations.delete_newest(&[folder.id()]);
+                return Err(e);
+            }
+        }
+        Ok(folder)
+    }
+}
+
+/// Where the project's schema.rs is (`root`: the crate's folder, where
+/// `diesel.toml` and `src/` are): `diesel.toml`, else `explicit` (a
+/// command line or build script setting), else the settings file's
+/// `schema_file`, else `src/schema.rs`; `None` when turned off.
+pub fn schema_file(
+    root: &Path,
+    migrations: &Migrations,
+    explicit: Option<&SchemaFileSetting>,
+) -> Result<Option<SchemaFile>, Error> {
+    let from_settings = migrations
+        .settings()
+        .schema_file
+        .as_deref()
+        .map(SchemaFileSetting::parse);
+    SchemaFile::locate(root, explicit.or(from_settings.as_ref()))
+}
+
+/// How schema.rs compares with what the migrations' snapshot says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaRsState {
+    /// The same text (or nothing to compare: no schema.rs wanted, or no
+    /// migration yet).
+    InStep,
+    /// The file is missing or says something else: the differing lines
+    /// (`-` the file, `+` the snapshot).
+    Differs {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What differs, at most 40 lines.
+        lines: Vec<String>,
+    },
+}
+
+/// The schema.rs the migrations' snapshot gives, `None` when there is no
+/// migration yet (no dialect known).
+pub fn expected_schema_rs(
+    migrations: &Migrations,
+    file: &SchemaFile,
+) -> Result<Option<String>, Error> {
+    let dialects = &migrations.settings().dialects;
+    if dialects.is_empty() {
+        return Ok(None);
+    }
+    let snapshot = migrations.snapshot()?;
+    schema_rs::render(&snapshot, dialects, &file.options).map(Some)
+}
+
+/// Compares schema.rs with the snapshot.
+pub fn check_schema_rs(
+    migrations: &Migrations,
+    file: Option<&SchemaFile>,
+) -> Result<SchemaRsState, Error> {
+    let Some(file) = file else {
+        return Ok(SchemaRsState::InStep);
+    };
+    let Some(expected) = expected_schema_rs(migrations, file)? else {
+        return Ok(SchemaRsState::InStep);
+    };
+    let actual = std::fs::read_to_string(&file.path).ok();
+    match actual {
+        Some(actual) if actual == expected => Ok(SchemaRsState::InStep),
+        Some(actual) => Ok(SchemaRsState::Differs {
+            path: file.path.clone(),
+            lines: schema_rs::differences(&expected, &actual, 40),
+        }),
+        None => Ok(SchemaRsState::Differs {
+            path: file.path.clone(),
+            lines: vec!["(the file does not exist)".into()],
+        }),
+    }
+}
+
+/// Rewrites schema.rs from the snapshot alone (`lback schema`); whether it
+/// changed.
+pub fn write_schema_rs(migrations: &Migrations, file: &SchemaFile) -> Result<bool, Error> {
+    let Some(expected) = expected_schema_rs(migrations, file)? else {
+        return Err(Error::DieselSchema(format!(
+            "{} has no migration yet, so lback does not know the databases to write \
+             {} for; run `makemigrations <name>` first",
+            migrations.dir().display(),
+            file.path.display()
+        )));
+    };
+    if std::fs::read_to_string(&file.path).ok().as_deref() == Some(expected.as_str()) {
+        return Ok(false);
+    }
+    write_schema_text(&file.path, &expected)?;
+    Ok(true)
+}
+
+/// Writes schema.rs atomically unless it already holds `text`.
+fn write_schema_text(path: &Path, text: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::DieselSchema(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    write_atomic(path, text, true)
 }

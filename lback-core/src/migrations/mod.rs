@@ -37,7 +37,10 @@ use std::time::SystemTime;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
-pub use draft::{parse_fill, Draft};
+pub use draft::{
+    check_schema_rs, expected_schema_rs, parse_fill, schema_file, write_schema_rs, Draft,
+    SchemaRsState,
+};
 pub use folder::{validate_name, MigrationFolder};
 
 use files::{first_repeat, write_atomic, DialectName};
@@ -71,6 +74,10 @@ pub struct Settings {
     /// SQL goes to `up.sql` / `down.sql`). Empty until the first migration
     /// is written.
     pub dialects: Vec<Dialect>,
+    /// Where diesel's schema module goes (`"schema_file": "src/db/schema.rs"`),
+    /// or `"none"` for no schema.rs; `diesel.toml`'s `[print_schema] file`
+    /// comes first, `src/schema.rs` is the default.
+    pub schema_file: Option<String>,
 }
 
 impl Settings {
@@ -529,6 +536,7 @@ impl Migrations {
         let new_settings =
             (self.settings.dialects.is_empty() && !dialects.is_empty()).then(|| Settings {
                 dialects: dialects.clone(),
+                schema_file: self.settings.schema_file.clone(),
             });
         let snapshot = new.schema_after.to_snapshot();
 

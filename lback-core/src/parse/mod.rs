@@ -8,6 +8,7 @@
 
 mod attr;
 mod ctxt;
+mod diesel;
 mod types;
 
 use std::borrow::Cow;
@@ -155,6 +156,13 @@ impl ModelDef {
     }
 }
 
+/// Whether lback's SQL name and the name diesel writes mean one table or
+/// column: the same text, or diesel's Rust name for it (`type` → `type_`).
+fn same_name(sql: &str, diesel: &str, table: Option<&str>) -> bool {
+    let table = table.map(|t| crate::schema_rs::rust_name(t, None));
+    sql == diesel || crate::schema_rs::rust_name(sql, table.as_deref()) == diesel
+}
+
 fn names(list: &[String]) -> Cow<'static, [Name]> {
     list.iter().map(|n| Name::from(n.clone())).collect()
 }
@@ -192,6 +200,7 @@ struct ReadField<'a> {
 
 fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
     let struct_attrs = attr::struct_attrs(cx, &input.attrs);
+    let diesel_attrs = diesel::struct_attrs(&input.attrs);
     if !input.generics.params.is_empty() {
         cx.error_spanned_by(
             &input.generics,
@@ -235,8 +244,27 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             String::new()
         }
         Some(table) => table.value.clone(),
-        None => infer_table_name(&input.ident.unraw().to_string()),
+        None => match &diesel_attrs.table_name {
+            Some(diesel) => diesel.name.clone(),
+            None => infer_table_name(&input.ident.unraw().to_string()),
+        },
     };
+    if let (Some(lback), Some(diesel)) = (&struct_attrs.table, &diesel_attrs.table_name) {
+        if !same_name(&lback.value, &diesel.name, None) {
+            cx.syn_error(syn::Error::new(
+                diesel.span,
+                format!(
+                    "`#[lback(table = {:?})]` and `#[diesel({})]` name different tables \
+                     (diesel's `table!` module for table `{}` is `{}`); remove `table = ...` \
+                     (lback reads diesel's `table_name`) or make the two agree",
+                    lback.value,
+                    diesel.written,
+                    lback.value,
+                    crate::schema_rs::rust_name(&lback.value, None)
+                ),
+            ));
+        }
+    }
 
     // Read every field first: struct-level lists refer to them.
     let mut fields = Vec::new();
@@ -270,6 +298,28 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             Some(c) => c.value.clone(),
             None => ident.unraw().to_string(),
         };
+        let column = match (diesel::column_name(&field.attrs), &attrs.column) {
+            (Some(diesel), None) => diesel.name,
+            (Some(diesel), Some(lback)) if !same_name(&lback.value, &diesel.name, Some(&table)) => {
+                cx.syn_error(syn::Error::new(
+                    diesel.span,
+                    format!(
+                        "`#[lback(column = {:?})]` and `#[diesel({})]` name different columns \
+                         (diesel's name for column `{}` is `{}`); remove `column = ...` (lback \
+                         reads diesel's `column_name`) or make the two agree",
+                        lback.value,
+                        diesel.written,
+                        lback.value,
+                        crate::schema_rs::rust_name(
+                            &lback.value,
+                            Some(&crate::schema_rs::rust_name(&table, None))
+                        )
+                    ),
+                ));
+                column
+            }
+            _ => column,
+        };
         if let Some(previous) = columns_seen.get(&column) {
             let at = attrs.column.as_ref().map_or(ident.span(), |c| c.span);
             cx.syn_error(syn::Error::new(
@@ -290,14 +340,50 @@ fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
         });
     }
 
+    // diesel's `primary_key(...)` is the key when lback's names none, and
+    // must agree with it when lback's does.
+    let lback_key =
+        struct_attrs.primary_key.is_some() || fields.iter().any(|f| f.attrs.primary_key.is_some());
+    let diesel_key = diesel_attrs.primary_key.as_ref().map(|(columns, span)| {
+        (
+            attr::ColumnList {
+                columns: columns.clone(),
+                name: None,
+                unique: false,
+            },
+            *span,
+        )
+    });
+    let on_struct = match (&diesel_key, lback_key) {
+        (Some((list, _)), false) => Some(list.clone()),
+        _ => struct_attrs.primary_key.clone(),
+    };
     let primary_key = read_primary_key(
         cx,
         input,
-        &struct_attrs.primary_key,
+        &on_struct,
         &fields,
         named,
-        key_written,
+        key_written || diesel_key.is_some(),
     );
+    if let (Some((list, span)), true) = (&diesel_key, lback_key) {
+        let diesel_columns = resolve_list(cx, list, &fields, named, "primary_key");
+        if diesel_columns != primary_key {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "lback's primary key ({}) and `#[diesel(primary_key({}))]` disagree; \
+                     remove lback's (it reads diesel's) or make the two agree",
+                    primary_key.join(", "),
+                    list.columns
+                        .iter()
+                        .map(|c| c.unraw().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
 
     let mut indexes = Vec::new();
     let mut uniques = Vec::new();
@@ -1007,5 +1093,64 @@ mod tests {
         assert!(table.columns[0].auto_increment);
         assert_eq!(table.columns[1].ty, ColumnType::Custom("citext".into()));
         assert!(table.columns[1].nullable);
+    }
+}
+
+#[cfg(test)]
+mod diesel_attribute_tests {
+    use super::*;
+
+    fn read(source: &str) -> syn::Result<Table> {
+        let input: DeriveInput = syn::parse_str(source).unwrap();
+        parse_model(&input).and_then(|m| m.to_table())
+    }
+
+    #[test]
+    fn diesel_names_the_table_the_key_and_the_columns_when_lback_does_not() {
+        let table = read(
+            "#[diesel(table_name = crate::schema::people, primary_key(org, login))]
+             struct Account { org: i64, #[diesel(column_name = user_name)] login: String, r#type: i32 }",
+        )
+        .unwrap();
+        assert_eq!(table.name, "people");
+        assert_eq!(table.primary_key.as_ref(), ["org", "user_name"]);
+        assert_eq!(table.columns[1].name, "user_name");
+        assert_eq!(table.columns[2].name, "type");
+    }
+
+    #[test]
+    fn lback_and_diesel_agreeing_is_fine_also_through_diesel_rust_names() {
+        let table = read(
+            "#[lback(table = \"odd name\")] #[diesel(table_name = odd_name)]
+             struct X { #[lback(primary_key)] #[diesel(column_name = type_)] #[lback(column = \"type\")] id: i64 }",
+        )
+        .unwrap();
+        assert_eq!(table.name, "odd name");
+        assert_eq!(table.columns[0].name, "type");
+    }
+
+    #[test]
+    fn lback_and_diesel_disagreeing_is_an_error_naming_both() {
+        let errors: Vec<String> = read(
+            "#[lback(table = \"accounts\", primary_key(id))]
+             #[diesel(table_name = crate::schema::users, primary_key(email))]
+             struct Account { id: i64, #[lback(column = \"mail\")] #[diesel(column_name = email)] email: String }",
+        )
+        .unwrap_err()
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect();
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].contains("`#[lback(table = \"accounts\")]` and `#[diesel(table_name = crate::schema::users)]`"), "{errors:#?}");
+        assert!(
+            errors[1]
+                .contains("`#[lback(column = \"mail\")]` and `#[diesel(column_name = email)]`"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[2]
+                .contains("lback's primary key (id) and `#[diesel(primary_key(email))]` disagree"),
+            "{errors:#?}"
+        );
     }
 }
