@@ -7,11 +7,14 @@
 
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod adopt;
 #[cfg(feature = "build")]
 pub mod build;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod cli;
 pub mod diff;
+pub mod drift;
 mod error;
 pub mod introspect;
 mod mapping;

@@ -68,6 +68,11 @@ pub enum Command {
         /// (normally refused).
         #[arg(long)]
         allow_changed: bool,
+        /// Record the migrations as applied (or, going back to a version,
+        /// as not applied) without running them: for a database that
+        /// already has their changes.
+        #[arg(long, conflicts_with = "dry_run")]
+        fake: bool,
     },
     /// Revert the latest migration that changed a table, and every later
     /// migration that depends on it.
@@ -101,6 +106,9 @@ pub enum Command {
         #[arg(long)]
         not_applied: bool,
     },
+    /// Compare the live database with the schema the migrations build
+    /// (drift): exit 0 when they match, 3 listing each difference.
+    Check,
     /// Print a migration's SQL.
     Sqlmigrate {
         /// The version (or `<version>_<name>`, or a unique prefix).

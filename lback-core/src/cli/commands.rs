@@ -40,9 +40,17 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             version,
             dry_run,
             allow_changed,
+            fake,
         } => {
             let migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "migrate")?;
+            if fake {
+                let fake = super::adopt::Fake {
+                    migrations: &migrations,
+                    target: version.as_deref(),
+                };
+                return with_connection(&url, fake);
+            }
             let options = if allow_changed {
                 MigrateOptions::default().warn_on_changed()
             } else {
@@ -112,6 +120,16 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                     } else {
                         Resolution::NotApplied
                     },
+                },
+            )
+        }
+        Command::Check => {
+            let migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "check")?;
+            with_connection(
+                &url,
+                super::check::Check {
+                    migrations: &migrations,
                 },
             )
         }

@@ -45,7 +45,8 @@ use super::{read_type, sort_keys};
 ///   constraints (MySQL keeps one kind); `SET DEFAULT` foreign key actions
 ///   are `RESTRICT` (InnoDB on MariaDB accepts `SET DEFAULT` and stores
 ///   `RESTRICT`; MySQL 8 refuses it); text defaults of time and datetime
-///   columns carry six fractional digits (`12:00:00.000000`);
+///   columns carry six fractional digits (`12:00:00.000000`), those of
+///   date columns are zero-padded (`2020-01-02`);
 ///   `CURRENT_TIMESTAMP`, `NOW()` and their variants are
 ///   `current_timestamp(6)` on lback's timestamp types (`DATETIME(6)`,
 ///   `TIMESTAMP(6)`) and `current_timestamp(<fsp>)` on custom ones; a
@@ -242,6 +243,7 @@ fn canonical_text(text: &str, ty: &ColumnType, dialect: Dialect) -> Option<Strin
         (Dialect::Mysql, T::Time | T::Timestamp | T::TimestampTz) => {
             Temporal::parse(text).map(|t| t.render(Some(6)))
         }
+        (Dialect::Mysql, T::Date) => Temporal::parse(text).map(|t| t.render(None)),
         _ => None,
     }
 }
@@ -342,5 +344,14 @@ mod tests {
         assert_eq!(mysql_fsp("datetime(3)"), Some(3));
         assert_eq!(mysql_fsp("TIMESTAMP"), Some(0));
         assert_eq!(mysql_fsp("date"), None);
+    }
+
+    #[test]
+    fn mysql_date_defaults_are_zero_padded() {
+        let ty = ColumnType::Date;
+        assert_eq!(
+            canonical_default(DefaultValue::Text("2020-1-2".into()), &ty, Dialect::Mysql),
+            DefaultValue::Text("2020-01-02".into())
+        );
     }
 }

@@ -47,20 +47,24 @@
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use std::borrow::Cow;
 
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-use crate::schema::{Column, Index, Name, UniqueConstraint};
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
 use crate::schema::ReferentialAction;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+use crate::schema::{Column, Index, Name, UniqueConstraint};
 use crate::schema::{ColumnType, Table};
 use crate::sql::Dialect;
 
 mod canonical;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod connection;
 mod literal;
 mod mysql;
 mod postgres;
 mod sqlite;
 
 pub use self::canonical::canonical;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use self::connection::Introspect;
 // The per-dialect readers reach these through `super::super::`.
 #[allow(unused_imports)]
 use self::canonical::mysql_current_timestamp;
