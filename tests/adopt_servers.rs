@@ -12,6 +12,8 @@ mod workflow;
 
 #[path = "adopt/drift.rs"]
 mod drift;
+#[path = "adopt/inspect.rs"]
+mod inspect;
 
 use targets::{MysqlServer, PgServer};
 use workflow::Project;
@@ -48,4 +50,18 @@ on_servers! {
     hand_made_drift => drift::hand_made_drift;
     check_command => drift::check_command;
     drift_and_migrate => drift::drift_and_migrate;
+}
+
+#[test]
+fn inspect_an_app_database_on_postgres() {
+    let project = Project::new("inspect-pg");
+    let (mut original, mut fresh) = (PgServer::new(), PgServer::new());
+    inspect::inspect_proof(&mut original, &mut fresh, &project);
+}
+
+#[test]
+fn inspect_an_app_database_on_mysql() {
+    let project = Project::new("inspect-my");
+    let (mut original, mut fresh) = (MysqlServer::new(), MysqlServer::new());
+    inspect::inspect_proof(&mut original, &mut fresh, &project);
 }

@@ -10,6 +10,8 @@ mod workflow;
 
 #[path = "adopt/drift.rs"]
 mod drift;
+#[path = "adopt/inspect.rs"]
+mod inspect;
 
 use targets::SqliteFile;
 use workflow::Project;
@@ -39,4 +41,14 @@ fn check_command_on_sqlite() {
 #[test]
 fn drift_and_migrate_on_sqlite() {
     on_sqlite("drift-migrate-sqlite", drift::drift_and_migrate);
+}
+
+#[test]
+fn inspect_an_app_database_on_sqlite() {
+    let project = Project::new("inspect-sqlite");
+    let mut original = SqliteFile::new(&project.dir);
+    let fresh_dir = project.dir.join("fresh");
+    std::fs::create_dir_all(&fresh_dir).unwrap();
+    let mut fresh = SqliteFile::new(&fresh_dir);
+    inspect::inspect_proof(&mut original, &mut fresh, &project);
 }

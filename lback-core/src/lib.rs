@@ -16,6 +16,7 @@ pub mod cli;
 pub mod diff;
 pub mod drift;
 mod error;
+pub mod inspect;
 pub mod introspect;
 mod mapping;
 pub mod migrations;

@@ -109,6 +109,21 @@ pub enum Command {
     /// Compare the live database with the schema the migrations build
     /// (drift): exit 0 when they match, 3 listing each difference.
     Check,
+    /// Adopt an existing database: write its models (`#[derive(lback::Model)]`
+    /// structs) to a file, and a baseline migration with the schema they
+    /// say, recorded as applied on the database. What the models cannot say
+    /// (views, triggers, CHECK constraints...) is listed as warnings.
+    Inspect {
+        /// The file to write the models to, e.g. `src/models.rs`.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// The baseline migration's name.
+        #[arg(long, default_value = "baseline")]
+        name: String,
+        /// Overwrite the models file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a migration's SQL.
     Sqlmigrate {
         /// The version (or `<version>_<name>`, or a unique prefix).

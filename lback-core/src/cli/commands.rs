@@ -133,6 +133,20 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                 },
             )
         }
+        Command::Inspect {
+            output,
+            name,
+            force,
+        } => {
+            let url = need_url(url, "inspect")?;
+            let inspect = super::inspect::Inspect {
+                dir: &cli.migrations_dir,
+                output,
+                name,
+                force,
+            };
+            with_connection(&url, inspect)
+        }
         Command::Sqlmigrate {
             version,
             down,

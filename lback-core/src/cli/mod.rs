@@ -13,6 +13,7 @@ mod args;
 mod check;
 mod commands;
 mod connect;
+mod inspect;
 
 use std::process::ExitCode;
 
