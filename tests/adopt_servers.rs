@@ -12,6 +12,8 @@ mod workflow;
 
 #[path = "adopt/drift.rs"]
 mod drift;
+#[path = "adopt/history.rs"]
+mod history;
 #[path = "adopt/inspect.rs"]
 mod inspect;
 
@@ -50,6 +52,9 @@ on_servers! {
     hand_made_drift => drift::hand_made_drift;
     check_command => drift::check_command;
     drift_and_migrate => drift::drift_and_migrate;
+    diesel_project_continues => history::diesel_project_continues;
+    fresh_database_from_diesel_history => history::fresh_database_from_diesel_history;
+    fake_apply => history::fake_apply;
 }
 
 #[test]

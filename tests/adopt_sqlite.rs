@@ -10,6 +10,8 @@ mod workflow;
 
 #[path = "adopt/drift.rs"]
 mod drift;
+#[path = "adopt/history.rs"]
+mod history;
 #[path = "adopt/inspect.rs"]
 mod inspect;
 
@@ -51,4 +53,22 @@ fn inspect_an_app_database_on_sqlite() {
     std::fs::create_dir_all(&fresh_dir).unwrap();
     let mut fresh = SqliteFile::new(&fresh_dir);
     inspect::inspect_proof(&mut original, &mut fresh, &project);
+}
+
+#[test]
+fn diesel_project_continues_on_sqlite() {
+    on_sqlite("diesel-continues-sqlite", history::diesel_project_continues);
+}
+
+#[test]
+fn fresh_database_from_diesel_history_on_sqlite() {
+    on_sqlite(
+        "diesel-fresh-sqlite",
+        history::fresh_database_from_diesel_history,
+    );
+}
+
+#[test]
+fn fake_apply_on_sqlite() {
+    on_sqlite("fake-sqlite", history::fake_apply);
 }

@@ -556,7 +556,12 @@ fn compare_column(
     out: &mut Vec<Difference>,
 ) {
     let at = || (table.to_owned(), expected.name.to_string());
-    if expected.ty != actual.ty {
+    let same_type = match (&expected.ty, &actual.ty) {
+        // SQL type names ignore case.
+        (ColumnType::Custom(e), ColumnType::Custom(a)) => e.eq_ignore_ascii_case(a),
+        (e, a) => e == a,
+    };
+    if !same_type {
         let (table, column) = at();
         out.push(Difference::Type {
             table,

@@ -17,6 +17,8 @@ use crate::sql::Dialect;
 ///   default become `NO ACTION` (the attribute parser refuses them);
 /// - auto-increment is kept only on a table's single integer primary key
 ///   column;
+/// - a custom type spelled like one of lback's type names (MySQL's `text`)
+///   is uppercased, so `sql_type` keeps it custom;
 /// - on SQLite, an auto-increment `INTEGER` key (64 bits there, the only
 ///   type SQLite auto-increments) is a `bigint`, as lback writes an `i64`
 ///   key, so `bigint` columns may reference it.
@@ -61,6 +63,17 @@ pub fn expressible(live: &Schema, dialect: Dialect) -> (Schema, Vec<String>) {
                 && column.ty == ColumnType::Integer
             {
                 column.ty = ColumnType::BigInt;
+            }
+            // `sql_type = "text"` would mean lback's portable `text`; the
+            // database's own `text` (MySQL's 64 KiB one) is spelled so that
+            // it does not read as a lback type. SQL type names ignore case.
+            if let ColumnType::Custom(text) = &column.ty {
+                if !matches!(
+                    text.parse::<ColumnType>(),
+                    Ok(ColumnType::Custom(_)) | Err(_)
+                ) {
+                    column.ty = ColumnType::Custom(text.to_ascii_uppercase().into());
+                }
             }
         }
         let columns = table.columns.clone();
