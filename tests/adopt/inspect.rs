@@ -311,7 +311,10 @@ where
         assert!(stderr.contains(left_out), "{left_out:?} not in:\n{stderr}");
     }
     let source = std::fs::read_to_string(project.dir.join("src/models.rs")).unwrap();
-    assert!(source.contains("//! - view `v_labels`"), "{source}");
+    assert!(
+        source.contains("//! - left out view `v_labels`"),
+        "{source}"
+    );
     assert!(
         source.contains("#[lback(primary_key(t01_id, t02_id))]"),
         "{source}"

@@ -101,8 +101,8 @@ impl OnConnection for Inspect<'_> {
         }
         if !inspection.warnings.is_empty() {
             eprintln!(
-                "warning: {} object(s) are not in the models (listed above and at the top of {}); \
-                 `check` reports what it can see of them as drift",
+                "warning: {} object(s) are not in the models as the database has them (listed \
+                 above and at the top of {}); `check` reports what it can see of them as drift",
                 inspection.warnings.len(),
                 self.output.display()
             );

@@ -44,7 +44,9 @@ pub fn model_source(schema: &Schema, dialect: Dialect, notes: &[String]) -> Stri
         ));
     }
     if !notes.is_empty() {
-        out.push_str("//!\n//! Left out of the models (the database still has them):\n");
+        out.push_str(
+            "//!\n//! Not in the models as the database has it (the database keeps it):\n",
+        );
         for note in notes {
             out.push_str(&format!("//! - {note}\n"));
         }

@@ -54,7 +54,11 @@ pub struct Inspection {
 /// ```
 pub fn inspect(live: &Schema, dialect: Dialect, outside: Vec<String>) -> Inspection {
     let (schema, mut warnings) = expressible(live, dialect);
-    warnings.extend(outside);
+    warnings.extend(
+        outside
+            .into_iter()
+            .map(|object| format!("left out {object}: models cannot say it")),
+    );
     let source = model_source(&schema, dialect, &warnings);
     Inspection {
         schema,

@@ -36,6 +36,13 @@
 //!   the `WHERE` of a partial index, sort orders, operator classes and MySQL
 //!   prefix lengths are not part of the model and are not reported.
 //! - `renamed_from` is never set: a database does not remember names.
+//!
+//! [`Schema`]: crate::schema::Schema
+//! [`DefaultValue::Int`]: crate::schema::DefaultValue::Int
+//! [`DefaultValue::Float`]: crate::schema::DefaultValue::Float
+//! [`DefaultValue::Bool`]: crate::schema::DefaultValue::Bool
+//! [`DefaultValue::Text`]: crate::schema::DefaultValue::Text
+//! [`DefaultValue::Sql`]: crate::schema::DefaultValue::Sql
 
 // Without a database feature only `canonical` is compiled in; the readers
 // of catalog text stay (and stay unit-tested) for the features to use.
