@@ -138,6 +138,18 @@ pub fn diesel_project_continues<T: Target>(target: &mut T, project: &Project) {
     let baseline_up =
         std::fs::read_to_string(project.migrations().join(&folders[3]).join("up.sql")).unwrap();
     assert!(baseline_up.contains("nothing to run"), "{baseline_up}");
+    // Once lback has migrations here, the models are the source of truth.
+    let out = project.lback(
+        &url,
+        &["inspect", "--output", "src/other.rs", "--name", "again"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("already holds migrations made by lback"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(project.folders().len(), 4);
     let models = lback::build::Builder::new()
         .manifest_dir(&project.dir)
         .models_in("src/models.rs")
@@ -180,7 +192,20 @@ pub fn fresh_database_from_diesel_history<T: Target>(target: &mut T, project: &P
     diesel_applies(target, project, 3);
     project.models(&Schema::new());
     let url = target.url();
+    // A models file of the user's is not overwritten without --force.
+    let models = project.dir.join("src/models.rs");
+    std::fs::create_dir_all(models.parent().unwrap()).unwrap();
+    std::fs::write(&models, "// mine\n").unwrap();
     let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("exists; give another --output, or --force to overwrite it"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&models).unwrap(), "// mine\n");
+    assert_eq!(project.folders().len(), 3);
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs", "--force"]);
     assert!(out.status.success(), "{}", text(&out));
     // Clear the database: a new one has only the files to go by.
     for table in [
