@@ -26,6 +26,7 @@ pub use lback_derive::Model;
 #[cfg(feature = "derive")]
 pub use lback_derive::embed_migrations;
 
+pub use lback_core::drift::{Difference, Drift, OnDrift};
 pub use lback_core::runner::{
     Attempt, Direction, MigrateOptions, MigrationReport, MigrationState, MigrationStatus,
     OnChanged, Resolution,
@@ -63,14 +64,52 @@ where
 }
 
 /// [`migrate`] with options: e.g. only warn (in the report) about an applied
-/// migration whose SQL changed since, instead of refusing to run.
+/// migration whose SQL changed since, instead of refusing to run; or, after
+/// applying, look for drift ([`check_drift`]) and warn
+/// ([`MigrateOptions::warn_on_drift`]) or fail with [`Error::Drift`]
+/// ([`MigrateOptions::refuse_drift`]).
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub fn migrate_with<C>(conn: &mut C, options: MigrateOptions) -> Result<MigrationReport, Error>
 where
-    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C: lback_core::diesel::Connection
+        + lback_core::diesel::connection::LoadConnection
+        + lback_core::introspect::Introspect,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, options)
+    let report = lback_core::runner::migrate_embedded(conn, options)?;
+    lback_core::drift::after_migrate_embedded(conn, options.on_drift, report)
+}
+
+/// Compares the live database with the schema its embedded migrations
+/// build (the snapshot `embed_migrations!` compiled in): the library side
+/// of `manage check`. Each difference (extra or missing table or column,
+/// another type, nullability or default, index, unique constraint, foreign
+/// key or its actions) is a [`Difference`]; what the database cannot store
+/// or report is never one.
+///
+/// ```
+/// use diesel::connection::SimpleConnection;
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// lback::migrate(&mut conn)?;
+/// assert!(lback::check_drift(&mut conn)?.is_empty());
+/// conn.batch_execute("ALTER TABLE authors ADD COLUMN hotfix TEXT")?;
+/// let drift = lback::check_drift(&mut conn)?;
+/// assert_eq!(drift.lines(), ["extra column `authors.hotfix`"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn check_drift<C>(conn: &mut C) -> Result<Drift, Error>
+where
+    C: lback_core::diesel::Connection
+        + lback_core::diesel::connection::LoadConnection
+        + lback_core::introspect::Introspect,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::drift::check_embedded(conn)
 }
 
 /// Reverts the latest applied migration that changed `table`, and every
@@ -124,6 +163,34 @@ where
     C::Backend: lback_core::runner::TrackedBackend,
 {
     lback_core::runner::resolve_embedded(conn, version, resolution)
+}
+
+/// Records embedded migrations as applied without running them (with the
+/// checksum of their SQL), for a database that already has their changes
+/// (a baseline made by `inspect`, a tool that set the schema up): the
+/// library side of `manage migrate --fake [<version>]`. Without a target,
+/// every pending migration; with one, what `migrate <version>` would apply
+/// is recorded as applied and what it would revert as not applied. An
+/// unknown version is refused. The report lists what was recorded.
+///
+/// ```
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// let report = lback::fake(&mut conn, Some("20261125004509"))?;
+/// assert_eq!(report.applied, ["20261125004509_create_authors"]);
+/// assert!(lback::fake(&mut conn, Some("19990101000000")).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn fake<C>(conn: &mut C, target: Option<&str>) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::adopt::fake_embedded(conn, target)
 }
 
 /// Build-script generation: a plain `cargo build` writes the migration

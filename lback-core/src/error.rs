@@ -229,6 +229,23 @@ pub enum Error {
     /// such column or gives a value its type cannot take.
     #[error("{0}")]
     Fill(String),
+    /// The database differs from what its migrations built (hand-made
+    /// changes), found after migrating with drift refused
+    /// (`MigrateOptions::refuse_drift`).
+    #[error(
+        "the database has drifted from its migrations (changed by hand?):\n{}\n\
+         Undo the change by hand, or make the models say the same and write a migration for it \
+         (`makemigrations`), then record that migration as applied (`migrate --fake <version>`); \
+         `check` lists the differences again. What migrate applied stays applied: {}",
+        indented(.differences),
+        if done.is_empty() { "nothing".to_owned() } else { done.applied.join(", ") }
+    )]
+    Drift {
+        /// The differences, one line each.
+        differences: Vec<String>,
+        /// What the run had applied before the check.
+        done: Box<crate::runner::MigrationReport>,
+    },
 
     /// A migration name that cannot be part of a folder name.
     #[error(

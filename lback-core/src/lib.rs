@@ -7,12 +7,16 @@
 
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod adopt;
 #[cfg(feature = "build")]
 pub mod build;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod cli;
 pub mod diff;
+pub mod drift;
 mod error;
+pub mod inspect;
 pub mod introspect;
 mod mapping;
 pub mod migrations;

@@ -98,11 +98,23 @@ pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
         assert_eq!(applied.checksum.as_deref(), Some(expected.as_str()));
     }
 
-    // Put right (as if the SQL had been restored), a start has nothing to do.
+    // Put right (as if the SQL had been restored), a start records the
+    // checksum again (the locked way), and then has nothing to do.
     target.execute(&format!(
         "UPDATE __diesel_schema_migrations SET checksum = NULL WHERE version = '{}'",
         version(2)
     ));
+    assert!(runner::nothing_pending(
+        target.conn(),
+        &faults::list(&good),
+        MigrateOptions::default()
+    )
+    .unwrap()
+    .is_none());
+    let report = faults::migrate(target, &good).unwrap();
+    assert!(report.is_empty(), "{report}");
+    assert_eq!(report.warnings.len(), 1, "{report}");
+    assert!(report.warnings[0].starts_with(&format!("recorded the checksum of {}", id(2))));
     let start = runner::nothing_pending(
         target.conn(),
         &faults::list(&good),
@@ -114,8 +126,9 @@ pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
 }
 
 /// A database whose tracking table diesel made (no `checksum` column, no
-/// lback tables): the column is added; what diesel applied has no checksum
-/// and is not checked, what lback applies from then on has one.
+/// lback tables): the column is added; what diesel applied gets the
+/// checksum of its SQL on that first run (and the report says so), what
+/// lback applies from then on has one too.
 pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
     let mut list = migrations(None, None);
     let third = list.pop().unwrap();
@@ -133,6 +146,7 @@ pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
     .is_none());
     let report = faults::migrate(target, &list).unwrap();
     assert!(report.is_empty(), "{report}");
+    assert_eq!(report.warnings.len(), 2, "{report}");
     assert!(has_column(target, "__diesel_schema_migrations", "checksum"));
     assert!(has_column(target, "__lback_attempts", "version"));
 
@@ -141,7 +155,7 @@ pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
     assert_eq!(report.applied, [id(N)]);
     let recorded = runner::tracking(target.conn()).unwrap().applied;
     let checksums: Vec<bool> = recorded.iter().map(|a| a.checksum.is_some()).collect();
-    assert_eq!(checksums, [false, false, true]);
+    assert_eq!(checksums, [true, true, true]);
     // And the next start reads them in one query, without the lock.
     assert!(runner::nothing_pending(
         target.conn(),

@@ -106,6 +106,11 @@ pub enum Command {
         /// (normally refused).
         #[arg(long)]
         allow_changed: bool,
+        /// Record the migrations as applied (or, going back to a version,
+        /// as not applied) without running them: for a database that
+        /// already has their changes.
+        #[arg(long, conflicts_with = "dry_run")]
+        fake: bool,
     },
     /// Revert the latest migration that changed a table, and every later
     /// migration that depends on it.
@@ -138,6 +143,24 @@ pub enum Command {
         /// applied, so the next migrate runs it from its first statement.
         #[arg(long)]
         not_applied: bool,
+    },
+    /// Compare the live database with the schema the migrations build
+    /// (drift): exit 0 when they match, 3 listing each difference.
+    Check,
+    /// Adopt an existing database: write its models (`#[derive(lback::Model)]`
+    /// structs) to a file, and a baseline migration with the schema they
+    /// say, recorded as applied on the database. What the models cannot say
+    /// (views, triggers, CHECK constraints...) is listed as warnings.
+    Inspect {
+        /// The file to write the models to, e.g. `src/models.rs`.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// The baseline migration's name.
+        #[arg(long, default_value = "baseline")]
+        name: String,
+        /// Overwrite the models file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a migration's SQL.
     Sqlmigrate {

@@ -68,9 +68,17 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             version,
             dry_run,
             allow_changed,
+            fake,
         } => {
             let migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "migrate")?;
+            if fake {
+                let fake = super::adopt::Fake {
+                    migrations: &migrations,
+                    target: version.as_deref(),
+                };
+                return with_connection(&url, fake);
+            }
             let options = if allow_changed {
                 MigrateOptions::default().warn_on_changed()
             } else {
@@ -142,6 +150,30 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                     },
                 },
             )
+        }
+        Command::Check => {
+            let migrations = open(&cli.migrations_dir)?;
+            let url = need_url(url, "check")?;
+            with_connection(
+                &url,
+                super::check::Check {
+                    migrations: &migrations,
+                },
+            )
+        }
+        Command::Inspect {
+            output,
+            name,
+            force,
+        } => {
+            let url = need_url(url, "inspect")?;
+            let inspect = super::inspect::Inspect {
+                dir: &cli.migrations_dir,
+                output,
+                name,
+                force,
+            };
+            with_connection(&url, inspect)
         }
         Command::Sqlmigrate {
             version,

@@ -13,7 +13,7 @@ pub(super) trait OnConnection {
     type Output;
     fn run<C>(self, conn: &mut C) -> Result<Self::Output, Error>
     where
-        C: Connection + LoadConnection,
+        C: Connection + LoadConnection + crate::introspect::Introspect,
         C::Backend: TrackedBackend;
 }
 

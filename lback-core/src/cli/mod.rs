@@ -1,21 +1,24 @@
 //! The command line: `makemigrations`, `migrate`, `rollback`,
-//! `showmigrations`, `sqlmigrate`. An application puts
+//! `showmigrations`, `sqlmigrate`, `resolve`, `check`, `inspect`. An application puts
 //! `fn main() -> ExitCode { lback::cli::main() }` in `src/bin/manage.rs`, so
 //! the command sees the application's models (the analogue of Django's
 //! manage.py).
 //!
 //! Exit status: 0 done, 1 failed (the message says why and what to do),
 //! 2 the command line itself was wrong, 3 `makemigrations --check` found
-//! model changes no migration covers.
+//! model changes no migration covers, or `check` found drift.
 
 // First: its printing macros shadow std's in the modules below.
 #[macro_use]
 mod print;
 
+mod adopt;
 mod args;
+mod check;
 mod commands;
 mod connect;
 mod source;
+mod inspect;
 
 use std::process::ExitCode;
 

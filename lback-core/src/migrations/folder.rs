@@ -54,7 +54,9 @@ pub fn validate_name(name: &str) -> Result<(), Error> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationFolder {
     /// The 14-digit version, `YYYYMMDDHHMMSS` in UTC when lback made it
-    /// (diesel's key in `__diesel_schema_migrations`).
+    /// (diesel's key in `__diesel_schema_migrations`); a diesel_cli folder
+    /// `2024-01-15-093000_name` has version `20240115093000`, as diesel
+    /// records it.
     pub version: String,
     /// The name after the version.
     pub name: String,
@@ -84,9 +86,13 @@ pub struct MigrationFolder {
 }
 
 impl MigrationFolder {
-    /// `<version>_<name>`: the folder name.
+    /// The folder name: `<version>_<name>`, or with diesel_cli's dashed
+    /// version (`2024-01-15-093000_create_users`) as diesel_cli made it.
     pub fn id(&self) -> String {
-        format!("{}_{}", self.version, self.name)
+        match self.path.file_name().and_then(|n| n.to_str()) {
+            Some(folder) if folder.ends_with(&format!("_{}", self.name)) => folder.to_owned(),
+            _ => format!("{}_{}", self.version, self.name),
+        }
     }
 
     /// The up SQL for a dialect: `up.<dialect>.sql` if the folder has it,
@@ -142,8 +148,8 @@ impl MigrationFolder {
             });
         }
         let mut folder = MigrationFolder {
-            version: version.to_owned(),
-            name: name.to_owned(),
+            version,
+            name,
             path: path.to_path_buf(),
             parent: None,
             tables: Vec::new(),
@@ -261,23 +267,18 @@ pub(super) fn dialect_file(direction: &str, dialect: Option<Dialect>) -> String 
     }
 }
 
-/// Splits `<14 digits>_<name>`.
-fn split_folder_name<'a>(path: &Path, dir_name: &'a str) -> Result<(&'a str, &'a str), Error> {
+/// Splits `<version>_<name>`: the version is 14 digits (`YYYYMMDDHHMMSS`)
+/// or diesel_cli's dashed form (`YYYY-MM-DD-HHMMSS`), which diesel records
+/// without its dashes, and so does lback.
+fn split_folder_name(path: &Path, dir_name: &str) -> Result<(String, String), Error> {
     if let Some((version, name)) = dir_name.split_once('_') {
-        if is_version(version) && !name.is_empty() {
-            return Ok((version, name));
-        }
-        // diesel_cli's default form: 2024-01-01-000000_name.
-        let compact = version.replace('-', "");
-        if version.len() == 17 && is_version(&compact) && !name.is_empty() {
-            return Err(Error::Migrations {
-                path: path.to_path_buf(),
-                message: format!(
-                    "`{dir_name}` has diesel_cli's dashed version, lback needs 14 digits: \
-                     rename the folder to `{compact}_{name}` (diesel reads both as version \
-                     {compact}, so databases that applied it are not affected)"
-                ),
-            });
+        if !name.is_empty() {
+            if is_version(version) {
+                return Ok((version.to_owned(), name.to_owned()));
+            }
+            if let Some(compact) = dashed_version(version) {
+                return Ok((compact, name.to_owned()));
+            }
         }
     }
     Err(Error::Migrations {
@@ -285,10 +286,25 @@ fn split_folder_name<'a>(path: &Path, dir_name: &'a str) -> Result<(&'a str, &'a
         message: format!(
             "`{dir_name}` is not a migration folder: diesel and lback take every directory \
              here for a migration named `<14-digit version>_<name>` (such as \
-             `20261124233500_add_users`) holding up.sql; rename it, or move it out of the \
-             migrations directory"
+             `20261124233500_add_users`, or diesel_cli's `2026-11-24-233500_add_users`) \
+             holding up.sql; rename it, or move it out of the migrations directory"
         ),
     })
+}
+
+/// diesel_cli's `YYYY-MM-DD-HHMMSS` as the 14 digits diesel records.
+fn dashed_version(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let dashes_at = [4, 7, 10];
+    let shaped = bytes.len() == 17
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if dashes_at.contains(&i) {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped.then(|| text.replace('-', ""))
 }
 
 /// Whether `text` is 14 ASCII digits.

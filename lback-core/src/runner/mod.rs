@@ -780,6 +780,11 @@ mod connected {
         if read.unfinished {
             return Ok(None);
         }
+        // A version diesel applied without a checksum: the locked way records it.
+        let unchecked = read.applied.iter().filter(|a| a.checksum.is_none());
+        if crate::adopt::checksums_missing(migrations, unchecked.map(|a| a.version.as_str())) {
+            return Ok(None);
+        }
         let records: Vec<Recorded<'_>> =
             read.applied.iter().map(AppliedVersion::recorded).collect();
         let (warnings, applied) =
@@ -832,7 +837,13 @@ mod connected {
             dialect,
         )?;
         let records: Vec<Recorded<'_>> = tracking.applied.iter().map(Applied::recorded).collect();
-        let warnings = super::verify(migrations, &records, dialect, options)?;
+        let mut warnings = super::verify(migrations, &records, dialect, options)?;
+        // Versions diesel applied get their checksum the first time lback sees them.
+        warnings.extend(crate::adopt::record_missing_checksums(
+            conn,
+            migrations,
+            &tracking.applied,
+        )?);
         Ok((
             tracking.applied.into_iter().map(|a| a.version).collect(),
             warnings,

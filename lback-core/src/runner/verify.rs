@@ -21,12 +21,29 @@ pub enum OnChanged {
 pub struct MigrateOptions {
     /// An applied migration whose up SQL changed since.
     pub on_changed: OnChanged,
+    /// A database that differs from its migrations after the run
+    /// (`lback::migrate_with` only; see [`crate::drift`]).
+    pub on_drift: crate::drift::OnDrift,
 }
 
 impl MigrateOptions {
     /// Only warn about applied migrations whose SQL changed.
     pub fn warn_on_changed(mut self) -> Self {
         self.on_changed = OnChanged::Warn;
+        self
+    }
+
+    /// After applying, compare the database with the migrations' snapshot
+    /// and list each difference (drift) in the report's warnings.
+    pub fn warn_on_drift(mut self) -> Self {
+        self.on_drift = crate::drift::OnDrift::Warn;
+        self
+    }
+
+    /// After applying, compare the database with the migrations' snapshot
+    /// and fail ([`Error::Drift`]) when they differ.
+    pub fn refuse_drift(mut self) -> Self {
+        self.on_drift = crate::drift::OnDrift::Refuse;
         self
     }
 }

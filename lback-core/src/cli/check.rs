@@ -1,0 +1,46 @@
+//! `check`: the live database against its migrations (drift).
+
+use std::process::ExitCode;
+
+use diesel::connection::LoadConnection;
+use diesel::Connection;
+
+use super::connect::OnConnection;
+use super::EXIT_CHANGES;
+use crate::introspect::Introspect;
+use crate::migrations::Migrations;
+use crate::runner::{MigrationSql, TrackedBackend};
+use crate::Error;
+
+/// Compares the database with the schema the migrations build; exit 0
+/// when they match, [`EXIT_CHANGES`] with each difference listed when not.
+pub(super) struct Check<'a> {
+    pub migrations: &'a Migrations,
+}
+
+impl OnConnection for Check<'_> {
+    type Output = ExitCode;
+    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
+    where
+        C: Connection + LoadConnection + Introspect,
+        C::Backend: TrackedBackend,
+    {
+        let list: Vec<&dyn MigrationSql> = self
+            .migrations
+            .folders()
+            .iter()
+            .map(|f| f as &dyn MigrationSql)
+            .collect();
+        let snapshot = self.migrations.snapshot()?;
+        let drift = crate::drift::check(conn, &snapshot, &list)?;
+        println!("{drift}");
+        if drift.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "Undo the changes by hand, or make the models say the same, run `makemigrations \
+             <name>`, and record that migration as applied with `migrate --fake <version>`."
+        );
+        Ok(ExitCode::from(EXIT_CHANGES))
+    }
+}

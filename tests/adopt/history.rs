@@ -1,0 +1,314 @@
+//! A diesel_cli project continuing with lback, and fake-applying; written
+//! once for every database, through the `lback` command.
+
+use std::process::Output;
+
+use lback::schema::{Column, ColumnType as Ty, Schema, Table};
+
+use crate::drift::{drift_targets, write_migration};
+use crate::targets::Target;
+use crate::workflow::Project;
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stdout_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// diesel_cli's folders: two in its dashed form, one in the compact one.
+const DIESEL: &[(&str, &str, &str)] = &[
+    (
+        "2024-01-15-093000_create_users",
+        "CREATE TABLE users (id BIGINT PRIMARY KEY NOT NULL, email VARCHAR(100) NOT NULL);\n",
+        "DROP TABLE users;\n",
+    ),
+    (
+        "20240115093001_create_posts",
+        "CREATE TABLE posts (id BIGINT PRIMARY KEY NOT NULL, user_id BIGINT NOT NULL, \
+         CONSTRAINT fk_posts_user_id FOREIGN KEY (user_id) REFERENCES users (id));\n",
+        "DROP TABLE posts;\n",
+    ),
+    (
+        "2024-01-16-000000_add_bio",
+        "ALTER TABLE users ADD COLUMN bio TEXT;\n",
+        "ALTER TABLE users DROP COLUMN bio;\n",
+    ),
+];
+
+/// Applies the first `applied` diesel migrations as diesel_cli does: its
+/// table, the SQL, the version without dashes, no checksum.
+fn diesel_applies<T: Target>(target: &mut T, project: &Project, applied: usize) {
+    let dir = project.migrations();
+    for (name, up, down) in DIESEL {
+        let folder = dir.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("up.sql"), up).unwrap();
+        std::fs::write(folder.join("down.sql"), down).unwrap();
+    }
+    target.execute(
+        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    );
+    for (name, up, _) in &DIESEL[..applied] {
+        target.execute(up);
+        let version = name.split('_').next().unwrap().replace('-', "");
+        target.execute(&format!(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}')"
+        ));
+    }
+}
+
+/// A diesel_cli project: its history is read in diesel's order, what diesel
+/// applied gets a checksum the first time (and lback says so), `inspect`
+/// adds a baseline after it that runs nothing, and lback's migrations
+/// follow.
+pub fn diesel_project_continues<T: Target>(target: &mut T, project: &Project) {
+    diesel_applies(target, project, 2);
+    project.models(&Schema::new());
+    let url = target.url();
+
+    let out = project.lback(&url, &["showmigrations"]);
+    let lines = stdout_lines(&out);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].starts_with("[X] 2024-01-15-093000_create_users"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("[X] 20240115093001_create_posts"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].starts_with("[ ] 2024-01-16-000000_add_bio"),
+        "{lines:?}"
+    );
+
+    let unchecked = "SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE checksum IS NULL";
+    let out = project.lback(&url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    for id in [
+        "2024-01-15-093000_create_users",
+        "20240115093001_create_posts",
+    ] {
+        assert!(
+            said.contains(&format!(
+                "recorded the checksum of {id}, applied without one"
+            )),
+            "{said}"
+        );
+    }
+    assert!(said.contains("Applied 2024-01-16-000000_add_bio"), "{said}");
+    assert_eq!(target.count(unchecked), 0);
+    let out = project.lback(&url, &["migrate"]);
+    assert!(
+        !text(&out).contains("recorded the checksum"),
+        "{}",
+        text(&out)
+    );
+
+    // The recorded checksum is what notices an edit now.
+    let up = project.migrations().join(DIESEL[0].0).join("up.sql");
+    std::fs::write(&up, format!("{}-- edited\n", DIESEL[0].1)).unwrap();
+    let out = project.lback(&url, &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("its up SQL has changed since"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&up, DIESEL[0].1).unwrap();
+
+    // inspect: the baseline comes after diesel's migrations and runs nothing.
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let folders = project.folders();
+    assert_eq!(folders.len(), 4, "{folders:?}");
+    assert!(folders[3].ends_with("_baseline"), "{folders:?}");
+    assert!(folders[3].as_str() > "20240116000000", "{folders:?}");
+    let baseline_up =
+        std::fs::read_to_string(project.migrations().join(&folders[3]).join("up.sql")).unwrap();
+    assert!(baseline_up.contains("nothing to run"), "{baseline_up}");
+    // Once lback has migrations here, the models are the source of truth.
+    let out = project.lback(
+        &url,
+        &["inspect", "--output", "src/other.rs", "--name", "again"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("already holds migrations made by lback"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(project.folders().len(), 4);
+    let models = lback::build::Builder::new()
+        .manifest_dir(&project.dir)
+        .models_in("src/models.rs")
+        .cfg(lback::build::Cfg::new())
+        .read_models()
+        .unwrap();
+    assert_eq!(models.schema.len(), 2);
+    project.models(&models.schema);
+    let out = project.lback(&url, &["makemigrations", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = project.lback(&url, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines = stdout_lines(&project.lback(&url, &["showmigrations"]));
+    assert!(lines.iter().all(|l| l.starts_with("[X] ")), "{lines:?}");
+
+    // lback's own migrations follow, on the adopted database.
+    let mut next = models.schema.clone();
+    next.upsert(
+        Table::new("tags")
+            .with_column(Column::new("id", Ty::BigInt).auto_increment())
+            .with_column(Column::new("name", Ty::Varchar(30)))
+            .with_primary_key(["id"]),
+    );
+    project.models(&next);
+    let out = project.lback(&url, &["makemigrations", "add_tags"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let folders = project.folders();
+    assert!(
+        folders[4].ends_with("_add_tags") && folders[4] > folders[3],
+        "{folders:?}"
+    );
+    let out = project.lback(&url, &["migrate"]);
+    assert!(text(&out).contains("_add_tags"), "{}", text(&out));
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM tags"), 0);
+}
+
+/// A fresh database runs diesel's migrations, the baseline (nothing) and
+/// lback's, and matches the models.
+pub fn fresh_database_from_diesel_history<T: Target>(target: &mut T, project: &Project) {
+    diesel_applies(target, project, 3);
+    project.models(&Schema::new());
+    let url = target.url();
+    // A models file of the user's is not overwritten without --force.
+    let models = project.dir.join("src/models.rs");
+    std::fs::create_dir_all(models.parent().unwrap()).unwrap();
+    std::fs::write(&models, "// mine\n").unwrap();
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("exists; give another --output, or --force to overwrite it"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&models).unwrap(), "// mine\n");
+    assert_eq!(project.folders().len(), 3);
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs", "--force"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Clear the database: a new one has only the files to go by.
+    for table in [
+        "posts",
+        "users",
+        "__diesel_schema_migrations",
+        "__lback_attempts",
+    ] {
+        target.execute(&format!("DROP TABLE {table}"));
+    }
+    let out = project.lback(&url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    let order: Vec<usize> = [
+        "Applied 2024-01-15-093000_create_users",
+        "Applied 20240115093001_create_posts",
+        "Applied 2024-01-16-000000_add_bio",
+        "_baseline",
+    ]
+    .iter()
+    .map(|needle| {
+        said.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {said}"))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{said}");
+    let out = project.lback(&url, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+/// `migrate --fake`: records without running, both ways; unknown versions
+/// are refused.
+pub fn fake_apply<T: Target>(target: &mut T, project: &Project) {
+    let dir = project.migrations();
+    write_migration(&dir, drift_targets(), T::DIALECT, "first");
+    let mut next = drift_targets();
+    next.upsert(
+        Table::new("later")
+            .with_column(Column::new("id", Ty::BigInt).auto_increment())
+            .with_primary_key(["id"]),
+    );
+    write_migration(&dir, next.clone(), T::DIALECT, "later");
+    project.models(&next);
+    let folders = project.folders();
+    let first = folders[0].split('_').next().unwrap().to_owned();
+    let url = target.url();
+    // The database already has the first migration's changes.
+    let up = std::fs::read_to_string(dir.join(&folders[0]).join("up.sql")).unwrap();
+    target.execute(&up);
+
+    let out = project.lback(&url, &["migrate", "--fake", "19990101000000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("there is no migration `19990101000000`"),
+        "{}",
+        text(&out)
+    );
+    let out = project.lback(&url, &["migrate", "--fake", &first]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stdout_lines(&out),
+        [format!(
+            "Recorded {} as applied (its SQL did not run)",
+            folders[0]
+        )]
+    );
+    let checked = "SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE checksum IS NOT NULL";
+    assert_eq!(target.count(checked), 1);
+    let out = project.lback(&url, &["migrate"]);
+    assert!(
+        text(&out).contains(&format!("Applied {}", folders[1])),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM later"), 0);
+
+    // Back to the first: `later` is recorded as not applied, and stays.
+    let out = project.lback(&url, &["migrate", "--fake", &first]);
+    assert_eq!(
+        stdout_lines(&out),
+        [format!(
+            "Recorded {} as not applied (its down SQL did not run)",
+            folders[1]
+        )]
+    );
+    assert_eq!(target.count("SELECT COUNT(*) AS n FROM later"), 0);
+    let lines = stdout_lines(&project.lback(&url, &["showmigrations"]));
+    assert!(lines[1].starts_with("[ ] "), "{lines:?}");
+    // Without a version: every pending one.
+    let out = project.lback(&url, &["migrate", "--fake"]);
+    assert_eq!(
+        stdout_lines(&out),
+        [format!(
+            "Recorded {} as applied (its SQL did not run)",
+            folders[1]
+        )]
+    );
+    let out = project.lback(&url, &["migrate", "--fake"]);
+    assert_eq!(
+        stdout_lines(&out),
+        ["Nothing to record: the database already is at that migration."]
+    );
+    let out = project.lback(&url, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(target.count(checked), 2);
+}

@@ -1,0 +1,74 @@
+//! Adopting lback and detecting drift on SQLite (no server needed). The
+//! suites are shared with `adopt_servers.rs`.
+
+#[path = "support/db.rs"]
+mod db;
+#[path = "support/targets.rs"]
+mod targets;
+#[path = "support/workflow.rs"]
+mod workflow;
+
+#[path = "adopt/drift.rs"]
+mod drift;
+#[path = "adopt/history.rs"]
+mod history;
+#[path = "adopt/inspect.rs"]
+mod inspect;
+
+use targets::SqliteFile;
+use workflow::Project;
+
+/// Runs `suite` on a fresh SQLite file in a fresh project.
+fn on_sqlite(label: &str, suite: fn(&mut SqliteFile, &Project)) {
+    let project = Project::new(label);
+    let mut target = SqliteFile::new(&project.dir);
+    suite(&mut target, &project);
+}
+
+#[test]
+fn no_false_drift_on_sqlite() {
+    on_sqlite("drift-none-sqlite", drift::no_false_drift);
+}
+
+#[test]
+fn hand_made_drift_on_sqlite() {
+    on_sqlite("drift-hand-sqlite", drift::hand_made_drift);
+}
+
+#[test]
+fn check_command_on_sqlite() {
+    on_sqlite("drift-check-sqlite", drift::check_command);
+}
+
+#[test]
+fn drift_and_migrate_on_sqlite() {
+    on_sqlite("drift-migrate-sqlite", drift::drift_and_migrate);
+}
+
+#[test]
+fn inspect_an_app_database_on_sqlite() {
+    let project = Project::new("inspect-sqlite");
+    let mut original = SqliteFile::new(&project.dir);
+    let fresh_dir = project.dir.join("fresh");
+    std::fs::create_dir_all(&fresh_dir).unwrap();
+    let mut fresh = SqliteFile::new(&fresh_dir);
+    inspect::inspect_proof(&mut original, &mut fresh, &project);
+}
+
+#[test]
+fn diesel_project_continues_on_sqlite() {
+    on_sqlite("diesel-continues-sqlite", history::diesel_project_continues);
+}
+
+#[test]
+fn fresh_database_from_diesel_history_on_sqlite() {
+    on_sqlite(
+        "diesel-fresh-sqlite",
+        history::fresh_database_from_diesel_history,
+    );
+}
+
+#[test]
+fn fake_apply_on_sqlite() {
+    on_sqlite("fake-sqlite", history::fake_apply);
+}
