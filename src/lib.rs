@@ -34,7 +34,7 @@ pub use lback_core::runner::{
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod cli {
     pub use lback_core::cli::{
-        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED,
+        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED, EXIT_USAGE,
     };
 }
 
@@ -57,7 +57,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, MigrateOptions::default())
+    lback_core::runner::migrate_embedded(conn, MigrateOptions::default(), &mut ())
 }
 
 /// [`migrate`] with options: e.g. only warn (in the report) about an applied
@@ -68,7 +68,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, options)
+    lback_core::runner::migrate_embedded(conn, options, &mut ())
 }
 
 /// Reverts the latest applied migration that changed `table`, and every
@@ -80,7 +80,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default())
+    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default(), &mut ())
 }
 
 /// Every embedded migration with its state in the database: applied (with

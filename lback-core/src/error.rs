@@ -1,8 +1,16 @@
 //! The one error type of lback.
+//!
+//! Layers below keep their own small error types where they have failures
+//! of their own (the runner's [`QueryError`](crate::runner::QueryError));
+//! each converts into [`Error`] and stays reachable through
+//! [`source()`](std::error::Error::source).
 
 use std::path::PathBuf;
 
 use crate::schema::SchemaProblem;
+
+/// The cause behind an error, kept for [`source()`](std::error::Error::source).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong in lback, each with a message that says
 /// what to do.
@@ -117,6 +125,29 @@ pub enum Error {
         outcome: String,
         /// What ran before the failure.
         done: Box<crate::runner::MigrationReport>,
+        /// The database's error, when there was one.
+        #[source]
+        cause: Option<Cause>,
+    },
+
+    /// A query of lback's own failed: reading or setting up its tracking
+    /// tables, taking its lock, recording a resolution.
+    #[error(transparent)]
+    Query(#[from] crate::runner::QueryError),
+
+    /// The command line asked for something it cannot do as given.
+    #[error("{0}")]
+    Usage(String),
+
+    /// `rollback --delete` would delete migrations that are not the newest.
+    #[error(
+        "--delete removes only the newest migrations, but {} would leave later ones behind; \
+         run without --delete (the folders stay) or roll back the later migrations first",
+        ids.join(", ")
+    )]
+    DeleteNotNewest {
+        /// The migrations the rollback reverts.
+        ids: Vec<String>,
     },
 
     /// A migration's last run stopped half way (MySQL/MariaDB commit each

@@ -143,16 +143,19 @@ fn migrate_to<T: Target>(
     migrations: &[Mem],
     version: &str,
 ) -> Result<lback::MigrationReport, Error> {
-    let list = list(migrations);
-    runner::locked(target.conn(), |conn| {
-        let (applied, _) = runner::applied_and_verified(conn, &list, MigrateOptions::default())?;
-        let plan = runner::plan_migrate(&list, &applied, Some(version))?;
-        runner::execute(conn, &plan)
-    })
+    runner::run(
+        target.conn(),
+        &list(migrations),
+        runner::Job::Migrate {
+            target: Some(version),
+        },
+        MigrateOptions::default(),
+        &mut (),
+    )
 }
 
 pub fn applied_versions<T: Target>(target: &mut T) -> Vec<String> {
-    runner::tracking(target.conn())
+    runner::Tracking::read(target.conn(), runner::Access::SetUp)
         .unwrap()
         .applied
         .into_iter()
@@ -386,7 +389,10 @@ pub fn fault_at<T: Target>(target: &mut T, k: usize, p: usize) {
         );
     }
     assert_eq!(states(target, &fixed), vec![MigrationState::Applied; N]);
-    assert!(runner::tracking(target.conn()).unwrap().attempts.is_empty());
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
     // Nothing left to resolve.
     assert!(matches!(
         runner::resolve(
@@ -617,5 +623,8 @@ pub fn kill_mid_migration<T: Slow>(target: &mut T, project: &Project) {
         2,
         "{show}"
     );
-    assert!(runner::tracking(target.conn()).unwrap().attempts.is_empty());
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
 }
