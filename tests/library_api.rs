@@ -101,3 +101,19 @@ fn embedded_checksums_are_computed_at_compile_time_from_the_embedded_sql() {
         );
     }
 }
+
+#[test]
+fn an_error_returned_from_main_prints_its_message() {
+    // `fn main() -> Result<(), Box<dyn std::error::Error>>` prints the
+    // error's `Debug` form.
+    let mut conn = memory();
+    let error = lback::rollback(&mut conn, "authors").unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("no applied migration touched table `authors`"));
+    let boxed: Box<dyn std::error::Error> = error.into();
+    assert_eq!(format!("{boxed:?}"), message);
+    // The structured form says the same.
+    let structured = format!("{boxed:#?}");
+    assert!(structured.starts_with("Error {"), "{structured}");
+    assert!(structured.contains("no applied migration touched table"));
+}

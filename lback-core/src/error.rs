@@ -14,7 +14,12 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong in lback, each with a message that says
 /// what to do.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` shows the message too (and the causes it does not already
+/// show), so an application whose `main` returns `Result<(), Box<dyn
+/// std::error::Error>>` prints something a person can act on; match on the
+/// variants for their fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A snapshot file could not be read.
@@ -263,6 +268,37 @@ pub enum Error {
     },
 }
 
+impl std::fmt::Debug for Error {
+    /// `{:?}` (what `main` prints of an error it returns): the message and
+    /// the causes behind it. `{:#?}`: the same as a structure, `Error {
+    /// message, causes }`; the fields of each kind are the variant's.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = self.to_string();
+        // Causes whose text the message already shows are not repeated.
+        let mut causes = Vec::new();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !message.contains(&text) {
+                causes.push(text);
+            }
+            cause = error.source();
+        }
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("message", &message)
+                .field("causes", &causes)
+                .finish();
+        }
+        f.write_str(&message)?;
+        for text in causes {
+            write!(f, "\n\nCaused by:\n    {text}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A mistake in the crate's source, found by the build script, at its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceError {
@@ -323,5 +359,42 @@ fn done_text(done: &crate::runner::MigrationReport) -> String {
         }
         text.pop();
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn debug_is_the_message_with_the_causes_it_does_not_show() {
+        let shown = Error::Query(crate::runner::QueryError {
+            context: "taking lback's migration lock",
+            source: "lock wait timeout".into(),
+        });
+        assert_eq!(
+            format!("{shown:?}"),
+            "taking lback's migration lock: lock wait timeout"
+        );
+        let hidden = Error::MigrationFailed {
+            migration: "20260101000000_a".into(),
+            direction: "applying",
+            statement: None,
+            message: "every statement ran, then COMMIT failed".into(),
+            outcome: "The migration was rolled back.".into(),
+            done: Box::default(),
+            cause: Some("connection reset".into()),
+        };
+        assert_eq!(
+            format!("{hidden:?}"),
+            format!("{hidden}\n\nCaused by:\n    connection reset")
+        );
+        assert_eq!(
+            format!("{hidden:#?}"),
+            format!(
+                "Error {{\n    message: {:?},\n    causes: [\n        \"connection reset\",\n    ],\n}}",
+                hidden.to_string()
+            )
+        );
     }
 }
