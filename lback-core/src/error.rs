@@ -107,6 +107,18 @@ pub enum Error {
         migration: String,
     },
 
+    /// A migration to apply has no statement (its up SQL is empty or only
+    /// comments).
+    #[error(
+        "migration {migration} has no statement to run: its up SQL is empty or only comments \
+         (as `makemigrations --empty` leaves it); write the SQL it should run, or delete the \
+         migration if it is not needed, then run the command again (nothing was changed)"
+    )]
+    EmptyMigration {
+        /// The migration's id.
+        migration: String,
+    },
+
     /// A migration failed; what ran before it stays applied.
     #[error(
         "{direction} migration {migration} failed{}\n{outcome}{}",

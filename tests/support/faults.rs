@@ -628,3 +628,28 @@ pub fn kill_mid_migration<T: Slow>(target: &mut T, project: &Project) {
         .attempts
         .is_empty());
 }
+
+/// A migration with no statement (an empty or comment-only up.sql, as
+/// `makemigrations --empty` leaves it) is refused before anything runs,
+/// naming it; nothing is applied or recorded.
+pub fn a_migration_without_statements_is_refused<T: Target>(target: &mut T) {
+    for empty in ["", "  \n", "-- write the migration here\n/* later */\n"] {
+        let mut list = migrations(None, None);
+        list[1].up = empty.to_owned();
+        let error = migrate(target, &list).expect_err("an empty migration is refused");
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!("migration {} has no statement to run", id(2))),
+            "{text}"
+        );
+        assert!(text.contains("nothing was changed"), "{text}");
+        assert!(
+            applied_versions(target).is_empty(),
+            "{empty:?}: nothing ran"
+        );
+        assert_eq!(table_rows(target, "t1"), None, "{empty:?}: nothing ran");
+    }
+    // Its SQL written, it runs with the others.
+    let report = migrate(target, &migrations(None, None)).unwrap();
+    assert_eq!(report.applied, (1..=N).map(id).collect::<Vec<_>>());
+}

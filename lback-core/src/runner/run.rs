@@ -133,6 +133,7 @@ where
                 Script::new(migration, direction, sql, B::DIALECT)
             })
             .collect();
+        refuse_empty(&scripts)?;
         let mut report = MigrationReport::default();
         if hooks.review(&scripts, B::DIALECT)? {
             report = execute(conn, &scripts, hooks)?;
@@ -177,6 +178,21 @@ fn scripts_of<'m>(plan: &Plan<'m>, dialect: Dialect) -> Result<Vec<Cow<'m, str>>
             },
         })
         .collect()
+}
+
+/// A migration to apply with no statement (an empty or comment-only up
+/// SQL) is refused before anything runs: recording it as applied would
+/// hide that its SQL was never written.
+fn refuse_empty(scripts: &[Script<'_>]) -> Result<(), Error> {
+    match scripts
+        .iter()
+        .find(|s| s.applies() && s.statements.is_empty())
+    {
+        Some(script) => Err(Error::EmptyMigration {
+            migration: script.migration.id().into_owned(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Runs the scripts in order, each as its backend's strategy does
