@@ -1,7 +1,8 @@
 //! The commands.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use diesel::connection::LoadConnection;
 use diesel::Connection;
@@ -12,7 +13,7 @@ use super::EXIT_CHANGES;
 use crate::migrations::{validate_name, Draft, MigrationFolder, Migrations};
 use crate::runner::{
     self, Direction, Hooks, Job, MigrateOptions, MigrationReport, MigrationSql, MigrationState,
-    Resolution, Script, TrackedBackend,
+    Resolution, Script, StepInfo, TrackedBackend,
 };
 use crate::schema::Schema;
 use crate::sql::Dialect;
@@ -41,6 +42,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             version,
             dry_run,
             allow_changed,
+            quiet,
         } => {
             let migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "migrate")?;
@@ -56,6 +58,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                     target: version,
                     dry_run,
                     options,
+                    quiet,
                 },
             )
         }
@@ -271,6 +274,7 @@ struct Migrate<'a> {
     target: Option<String>,
     dry_run: bool,
     options: MigrateOptions,
+    quiet: bool,
 }
 
 impl OnConnection for Migrate<'_> {
@@ -284,7 +288,11 @@ impl OnConnection for Migrate<'_> {
         let job = Job::Migrate {
             target: self.target.as_deref(),
         };
-        let mut shown = Shown::new(self.dry_run);
+        let mut shown = Shown {
+            quiet: self.quiet,
+            progress: !self.quiet && std::io::stdout().is_terminal(),
+            ..Shown::new(self.dry_run)
+        };
         let report = runner::run(conn, &list, job, self.options, &mut shown)?;
         shown.report(report);
         Ok(ExitCode::SUCCESS)
@@ -299,6 +307,10 @@ struct Shown<'a> {
     rollback: Option<(&'a str, Option<&'a Migrations>)>,
     /// The run ended at the plan (a dry run).
     stopped: bool,
+    /// Show each migration as it starts and ends (`migrate` on a terminal).
+    progress: bool,
+    /// Show nothing but warnings and errors.
+    quiet: bool,
 }
 
 impl<'a> Shown<'a> {
@@ -307,15 +319,19 @@ impl<'a> Shown<'a> {
             dry_run,
             rollback: None,
             stopped: false,
+            progress: false,
+            quiet: false,
         }
     }
 
-    /// Prints what ran (its warnings went to stderr already).
+    /// Prints what ran (its warnings went to stderr already), unless the
+    /// progress showed it.
     fn report(&self, mut report: MigrationReport) {
-        if !self.stopped {
-            report.warnings.clear();
-            println!("{report}");
+        if self.stopped || self.quiet || (self.progress && !report.is_empty()) {
+            return;
         }
+        report.warnings.clear();
+        println!("{report}");
     }
 }
 
@@ -349,6 +365,40 @@ impl Hooks for Shown<'_> {
         println!("(dry run: nothing changed)");
         self.stopped = true;
         Ok(false)
+    }
+
+    fn started(&mut self, step: &StepInfo<'_>) {
+        if self.progress {
+            let verb = match step.direction {
+                Direction::Up => "Applying",
+                Direction::Down => "Reverting",
+            };
+            println!("{verb} {} ({}/{}) ...", step.id, step.number, step.of);
+        }
+    }
+
+    fn finished(&mut self, step: &StepInfo<'_>, elapsed: Duration, ran: bool) {
+        if !self.progress {
+            return;
+        }
+        if !ran {
+            println!("Skipped {}: another process ran it meanwhile", step.id);
+            return;
+        }
+        let verb = match step.direction {
+            Direction::Up => "Applied",
+            Direction::Down => "Reverted",
+        };
+        println!("{verb} {} in {}", step.id, duration(elapsed));
+    }
+}
+
+/// `12 ms`, `3.4 s`.
+fn duration(elapsed: Duration) -> String {
+    if elapsed < Duration::from_secs(1) {
+        format!("{} ms", elapsed.as_millis())
+    } else {
+        format!("{:.1} s", elapsed.as_secs_f64())
     }
 }
 
