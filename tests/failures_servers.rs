@@ -192,6 +192,11 @@ fn a_migration_without_statements_is_refused_on_mysql() {
 }
 
 #[test]
+fn transaction_control_is_refused_on_postgres() {
+    faults::transaction_control_is_refused(&mut PgServer::new());
+}
+
+#[test]
 fn a_failing_down_migration_on_postgres() {
     faults::fault_reverting(&mut PgServer::new());
 }

@@ -119,6 +119,29 @@ pub enum Error {
         migration: String,
     },
 
+    /// A migration that lback runs in a transaction of its own begins, ends
+    /// or rolls back a transaction itself.
+    #[error(
+        "migration {migration} has `{keyword}` at line {line} of its {direction} SQL ({file}): \
+         lback runs the migration in a transaction of its own, which this would end (a later \
+         failure could then not be rolled back) or conflict with. Remove it: lback commits the \
+         migration when all of it ran. A migration that must control its own transactions has \
+         to run outside one, as diesel_cli does with `run_in_transaction = false` in its \
+         metadata.toml (lback does not run migrations that way yet). Nothing was changed"
+    )]
+    TransactionControl {
+        /// The migration's id.
+        migration: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The file, as the migration's folder names it.
+        file: String,
+        /// The line the statement starts on (1-based).
+        line: usize,
+        /// The statement's first word: `BEGIN`, `COMMIT`...
+        keyword: String,
+    },
+
     /// A migration failed; what ran before it stays applied.
     #[error(
         "{direction} migration {migration} failed{}\n{outcome}{}",

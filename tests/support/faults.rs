@@ -653,3 +653,60 @@ pub fn a_migration_without_statements_is_refused<T: Target>(target: &mut T) {
     let report = migrate(target, &migrations(None, None)).unwrap();
     assert_eq!(report.applied, (1..=N).map(id).collect::<Vec<_>>());
 }
+
+/// SQLite, PostgreSQL (which run each migration in a transaction of
+/// lback's): a top-level statement that begins, ends or rolls back a
+/// transaction is refused before anything runs, naming the migration, the
+/// file and the line; savepoints are fine.
+pub fn transaction_control_is_refused<T: Target>(target: &mut T) {
+    let cases = [
+        ("BEGIN", 2),
+        ("begin transaction", 2),
+        ("START TRANSACTION", 2),
+        ("COMMIT", 3),
+        ("END", 3),
+        ("ROLLBACK", 3),
+    ];
+    for (statement, line) in cases {
+        let mut list = migrations(None, None);
+        let body = format!(
+            "CREATE TABLE t2 (id INTEGER PRIMARY KEY);\n{}INSERT INTO t2 (id) VALUES (1);\n{}",
+            if line == 2 {
+                format!("{statement};\n")
+            } else {
+                String::new()
+            },
+            if line == 3 {
+                format!("{statement};\n")
+            } else {
+                String::new()
+            },
+        );
+        list[1].up = body;
+        let error = migrate(target, &list).expect_err(statement);
+        let text = error.to_string();
+        let keyword = statement.split(' ').next().unwrap().to_ascii_uppercase();
+        assert!(
+            text.starts_with(&format!(
+                "migration {} has `{keyword}` at line {line} of its up SQL",
+                id(2)
+            )),
+            "{text}"
+        );
+        assert!(text.contains("run_in_transaction = false"), "{text}");
+        assert!(text.contains("Nothing was changed"), "{text}");
+        assert!(
+            applied_versions(target).is_empty(),
+            "{statement}: nothing ran"
+        );
+        assert_eq!(table_rows(target, "t1"), None, "{statement}: nothing ran");
+    }
+    // Savepoints stay inside lback's transaction.
+    let mut list = migrations(None, None);
+    list[1].up = "CREATE TABLE t2 (id INTEGER PRIMARY KEY);\nSAVEPOINT a;\n\
+                  INSERT INTO t2 (id) VALUES (1);\nROLLBACK TO SAVEPOINT a;\nRELEASE SAVEPOINT a;\n"
+        .to_owned();
+    let report = migrate(target, &list).unwrap();
+    assert_eq!(report.applied.len(), N);
+    assert_eq!(table_rows(target, "t2"), Some(0));
+}

@@ -5,7 +5,8 @@
 //! [`MigrationSql`].
 //!
 //! Layers, top to bottom:
-//! - `run.rs` — the one run path and its [`Hooks`]; `status.rs`,
+//! - `run.rs` — the one run path and its [`Hooks`]; `checks.rs` — what
+//!   is refused before anything runs; `status.rs`,
 //!   `resolve.rs` — the other two things done on a database; `embedded.rs`
 //!   — the same on the migrations `embed_migrations!` compiled in.
 //! - `lock.rs` — holding the lock a backend may have ([`Locker`]);
@@ -25,6 +26,8 @@
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod backend;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod checks;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod embedded;
 mod error;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::LoadConnection;
 
 use super::backend::{AppliedVersion, TrackedBackend, Tracking};
+use super::checks::{refuse_empty, refuse_transaction_control};
 use super::lock::locked;
 use super::step::{describe, Script};
 use super::tracking::Access;
@@ -134,6 +135,9 @@ where
             })
             .collect();
         refuse_empty(&scripts)?;
+        if B::IN_TRANSACTION {
+            refuse_transaction_control(&scripts, B::DIALECT)?;
+        }
         let mut report = MigrationReport::default();
         if hooks.review(&scripts, B::DIALECT)? {
             report = execute(conn, &scripts, hooks)?;
@@ -178,21 +182,6 @@ fn scripts_of<'m>(plan: &Plan<'m>, dialect: Dialect) -> Result<Vec<Cow<'m, str>>
             },
         })
         .collect()
-}
-
-/// A migration to apply with no statement (an empty or comment-only up
-/// SQL) is refused before anything runs: recording it as applied would
-/// hide that its SQL was never written.
-fn refuse_empty(scripts: &[Script<'_>]) -> Result<(), Error> {
-    match scripts
-        .iter()
-        .find(|s| s.applies() && s.statements.is_empty())
-    {
-        Some(script) => Err(Error::EmptyMigration {
-            migration: script.migration.id().into_owned(),
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Runs the scripts in order, each as its backend's strategy does

@@ -27,6 +27,12 @@ pub trait MigrationSql {
     fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool;
     /// The tables the migration touches (empty for a hand-written one).
     fn tables(&self) -> Vec<&str>;
+    /// The name of the file whose SQL runs in `direction` on `dialect`
+    /// (`up.sql`, `down.postgres.sql`...), for messages.
+    fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
+        let _ = dialect;
+        format!("{}.sql", direction.name())
+    }
 }
 
 /// SQL of one dialect in an embedded migration; `dialect: None` is the
@@ -124,6 +130,19 @@ impl MigrationSql for EmbeddedMigration {
     fn tables(&self) -> Vec<&str> {
         self.tables.to_vec()
     }
+
+    fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
+        let own = self.up.iter().any(|f| f.dialect == Some(dialect.name()));
+        sql_file_name(direction, own.then_some(dialect))
+    }
+}
+
+/// `up.sql`, or with the dialect's own file `up.postgres.sql`.
+fn sql_file_name(direction: super::Direction, dialect: Option<Dialect>) -> String {
+    match dialect {
+        Some(d) => format!("{}.{}.sql", direction.name(), d.name()),
+        None => format!("{}.sql", direction.name()),
+    }
 }
 
 /// The migrations one `embed_migrations!()` compiled in.
@@ -185,5 +204,14 @@ impl MigrationSql for crate::migrations::MigrationFolder {
 
     fn tables(&self) -> Vec<&str> {
         self.tables.iter().map(String::as_str).collect()
+    }
+
+    fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
+        // As the folder picks it: the dialect's own files when it has an up file.
+        let own = self
+            .path
+            .join(sql_file_name(super::Direction::Up, Some(dialect)))
+            .is_file();
+        sql_file_name(direction, own.then_some(dialect))
     }
 }

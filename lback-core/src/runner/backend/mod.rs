@@ -52,6 +52,10 @@ pub trait TrackedBackend: Backend + Sized {
     /// The type to cast an integer to, to read it as 64 bits.
     const INT_CAST: &'static str;
 
+    /// Whether each migration runs in a transaction of lback's (SQLite,
+    /// PostgreSQL), so its own transaction control is refused up front.
+    const IN_TRANSACTION: bool;
+
     /// Statements that run first in the transaction that moves an earlier
     /// lback's checksums into diesel's table (PostgreSQL locks the old
     /// table, so two sessions moving at once wait instead of deadlocking).

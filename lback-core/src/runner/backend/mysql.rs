@@ -21,6 +21,7 @@ impl TrackedBackend for Mysql {
     const WIDE_TEXT: &'static str = "TEXT CHARACTER SET utf8mb4";
     const TEXT_CAST: &'static str = "CHAR";
     const INT_CAST: &'static str = "SIGNED";
+    const IN_TRANSACTION: bool = false;
     const BEFORE_CHECKSUM_MOVE: &'static [&'static str] = &[];
 
     shared_queries!();

@@ -24,6 +24,7 @@ impl TrackedBackend for Pg {
     const INT_CAST: &'static str = "BIGINT";
     // Two sessions moving at once would deadlock between the UPDATE's read
     // and the DROP: one waits here instead.
+    const IN_TRANSACTION: bool = true;
     const BEFORE_CHECKSUM_MOVE: &'static [&'static str] =
         &["LOCK TABLE __lback_checksums IN ACCESS EXCLUSIVE MODE"];
 

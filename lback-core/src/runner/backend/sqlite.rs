@@ -21,6 +21,7 @@ impl TrackedBackend for Sqlite {
     const WIDE_TEXT: &'static str = "TEXT";
     const TEXT_CAST: &'static str = "TEXT";
     const INT_CAST: &'static str = "INTEGER";
+    const IN_TRANSACTION: bool = true;
     const BEFORE_CHECKSUM_MOVE: &'static [&'static str] = &[];
 
     shared_queries!();
