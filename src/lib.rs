@@ -29,7 +29,7 @@ pub use lback_core::runner::{
     OnChanged, Resolution,
 };
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use lback_core::runner::{Hooks, StepInfo};
+pub use lback_core::runner::{Hooks, Reach, StepInfo};
 
 /// The command line: put `fn main() -> std::process::ExitCode {
 /// lback::cli::main() }` in `src/bin/manage.rs`.
@@ -122,6 +122,49 @@ where
     C::Backend: lback_core::runner::TrackedBackend,
 {
     lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default(), &mut ())
+}
+
+/// [`rollback`] with options and [`Hooks`]: e.g. refuse a rollback that
+/// reaches tables other than `table` or drops data, as the command line
+/// asks about it first ([`Hooks::confirm_rollback`]; [`rollback`] goes on,
+/// the call being its caller's decision).
+///
+/// ```
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// struct OnlyThatTable;
+///
+/// impl lback::Hooks for OnlyThatTable {
+///     fn confirm_rollback(&mut self, reach: &lback::Reach<'_>) -> Result<(), lback::Error> {
+///         Err(lback::Error::RollbackNotConfirmed {
+///             table: reach.table.to_owned(),
+///             why: reach.reasons(),
+///         })
+///     }
+/// }
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// lback::migrate(&mut conn)?;
+/// // Reverting `authors` reverts `books` first: refused, nothing changed.
+/// let options = lback::MigrateOptions::default();
+/// assert!(lback::rollback_with(&mut conn, "authors", options, &mut OnlyThatTable).is_err());
+/// assert!(lback::migrate(&mut conn)?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn rollback_with<C>(
+    conn: &mut C,
+    table: &str,
+    options: MigrateOptions,
+    hooks: &mut dyn Hooks,
+) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::rollback_embedded(conn, table, options, hooks)
 }
 
 /// Every embedded migration with its state in the database: applied (with

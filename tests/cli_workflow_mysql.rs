@@ -31,3 +31,10 @@ fn progress_on_a_terminal_on_mysql() {
     let mut target = MysqlServer::new();
     workflow::progress_on_a_terminal(&mut target, &project);
 }
+
+#[test]
+fn rollback_asks_on_mysql() {
+    let project = Project::new("rollback-asks-mysql");
+    let mut target = MysqlServer::new();
+    workflow::rollback_asks(&mut target, &project);
+}

@@ -31,3 +31,10 @@ fn progress_on_a_terminal_on_postgres() {
     let mut target = PgServer::new();
     workflow::progress_on_a_terminal(&mut target, &project);
 }
+
+#[test]
+fn rollback_asks_on_postgres() {
+    let project = Project::new("rollback-asks-postgres");
+    let mut target = PgServer::new();
+    workflow::rollback_asks(&mut target, &project);
+}

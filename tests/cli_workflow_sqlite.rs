@@ -30,3 +30,10 @@ fn progress_on_a_terminal_on_sqlite() {
     let mut target = SqliteFile::new(&project.dir);
     workflow::progress_on_a_terminal(&mut target, &project);
 }
+
+#[test]
+fn rollback_asks_on_sqlite() {
+    let project = Project::new("rollback-asks-sqlite");
+    let mut target = SqliteFile::new(&project.dir);
+    workflow::rollback_asks(&mut target, &project);
+}

@@ -179,6 +179,15 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A rollback that reaches other tables or drops data was not confirmed.
+    #[error("rollback of `{table}` not confirmed: {why}; nothing was changed")]
+    RollbackNotConfirmed {
+        /// The table asked for.
+        table: String,
+        /// Why it needed confirming, and how to give it.
+        why: String,
+    },
+
     /// `rollback --delete` would delete migrations that are not the newest.
     #[error(
         "--delete removes only the newest migrations, but {} would leave later ones behind; \

@@ -86,6 +86,10 @@ pub enum Command {
         /// rollback, edit the model, makemigrations again.
         #[arg(long)]
         delete: bool,
+        /// Do not ask when the rollback also changes other tables or drops
+        /// data (for scripts; without a terminal it is refused otherwise).
+        #[arg(long, short)]
+        yes: bool,
     },
     /// List migrations: applied (with when), pending, failed or dirty.
     Showmigrations,

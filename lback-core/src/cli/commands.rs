@@ -1,6 +1,6 @@
 //! The commands.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -13,7 +13,7 @@ use super::EXIT_CHANGES;
 use crate::migrations::{validate_name, Draft, MigrationFolder, Migrations};
 use crate::runner::{
     self, Direction, Hooks, Job, MigrateOptions, MigrationReport, MigrationSql, MigrationState,
-    Resolution, Script, StepInfo, TrackedBackend,
+    Reach, Resolution, Script, StepInfo, TrackedBackend,
 };
 use crate::schema::Schema;
 use crate::sql::Dialect;
@@ -66,6 +66,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             table,
             dry_run,
             delete,
+            yes,
         } => {
             let mut migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "rollback")?;
@@ -76,6 +77,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                     table: &table,
                     dry_run,
                     delete,
+                    yes,
                 },
             )?;
             if delete && !reverted.is_empty() {
@@ -311,6 +313,8 @@ struct Shown<'a> {
     progress: bool,
     /// Show nothing but warnings and errors.
     quiet: bool,
+    /// `rollback --yes`: do not ask.
+    yes: bool,
 }
 
 impl<'a> Shown<'a> {
@@ -321,6 +325,7 @@ impl<'a> Shown<'a> {
             stopped: false,
             progress: false,
             quiet: false,
+            yes: false,
         }
     }
 
@@ -347,6 +352,13 @@ impl Hooks for Shown<'_> {
             println!("Rolling back `{table}`:");
             for script in scripts {
                 println!("  revert {}", script.migration.id());
+                let tables = script.migration.tables();
+                if !tables.is_empty() {
+                    println!("    tables: {}", tables.join(", "));
+                }
+                for loss in script.migration.reverting_loses() {
+                    println!("    destructive: {loss}");
+                }
             }
             if let Some(migrations) = delete {
                 refuse_unless_newest(migrations, scripts)?;
@@ -365,6 +377,38 @@ impl Hooks for Shown<'_> {
         println!("(dry run: nothing changed)");
         self.stopped = true;
         Ok(false)
+    }
+
+    fn confirm_rollback(&mut self, reach: &Reach<'_>) -> Result<(), Error> {
+        if self.yes {
+            return Ok(());
+        }
+        let refused = |why: String| Error::RollbackNotConfirmed {
+            table: reach.table.to_owned(),
+            why,
+        };
+        if !std::io::stdin().is_terminal() {
+            return Err(refused(format!(
+                "{}; run it on a terminal to be asked, or pass --yes",
+                reach.reasons()
+            )));
+        }
+        print!(
+            "This rollback {}. Go on? [y/N] ",
+            reach.reasons().replacen("it ", "", 1)
+        );
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| refused(format!("reading the answer failed: {e}")))?;
+        match answer.trim() {
+            "y" | "Y" | "yes" | "Yes" => Ok(()),
+            _ => Err(refused(format!(
+                "{}, and the answer was not yes",
+                reach.reasons()
+            ))),
+        }
     }
 
     fn started(&mut self, step: &StepInfo<'_>) {
@@ -427,6 +471,7 @@ struct Rollback<'a> {
     table: &'a str,
     dry_run: bool,
     delete: bool,
+    yes: bool,
 }
 
 impl OnConnection for Rollback<'_> {
@@ -445,6 +490,7 @@ impl OnConnection for Rollback<'_> {
         };
         let mut shown = Shown {
             rollback: Some((self.table, self.delete.then_some(self.migrations))),
+            yes: self.yes,
             ..Shown::new(self.dry_run)
         };
         let report = runner::run(conn, &list, job, MigrateOptions::default(), &mut shown)?;

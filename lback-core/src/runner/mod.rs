@@ -58,7 +58,7 @@ pub use self::{
     embedded::{migrate_embedded, resolve_embedded, rollback_embedded, status_embedded},
     lock::locked,
     resolve::resolve,
-    run::{migrate, nothing_pending, run, Hooks, Job, StepInfo},
+    run::{migrate, nothing_pending, run, Hooks, Job, Reach, StepInfo},
     status::status,
     step::{Failed, Phase, Script},
     tracking::Access,

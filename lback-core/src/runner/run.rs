@@ -65,6 +65,72 @@ pub struct StepInfo<'a> {
     pub of: usize,
 }
 
+/// How far a rollback reaches beyond the table asked for: what
+/// [`Hooks::confirm_rollback`] is asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach<'a> {
+    /// The table asked for.
+    pub table: &'a str,
+    /// Other tables the reverted migrations change.
+    pub other_tables: Vec<String>,
+    /// What reverting drops, `<id>: <operation>` (as far as known).
+    pub losses: Vec<String>,
+}
+
+impl<'a> Reach<'a> {
+    /// What reverting `scripts` reaches beyond `table`.
+    pub fn of(table: &'a str, scripts: &[Script<'_>]) -> Self {
+        let mut other_tables: Vec<String> = scripts
+            .iter()
+            .flat_map(|s| s.migration.tables())
+            .filter(|t| *t != table)
+            .map(str::to_owned)
+            .collect();
+        other_tables.sort();
+        other_tables.dedup();
+        let losses = scripts
+            .iter()
+            .flat_map(|s| {
+                let id = s.migration.id().into_owned();
+                s.migration
+                    .reverting_loses()
+                    .into_iter()
+                    .map(move |loss| format!("{id}: {loss}"))
+            })
+            .collect();
+        Reach {
+            table,
+            other_tables,
+            losses,
+        }
+    }
+
+    /// Whether it reaches other tables or drops data, so a person should
+    /// confirm it.
+    pub fn is_wide(&self) -> bool {
+        !self.other_tables.is_empty() || !self.losses.is_empty()
+    }
+
+    /// Why it needs confirming, in words.
+    pub fn reasons(&self) -> String {
+        let mut reasons = Vec::new();
+        if !self.other_tables.is_empty() {
+            reasons.push(format!(
+                "it also changes {}",
+                self.other_tables
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !self.losses.is_empty() {
+            reasons.push(format!("it drops data ({})", self.losses.join("; ")));
+        }
+        reasons.join(" and ")
+    }
+}
+
 /// What a run shows or asks on its way; each method has a default that
 /// shows nothing and goes on (a library run with no one watching).
 pub trait Hooks {
@@ -81,6 +147,15 @@ pub trait Hooks {
     fn review(&mut self, scripts: &[Script<'_>], dialect: Dialect) -> Result<bool, Error> {
         let _ = (scripts, dialect);
         Ok(true)
+    }
+
+    /// A rollback that reaches other tables or drops data
+    /// ([`Reach::is_wide`]), after [`review`](Self::review): an error ends
+    /// the run before anything is reverted. The default goes on (a library
+    /// call is its caller's decision).
+    fn confirm_rollback(&mut self, reach: &Reach<'_>) -> Result<(), Error> {
+        let _ = reach;
+        Ok(())
     }
 
     /// A migration starts.
@@ -140,6 +215,12 @@ where
         }
         let mut report = MigrationReport::default();
         if hooks.review(&scripts, B::DIALECT)? {
+            if let Job::Rollback { table, .. } = job {
+                let reach = Reach::of(table, &scripts);
+                if reach.is_wide() {
+                    hooks.confirm_rollback(&reach)?;
+                }
+            }
             report = execute(conn, &scripts, hooks)?;
         }
         report.warnings = warnings;

@@ -27,6 +27,12 @@ pub trait MigrationSql {
     fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool;
     /// The tables the migration touches (empty for a hand-written one).
     fn tables(&self) -> Vec<&str>;
+    /// What reverting the migration drops (a table, a column, data
+    /// narrowed), as `makemigrations` words the destructive operations of
+    /// its down; empty when not known (a hand-written migration).
+    fn reverting_loses(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The name of the file whose SQL runs in `direction` on `dialect`
     /// (`up.sql`, `down.postgres.sql`...), for messages.
     fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
@@ -204,6 +210,21 @@ impl MigrationSql for crate::migrations::MigrationFolder {
 
     fn tables(&self) -> Vec<&str> {
         self.tables.iter().map(String::as_str).collect()
+    }
+
+    fn reverting_loses(&self) -> Vec<String> {
+        crate::diff::inverse(&self.operations)
+            .iter()
+            .filter(|op| op.is_destructive())
+            .map(|op| {
+                // The summary line without its mark and note.
+                let line = op.to_string();
+                let line = line.trim_end_matches("(destructive)").trim_end();
+                line.trim_start_matches(['-', '~', '+'])
+                    .trim_start()
+                    .to_owned()
+            })
+            .collect()
     }
 
     fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
