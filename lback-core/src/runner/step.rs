@@ -135,8 +135,12 @@ where
             Ok(value)
         }
         Err(failed) => match C::TransactionManager::rollback_transaction(conn) {
-            // A broken transaction manager: the original error says more.
-            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(failed),
+            // A broken transaction manager, or a transaction the database
+            // ended itself (SQLite does on some failures, e.g. a full disk):
+            // the original error says more.
+            Ok(()) | Err(DieselError::BrokenTransactionManager | DieselError::NotInTransaction) => {
+                Err(failed)
+            }
             Err(error) => Err(Failed { error, ..failed }),
         },
     }
