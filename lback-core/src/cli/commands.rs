@@ -68,28 +68,8 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             delete,
             yes,
         } => {
-            let mut migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "rollback")?;
-            let reverted = with_connection(
-                &url,
-                Rollback {
-                    migrations: &migrations,
-                    table: &table,
-                    dry_run,
-                    delete,
-                    yes,
-                },
-            )?;
-            if delete && !reverted.is_empty() {
-                migrations.delete_newest(&reverted)?;
-                for id in &reverted {
-                    println!(
-                        "Deleted {}/{id}/ and rewound the snapshot",
-                        cli.migrations_dir.display()
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            rollback_command(&cli.migrations_dir, &url, &table, dry_run, delete, yes)
         }
         Command::Showmigrations => {
             let migrations = open(&cli.migrations_dir)?;
@@ -125,26 +105,63 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             version,
             down,
             dialect,
-        } => {
-            let migrations = open(&cli.migrations_dir)?;
-            let list = sources(&migrations);
-            let migration = runner::find(&list, &version)?;
-            let dialect = dialect
-                .or(url.as_deref().map(dialect_of))
-                .or(migrations.settings().dialects.first().copied())
-                .unwrap_or(Dialect::Sqlite);
-            let sql = if down {
-                migration
-                    .down(dialect)?
-                    .map(|s| s.into_owned())
-                    .unwrap_or_default()
-            } else {
-                migration.up(dialect)?.into_owned()
-            };
-            print!("{sql}");
-            Ok(ExitCode::SUCCESS)
+        } => sqlmigrate(&cli.migrations_dir, url.as_deref(), &version, down, dialect),
+    }
+}
+
+/// `rollback`, then with `--delete` the folders of what it reverted.
+fn rollback_command(
+    dir: &std::path::Path,
+    url: &str,
+    table: &str,
+    dry_run: bool,
+    delete: bool,
+    yes: bool,
+) -> Result<ExitCode, Error> {
+    let mut migrations = open(dir)?;
+    let command = Rollback {
+        migrations: &migrations,
+        table,
+        dry_run,
+        delete,
+        yes,
+    };
+    let reverted = with_connection(url, command)?;
+    if delete && !reverted.is_empty() {
+        migrations.delete_newest(&reverted)?;
+        for id in &reverted {
+            println!("Deleted {}/{id}/ and rewound the snapshot", dir.display());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sqlmigrate`: a migration's SQL for the dialect asked for, else the
+/// database URL's, else the project's primary one.
+fn sqlmigrate(
+    dir: &std::path::Path,
+    url: Option<&str>,
+    version: &str,
+    down: bool,
+    dialect: Option<Dialect>,
+) -> Result<ExitCode, Error> {
+    let migrations = open(dir)?;
+    let list = sources(&migrations);
+    let migration = runner::find(&list, version)?;
+    let dialect = dialect
+        .or(url.map(dialect_of))
+        .or(migrations.settings().dialects.first().copied())
+        .unwrap_or(Dialect::Sqlite);
+    let sql = if down {
+        migration
+            .down(dialect)?
+            .map(|s| s.into_owned())
+            .unwrap_or_default()
+    } else {
+        migration.up(dialect)?.into_owned()
+    };
+    print!("{sql}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(dir: &std::path::Path) -> Result<Migrations, Error> {
