@@ -31,13 +31,15 @@ pub use lback_core::runner::{
     Attempt, Direction, MigrateOptions, MigrationReport, MigrationState, MigrationStatus,
     OnChanged, Resolution,
 };
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use lback_core::runner::{Hooks, Reach, StepInfo};
 
 /// The command line: put `fn main() -> std::process::ExitCode {
 /// lback::cli::main() }` in `src/bin/manage.rs`.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod cli {
     pub use lback_core::cli::{
-        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED,
+        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED, EXIT_USAGE,
     };
 }
 
@@ -60,7 +62,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, MigrateOptions::default())
+    lback_core::runner::migrate_embedded(conn, MigrateOptions::default(), &mut ())
 }
 
 /// [`migrate`] with options: e.g. only warn (in the report) about an applied
@@ -76,7 +78,48 @@ where
         + lback_core::introspect::Introspect,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    let report = lback_core::runner::migrate_embedded(conn, options)?;
+    migrate_with_hooks(conn, options, &mut ())
+}
+
+/// [`migrate_with`], telling `hooks` what happens as it happens: each
+/// migration as it starts and ends, with its time (progress), and the
+/// warnings.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// struct Progress;
+///
+/// impl lback::Hooks for Progress {
+///     fn started(&mut self, step: &lback::StepInfo<'_>) {
+///         println!("applying {} ({}/{})", step.id, step.number, step.of);
+///     }
+///     fn finished(&mut self, step: &lback::StepInfo<'_>, elapsed: Duration, _ran: bool) {
+///         println!("applied {} in {elapsed:?}", step.id);
+///     }
+/// }
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// lback::migrate_with_hooks(&mut conn, lback::MigrateOptions::default(), &mut Progress)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn migrate_with_hooks<C>(
+    conn: &mut C,
+    options: MigrateOptions,
+    hooks: &mut dyn Hooks,
+) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection
+        + lback_core::diesel::connection::LoadConnection
+        + lback_core::introspect::Introspect,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    let report = lback_core::runner::migrate_embedded(conn, options, hooks)?;
     lback_core::drift::after_migrate_embedded(conn, options.on_drift, report)
 }
 
@@ -121,7 +164,50 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default())
+    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default(), &mut ())
+}
+
+/// [`rollback`] with options and [`Hooks`]: e.g. refuse a rollback that
+/// reaches tables other than `table` or drops data, as the command line
+/// asks about it first ([`Hooks::confirm_rollback`]; [`rollback`] goes on,
+/// the call being its caller's decision).
+///
+/// ```
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// struct OnlyThatTable;
+///
+/// impl lback::Hooks for OnlyThatTable {
+///     fn confirm_rollback(&mut self, reach: &lback::Reach<'_>) -> Result<(), lback::Error> {
+///         Err(lback::Error::RollbackNotConfirmed {
+///             table: reach.table.to_owned(),
+///             why: reach.reasons(),
+///         })
+///     }
+/// }
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// lback::migrate(&mut conn)?;
+/// // Reverting `authors` reverts `books` first: refused, nothing changed.
+/// let options = lback::MigrateOptions::default();
+/// assert!(lback::rollback_with(&mut conn, "authors", options, &mut OnlyThatTable).is_err());
+/// assert!(lback::migrate(&mut conn)?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn rollback_with<C>(
+    conn: &mut C,
+    table: &str,
+    options: MigrateOptions,
+    hooks: &mut dyn Hooks,
+) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::rollback_embedded(conn, table, options, hooks)
 }
 
 /// Every embedded migration with its state in the database: applied (with

@@ -24,3 +24,17 @@ fn bad_input_on_postgres() {
     let mut target = PgServer::new();
     workflow::bad_input(&mut target, &project);
 }
+
+#[test]
+fn progress_on_a_terminal_on_postgres() {
+    let project = Project::new("progress-postgres");
+    let mut target = PgServer::new();
+    workflow::progress_on_a_terminal(&mut target, &project);
+}
+
+#[test]
+fn rollback_asks_on_postgres() {
+    let project = Project::new("rollback-asks-postgres");
+    let mut target = PgServer::new();
+    workflow::rollback_asks(&mut target, &project);
+}

@@ -50,7 +50,7 @@ manage makemigrations --check
 manage showmigrations
 
 say "Roll back the latest change to posts, then migrate again"
-manage rollback posts
+manage rollback posts --yes   # it drops the column: confirmed for the script
 manage migrate
 
 say "The app, rebuilt, finds nothing pending"

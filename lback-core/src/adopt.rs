@@ -98,12 +98,11 @@ where
         }
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
             for (m, _, checksum) in &steps {
-                match checksum {
-                    Some(checksum) => {
-                        <C::Backend as TrackedBackend>::record(conn, m.version(), checksum)?
-                    }
-                    None => <C::Backend as TrackedBackend>::forget(conn, m.version())?,
-                }
+                let sql = match checksum {
+                    Some(checksum) => runner::record_sql(dialect, m.version(), checksum),
+                    None => runner::forget_sql(dialect, m.version()),
+                };
+                conn.batch_execute(&sql)?;
             }
             Ok(())
         })

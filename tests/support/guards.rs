@@ -99,12 +99,13 @@ fn migrate_to<T: Target>(
     migrations: &[Generated],
     version: Option<&str>,
 ) -> Result<lback::MigrationReport, Error> {
-    let list = list(migrations);
-    runner::locked(target.conn(), |conn| {
-        let (applied, _) = runner::applied_and_verified(conn, &list, MigrateOptions::default())?;
-        let plan = runner::plan_migrate(&list, &applied, version)?;
-        runner::execute(conn, &plan)
-    })
+    runner::run(
+        target.conn(),
+        &list(migrations),
+        runner::Job::Migrate { target: version },
+        MigrateOptions::default(),
+        &mut (),
+    )
 }
 
 fn id_column(name: &str) -> Column {

@@ -62,6 +62,58 @@ impl Project {
         output
     }
 
+    /// Runs `lback <args>` as [`lback`](Self::lback) does, on a terminal
+    /// (a pseudo-terminal from util-linux's `script`); its output.
+    pub fn lback_on_terminal(&self, url: &str, args: &[&str]) -> String {
+        let command = format!(
+            "{} --models models.json {}",
+            env!("CARGO_BIN_EXE_lback"),
+            args.join(" ")
+        );
+        let output = Command::new("script")
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", url)
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .expect("util-linux `script` runs (it gives the command a terminal)");
+        let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+        eprintln!("$ lback {} (on a terminal)\n{text}", args.join(" "));
+        assert!(output.status.success(), "{text}");
+        text
+    }
+
+    /// [`lback_on_terminal`](Self::lback_on_terminal) typing `input`:
+    /// whether it succeeded, and its output.
+    pub fn lback_on_terminal_typing(
+        &self,
+        url: &str,
+        args: &[&str],
+        input: &str,
+    ) -> (bool, String) {
+        let command = format!(
+            "{} --models models.json {}",
+            env!("CARGO_BIN_EXE_lback"),
+            args.join(" ")
+        );
+        let mut child = Command::new("script")
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", url)
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs (it gives the command a terminal)");
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+        eprintln!(
+            "$ lback {} (on a terminal, typing {input:?})\n{text}",
+            args.join(" ")
+        );
+        (output.status.success(), text)
+    }
+
     /// Migration folders, oldest first.
     pub fn folders(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.migrations())
@@ -335,7 +387,7 @@ pub fn workflow<T: Target>(target: &mut T, project: &Project) {
         ]
     );
     assert_live(target, &revisions[5].1, "after a dry run");
-    let rollback = project.lback(&url, &["rollback", "comments"]);
+    let rollback = project.lback(&url, &["rollback", "comments", "--yes"]);
     assert_eq!(status(&rollback), 0, "{}", stderr(&rollback));
     assert_live(target, &revisions[2].1, "after rollback comments");
     let show = project.lback(&url, &["showmigrations"]);
@@ -569,4 +621,105 @@ pub fn bad_input<T: Target>(target: &mut T, project: &Project) {
         1,
         "no row lost"
     );
+}
+
+/// `migrate` on a terminal shows each migration as it starts and ends,
+/// with its time; `--quiet` shows nothing; without a terminal the summary.
+pub fn progress_on_a_terminal<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let dialect = T::DIALECT.name();
+    for (name, models) in revisions().into_iter().take(2) {
+        project.models(&models);
+        let made = project.lback(&url, &["makemigrations", name, "--dialect", dialect]);
+        assert_eq!(status(&made), 0, "{}", stderr(&made));
+    }
+    let folders = project.folders();
+    let shown = project.lback_on_terminal(&url, &["migrate"]);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 4, "{shown}");
+    for (i, folder) in folders.iter().enumerate() {
+        assert_eq!(lines[2 * i], format!("Applying {folder} ({}/2) ...", i + 1));
+        let end = lines[2 * i + 1];
+        let time = end
+            .strip_prefix(&format!("Applied {folder} in "))
+            .unwrap_or_else(|| panic!("{end:?}"));
+        assert!(time.ends_with(" ms") || time.ends_with(" s"), "{end:?}");
+    }
+    assert_eq!(
+        project.lback_on_terminal(&url, &["migrate"]).trim(),
+        "No migrations to apply."
+    );
+
+    let back = project.lback(&url, &["migrate", &folders[0]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    let quiet = project.lback_on_terminal(&url, &["migrate", "--quiet"]);
+    assert_eq!(quiet, "", "--quiet shows nothing");
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations"),
+        2
+    );
+
+    let back = project.lback(&url, &["migrate", &folders[0]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    let plain = project.lback(&url, &["migrate"]);
+    assert_eq!(stdout(&plain), format!("Applied {}\n", folders[1]));
+}
+
+/// `rollback` asks before reverting migrations that change other tables or
+/// drop data; without a terminal it refuses unless `--yes`; a rollback of
+/// the one table that drops nothing does not ask.
+pub fn rollback_asks<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let dialect = T::DIALECT.name();
+    let revisions = revisions();
+    for (name, models) in revisions.iter().take(4) {
+        project.models(models);
+        let made = project.lback(&url, &["makemigrations", name, "--dialect", dialect]);
+        assert_eq!(status(&made), 0, "{}", stderr(&made));
+        assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    }
+    target.execute("INSERT INTO users (id, email, bio) VALUES (1, 'a@example.com', 'keep me')");
+    let created = project.folders();
+
+    // Revision 4 changed only `comments` and drops nothing: no question.
+    let narrow = project.lback(&url, &["rollback", "comments"]);
+    assert_eq!(status(&narrow), 0, "{}", stderr(&narrow));
+    assert_live(target, &revisions[2].1, "after rollback comments");
+
+    // users: revision 2 (adds users.bio) and revision 3 (posts, which
+    // refers to users) go back: another table, and a column with data.
+    let refused = project.lback(&url, &["rollback", "users"]);
+    assert_eq!(status(&refused), 1, "{}", stdout(&refused));
+    let plan = stdout(&refused);
+    for line in [
+        format!("  revert {}", created[2]),
+        format!("  revert {}", created[1]),
+        "    tables: posts".to_owned(),
+        "    destructive: drop column users.bio".to_owned(),
+    ] {
+        assert!(plan.lines().any(|l| l == line), "{line:?} in\n{plan}");
+    }
+    let error = stderr(&refused);
+    assert!(
+        error.contains("rollback of `users` not confirmed: it also changes `posts`")
+            && error.contains("drop column users.bio")
+            && error.contains("--yes")
+            && error.contains("nothing was changed"),
+        "{error}"
+    );
+    assert_live(target, &revisions[2].1, "after a refused rollback");
+
+    // On a terminal it asks; anything but yes keeps everything.
+    let (ok, shown) = project.lback_on_terminal_typing(&url, &["rollback", "users"], "n\n");
+    assert!(!ok, "{shown}");
+    assert!(shown.contains("Go on? [y/N]"), "{shown}");
+    assert_live(target, &revisions[2].1, "after answering no");
+    let (ok, shown) = project.lback_on_terminal_typing(&url, &["rollback", "users"], "y\n");
+    assert!(ok, "{shown}");
+    assert_live(target, &revisions[0].1, "after answering yes");
+
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    let confirmed = project.lback(&url, &["rollback", "users", "--yes"]);
+    assert_eq!(status(&confirmed), 0, "{}", stderr(&confirmed));
+    assert_live(target, &revisions[0].1, "after rollback users --yes");
 }

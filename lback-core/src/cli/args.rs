@@ -111,6 +111,10 @@ pub enum Command {
         /// already has their changes.
         #[arg(long, conflicts_with = "dry_run")]
         fake: bool,
+        /// Print nothing but warnings and errors (on a terminal, migrate
+        /// otherwise shows each migration as it starts and ends).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Revert the latest migration that changed a table, and every later
     /// migration that depends on it.
@@ -125,6 +129,10 @@ pub enum Command {
         /// rollback, edit the model, makemigrations again.
         #[arg(long)]
         delete: bool,
+        /// Do not ask when the rollback also changes other tables or drops
+        /// data (for scripts; without a terminal it is refused otherwise).
+        #[arg(long, short)]
+        yes: bool,
     },
     /// List migrations: applied (with when), pending, failed or dirty.
     Showmigrations,

@@ -27,6 +27,18 @@ pub trait MigrationSql {
     fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool;
     /// The tables the migration touches (empty for a hand-written one).
     fn tables(&self) -> Vec<&str>;
+    /// What reverting the migration drops (a table, a column, data
+    /// narrowed), as `makemigrations` words the destructive operations of
+    /// its down; empty when not known (a hand-written migration).
+    fn reverting_loses(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The name of the file whose SQL runs in `direction` on `dialect`
+    /// (`up.sql`, `down.postgres.sql`...), for messages.
+    fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
+        let _ = dialect;
+        format!("{}.sql", direction.name())
+    }
 }
 
 /// SQL of one dialect in an embedded migration; `dialect: None` is the
@@ -124,6 +136,19 @@ impl MigrationSql for EmbeddedMigration {
     fn tables(&self) -> Vec<&str> {
         self.tables.to_vec()
     }
+
+    fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
+        let own = self.up.iter().any(|f| f.dialect == Some(dialect.name()));
+        sql_file_name(direction, own.then_some(dialect))
+    }
+}
+
+/// `up.sql`, or with the dialect's own file `up.postgres.sql`.
+fn sql_file_name(direction: super::Direction, dialect: Option<Dialect>) -> String {
+    match dialect {
+        Some(d) => format!("{}.{}.sql", direction.name(), d.name()),
+        None => format!("{}.sql", direction.name()),
+    }
 }
 
 /// The migrations one `embed_migrations!()` compiled in.
@@ -185,5 +210,29 @@ impl MigrationSql for crate::migrations::MigrationFolder {
 
     fn tables(&self) -> Vec<&str> {
         self.tables.iter().map(String::as_str).collect()
+    }
+
+    fn reverting_loses(&self) -> Vec<String> {
+        crate::diff::inverse(&self.operations)
+            .iter()
+            .filter(|op| op.is_destructive())
+            .map(|op| {
+                // The summary line without its mark and note.
+                let line = op.to_string();
+                let line = line.trim_end_matches("(destructive)").trim_end();
+                line.trim_start_matches(['-', '~', '+'])
+                    .trim_start()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
+        // As the folder picks it: the dialect's own files when it has an up file.
+        let own = self
+            .path
+            .join(sql_file_name(super::Direction::Up, Some(dialect)))
+            .is_file();
+        sql_file_name(direction, own.then_some(dialect))
     }
 }
