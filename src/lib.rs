@@ -28,13 +28,15 @@ pub use lback_core::runner::{
     Attempt, Direction, MigrateOptions, MigrationReport, MigrationState, MigrationStatus,
     OnChanged, Resolution,
 };
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use lback_core::runner::{Hooks, StepInfo};
 
 /// The command line: put `fn main() -> std::process::ExitCode {
 /// lback::cli::main() }` in `src/bin/manage.rs`.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod cli {
     pub use lback_core::cli::{
-        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED,
+        main, main_with, run, Cli, Command, Models, EXIT_CHANGES, EXIT_FAILED, EXIT_USAGE,
     };
 }
 
@@ -57,7 +59,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, MigrateOptions::default())
+    lback_core::runner::migrate_embedded(conn, MigrateOptions::default(), &mut ())
 }
 
 /// [`migrate`] with options: e.g. only warn (in the report) about an applied
@@ -68,7 +70,46 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, options)
+    lback_core::runner::migrate_embedded(conn, options, &mut ())
+}
+
+/// [`migrate_with`], telling `hooks` what happens as it happens: each
+/// migration as it starts and ends, with its time (progress), and the
+/// warnings.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use diesel::Connection;
+///
+/// lback::embed_migrations!("tests/fixtures/library/migrations");
+///
+/// struct Progress;
+///
+/// impl lback::Hooks for Progress {
+///     fn started(&mut self, step: &lback::StepInfo<'_>) {
+///         println!("applying {} ({}/{})", step.id, step.number, step.of);
+///     }
+///     fn finished(&mut self, step: &lback::StepInfo<'_>, elapsed: Duration, _ran: bool) {
+///         println!("applied {} in {elapsed:?}", step.id);
+///     }
+/// }
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:")?;
+/// lback::migrate_with_hooks(&mut conn, lback::MigrateOptions::default(), &mut Progress)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub fn migrate_with_hooks<C>(
+    conn: &mut C,
+    options: MigrateOptions,
+    hooks: &mut dyn Hooks,
+) -> Result<MigrationReport, Error>
+where
+    C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
+    C::Backend: lback_core::runner::TrackedBackend,
+{
+    lback_core::runner::migrate_embedded(conn, options, hooks)
 }
 
 /// Reverts the latest applied migration that changed `table`, and every
@@ -80,7 +121,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default())
+    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default(), &mut ())
 }
 
 /// Every embedded migration with its state in the database: applied (with

@@ -24,3 +24,10 @@ fn bad_input_on_mysql() {
     let mut target = MysqlServer::new();
     workflow::bad_input(&mut target, &project);
 }
+
+#[test]
+fn progress_on_a_terminal_on_mysql() {
+    let project = Project::new("progress-mysql");
+    let mut target = MysqlServer::new();
+    workflow::progress_on_a_terminal(&mut target, &project);
+}

@@ -24,3 +24,10 @@ fn bad_input_on_postgres() {
     let mut target = PgServer::new();
     workflow::bad_input(&mut target, &project);
 }
+
+#[test]
+fn progress_on_a_terminal_on_postgres() {
+    let project = Project::new("progress-postgres");
+    let mut target = PgServer::new();
+    workflow::progress_on_a_terminal(&mut target, &project);
+}

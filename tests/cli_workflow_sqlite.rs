@@ -23,3 +23,10 @@ fn bad_input_on_sqlite() {
     let mut target = SqliteFile::new(&project.dir);
     workflow::bad_input(&mut target, &project);
 }
+
+#[test]
+fn progress_on_a_terminal_on_sqlite() {
+    let project = Project::new("progress-sqlite");
+    let mut target = SqliteFile::new(&project.dir);
+    workflow::progress_on_a_terminal(&mut target, &project);
+}

@@ -182,6 +182,16 @@ fn lback_reports_where_its_own_bookkeeping_failed_on_mysql() {
 }
 
 #[test]
+fn a_migration_without_statements_is_refused_on_postgres() {
+    faults::a_migration_without_statements_is_refused(&mut PgServer::new());
+}
+
+#[test]
+fn a_migration_without_statements_is_refused_on_mysql() {
+    faults::a_migration_without_statements_is_refused(&mut MysqlServer::new());
+}
+
+#[test]
 fn a_failing_down_migration_on_postgres() {
     faults::fault_reverting(&mut PgServer::new());
 }

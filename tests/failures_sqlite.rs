@@ -66,6 +66,13 @@ fn a_failing_statement_at_each_position_on_sqlite() {
 }
 
 #[test]
+fn a_migration_without_statements_is_refused_on_sqlite() {
+    let project = Project::new("empty-sqlite");
+    let mut target = SqliteFile::new(&project.dir);
+    faults::a_migration_without_statements_is_refused(&mut target);
+}
+
+#[test]
 fn a_failing_down_migration_on_sqlite() {
     let project = Project::new("fault-down-sqlite");
     let mut target = SqliteFile::new(&project.dir);

@@ -101,3 +101,48 @@ fn embedded_checksums_are_computed_at_compile_time_from_the_embedded_sql() {
         );
     }
 }
+
+#[test]
+fn an_error_returned_from_main_prints_its_message() {
+    // `fn main() -> Result<(), Box<dyn std::error::Error>>` prints the
+    // error's `Debug` form.
+    let mut conn = memory();
+    let error = lback::rollback(&mut conn, "authors").unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("no applied migration touched table `authors`"));
+    let boxed: Box<dyn std::error::Error> = error.into();
+    assert_eq!(format!("{boxed:?}"), message);
+    // The structured form says the same.
+    let structured = format!("{boxed:#?}");
+    assert!(structured.starts_with("Error {"), "{structured}");
+    assert!(structured.contains("no applied migration touched table"));
+}
+
+#[test]
+fn hooks_see_each_migration_start_and_end() {
+    #[derive(Default)]
+    struct Seen(Vec<String>);
+    impl lback::Hooks for Seen {
+        fn started(&mut self, step: &lback::StepInfo<'_>) {
+            self.0
+                .push(format!("start {} {}/{}", step.id, step.number, step.of));
+        }
+        fn finished(&mut self, step: &lback::StepInfo<'_>, _: std::time::Duration, ran: bool) {
+            self.0.push(format!("end {} {ran}", step.id));
+        }
+    }
+    let mut conn = memory();
+    let mut seen = Seen::default();
+    let report =
+        lback::migrate_with_hooks(&mut conn, lback::MigrateOptions::default(), &mut seen).unwrap();
+    assert_eq!(report.applied, [AUTHORS, BOOKS]);
+    assert_eq!(
+        seen.0,
+        [
+            format!("start {AUTHORS} 1/2"),
+            format!("end {AUTHORS} true"),
+            format!("start {BOOKS} 2/2"),
+            format!("end {BOOKS} true"),
+        ]
+    );
+}

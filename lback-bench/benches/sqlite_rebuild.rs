@@ -8,7 +8,7 @@
 //! `COMMIT`, the pragma restored afterwards.
 //!
 //! - `lback`: the SQL lback renders for the change (diff + render), applied
-//!   by lback's runner (`runner::execute`, which also records the version
+//!   by lback's runner (`runner::migrate`, which also records the version
 //!   and checksum and checks the foreign keys of the whole database).
 //! - `hand_written`: the rebuild written by hand following SQLite's
 //!   documentation (create, copy, drop, rename, indexes), then `PRAGMA
@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use lback_core::diff::diff;
-use lback_core::runner::{MigrationSql, Plan, Step};
+use lback_core::runner::{MigrateOptions, MigrationSql};
 use lback_core::schema::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
     UniqueConstraint,
@@ -158,7 +158,8 @@ fn prepare(path: &Path, before: &Schema) {
          COMMIT;"
     ))
     .expect("fill the tables");
-    lback_core::runner::tracking(&mut conn).expect("create lback's tracking tables");
+    lback_core::runner::Tracking::read(&mut conn, lback_core::runner::Access::SetUp)
+        .expect("create lback's tracking tables");
 }
 
 fn hand_written(conn: &mut SqliteConnection, copy: &str) {
@@ -226,10 +227,12 @@ fn main() {
     g.bench_function("lback", |b| {
         b.iter_custom(|iters| {
             timed(iters, &|conn| {
-                let plan = Plan {
-                    steps: vec![Step::Apply(&migration)],
-                };
-                let report = lback_core::runner::execute(conn, &plan).expect("lback's rebuild");
+                let report = lback_core::runner::migrate(
+                    conn,
+                    &[&migration as &dyn MigrationSql],
+                    MigrateOptions::default(),
+                )
+                .expect("lback's rebuild");
                 assert_eq!(report.applied.len(), 1);
             })
         })

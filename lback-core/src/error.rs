@@ -1,12 +1,25 @@
 //! The one error type of lback.
+//!
+//! Layers below keep their own small error types where they have failures
+//! of their own (the runner's [`QueryError`](crate::runner::QueryError));
+//! each converts into [`Error`] and stays reachable through
+//! [`source()`](std::error::Error::source).
 
 use std::path::PathBuf;
 
 use crate::schema::SchemaProblem;
 
+/// The cause behind an error, kept for [`source()`](std::error::Error::source).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can go wrong in lback, each with a message that says
 /// what to do.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` shows the message too (and the causes it does not already
+/// show), so an application whose `main` returns `Result<(), Box<dyn
+/// std::error::Error>>` prints something a person can act on; match on the
+/// variants for their fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A snapshot file could not be read.
@@ -94,6 +107,18 @@ pub enum Error {
         migration: String,
     },
 
+    /// A migration to apply has no statement (its up SQL is empty or only
+    /// comments).
+    #[error(
+        "migration {migration} has no statement to run: its up SQL is empty or only comments \
+         (as `makemigrations --empty` leaves it); write the SQL it should run, or delete the \
+         migration if it is not needed, then run the command again (nothing was changed)"
+    )]
+    EmptyMigration {
+        /// The migration's id.
+        migration: String,
+    },
+
     /// A migration failed; what ran before it stays applied.
     #[error(
         "{direction} migration {migration} failed{}\n{outcome}{}",
@@ -117,6 +142,29 @@ pub enum Error {
         outcome: String,
         /// What ran before the failure.
         done: Box<crate::runner::MigrationReport>,
+        /// The database's error, when there was one.
+        #[source]
+        cause: Option<Cause>,
+    },
+
+    /// A query of lback's own failed: reading or setting up its tracking
+    /// tables, taking its lock, recording a resolution.
+    #[error(transparent)]
+    Query(#[from] crate::runner::QueryError),
+
+    /// The command line asked for something it cannot do as given.
+    #[error("{0}")]
+    Usage(String),
+
+    /// `rollback --delete` would delete migrations that are not the newest.
+    #[error(
+        "--delete removes only the newest migrations, but {} would leave later ones behind; \
+         run without --delete (the folders stay) or roll back the later migrations first",
+        ids.join(", ")
+    )]
+    DeleteNotNewest {
+        /// The migrations the rollback reverts.
+        ids: Vec<String>,
     },
 
     /// A migration's last run stopped half way (MySQL/MariaDB commit each
@@ -232,6 +280,37 @@ pub enum Error {
     },
 }
 
+impl std::fmt::Debug for Error {
+    /// `{:?}` (what `main` prints of an error it returns): the message and
+    /// the causes behind it. `{:#?}`: the same as a structure, `Error {
+    /// message, causes }`; the fields of each kind are the variant's.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = self.to_string();
+        // Causes whose text the message already shows are not repeated.
+        let mut causes = Vec::new();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !message.contains(&text) {
+                causes.push(text);
+            }
+            cause = error.source();
+        }
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("message", &message)
+                .field("causes", &causes)
+                .finish();
+        }
+        f.write_str(&message)?;
+        for text in causes {
+            write!(f, "\n\nCaused by:\n    {text}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A mistake in the crate's source, found by the build script, at its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceError {
@@ -292,5 +371,42 @@ fn done_text(done: &crate::runner::MigrationReport) -> String {
         }
         text.pop();
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn debug_is_the_message_with_the_causes_it_does_not_show() {
+        let shown = Error::Query(crate::runner::QueryError {
+            context: "taking lback's migration lock",
+            source: "lock wait timeout".into(),
+        });
+        assert_eq!(
+            format!("{shown:?}"),
+            "taking lback's migration lock: lock wait timeout"
+        );
+        let hidden = Error::MigrationFailed {
+            migration: "20260101000000_a".into(),
+            direction: "applying",
+            statement: None,
+            message: "every statement ran, then COMMIT failed".into(),
+            outcome: "The migration was rolled back.".into(),
+            done: Box::default(),
+            cause: Some("connection reset".into()),
+        };
+        assert_eq!(
+            format!("{hidden:?}"),
+            format!("{hidden}\n\nCaused by:\n    connection reset")
+        );
+        assert_eq!(
+            format!("{hidden:#?}"),
+            format!(
+                "Error {{\n    message: {:?},\n    causes: [\n        \"connection reset\",\n    ],\n}}",
+                hidden.to_string()
+            )
+        );
     }
 }

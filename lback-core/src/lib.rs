@@ -25,7 +25,7 @@ pub mod sql;
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use diesel;
-pub use error::{Error, SourceError};
+pub use error::{Cause, Error, SourceError};
 pub use mapping::HasColumnType;
 pub use registry::{models, registry, try_registry, Model, ModelEntry};
 

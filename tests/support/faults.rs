@@ -143,16 +143,19 @@ fn migrate_to<T: Target>(
     migrations: &[Mem],
     version: &str,
 ) -> Result<lback::MigrationReport, Error> {
-    let list = list(migrations);
-    runner::locked(target.conn(), |conn| {
-        let (applied, _) = runner::applied_and_verified(conn, &list, MigrateOptions::default())?;
-        let plan = runner::plan_migrate(&list, &applied, Some(version))?;
-        runner::execute(conn, &plan)
-    })
+    runner::run(
+        target.conn(),
+        &list(migrations),
+        runner::Job::Migrate {
+            target: Some(version),
+        },
+        MigrateOptions::default(),
+        &mut (),
+    )
 }
 
 pub fn applied_versions<T: Target>(target: &mut T) -> Vec<String> {
-    runner::tracking(target.conn())
+    runner::Tracking::read(target.conn(), runner::Access::SetUp)
         .unwrap()
         .applied
         .into_iter()
@@ -386,7 +389,10 @@ pub fn fault_at<T: Target>(target: &mut T, k: usize, p: usize) {
         );
     }
     assert_eq!(states(target, &fixed), vec![MigrationState::Applied; N]);
-    assert!(runner::tracking(target.conn()).unwrap().attempts.is_empty());
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
     // Nothing left to resolve.
     assert!(matches!(
         runner::resolve(
@@ -617,5 +623,33 @@ pub fn kill_mid_migration<T: Slow>(target: &mut T, project: &Project) {
         2,
         "{show}"
     );
-    assert!(runner::tracking(target.conn()).unwrap().attempts.is_empty());
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
+}
+
+/// A migration with no statement (an empty or comment-only up.sql, as
+/// `makemigrations --empty` leaves it) is refused before anything runs,
+/// naming it; nothing is applied or recorded.
+pub fn a_migration_without_statements_is_refused<T: Target>(target: &mut T) {
+    for empty in ["", "  \n", "-- write the migration here\n/* later */\n"] {
+        let mut list = migrations(None, None);
+        list[1].up = empty.to_owned();
+        let error = migrate(target, &list).expect_err("an empty migration is refused");
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!("migration {} has no statement to run", id(2))),
+            "{text}"
+        );
+        assert!(text.contains("nothing was changed"), "{text}");
+        assert!(
+            applied_versions(target).is_empty(),
+            "{empty:?}: nothing ran"
+        );
+        assert_eq!(table_rows(target, "t1"), None, "{empty:?}: nothing ran");
+    }
+    // Its SQL written, it runs with the others.
+    let report = migrate(target, &migrations(None, None)).unwrap();
+    assert_eq!(report.applied, (1..=N).map(id).collect::<Vec<_>>());
 }

@@ -85,7 +85,9 @@ pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
         "the old table is dropped once its checksums are moved"
     );
     // The others were moved as they were.
-    let recorded = runner::tracking(target.conn()).unwrap().applied;
+    let recorded = runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .applied;
     assert_eq!(recorded.len(), N);
     for (i, applied) in (1..=N).zip(&recorded) {
         let expected = if i == 2 {
@@ -139,7 +141,9 @@ pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
     list.push(third);
     let report = faults::migrate(target, &list).unwrap();
     assert_eq!(report.applied, [id(N)]);
-    let recorded = runner::tracking(target.conn()).unwrap().applied;
+    let recorded = runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .applied;
     let checksums: Vec<bool> = recorded.iter().map(|a| a.checksum.is_some()).collect();
     assert_eq!(checksums, [false, false, true]);
     // And the next start reads them in one query, without the lock.
@@ -205,7 +209,10 @@ where
     faults::migrate(target, &list).unwrap();
 
     let mut holder = T::Conn::establish(&target.url()).unwrap();
-    <T::Backend as TrackedBackend>::lock(&mut holder).unwrap();
+    let lock = <T::Backend as TrackedBackend>::locker(&mut holder)
+        .unwrap()
+        .expect("the database has a run-wide lock");
+    lock.acquire(&mut holder).unwrap();
     let done = migrate_in_thread::<T>(target.url(), list.clone());
     let report = done
         .recv_timeout(Duration::from_secs(30))
@@ -231,7 +238,7 @@ where
         done.try_recv().is_err(),
         "migrate finished while the lock was held"
     );
-    <T::Backend as TrackedBackend>::unlock(&mut holder).unwrap();
+    lock.release(&mut holder).unwrap();
     let report = done
         .recv_timeout(Duration::from_secs(30))
         .expect("migrate goes on once the lock is released")

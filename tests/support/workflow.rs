@@ -62,6 +62,26 @@ impl Project {
         output
     }
 
+    /// Runs `lback <args>` as [`lback`](Self::lback) does, on a terminal
+    /// (a pseudo-terminal from util-linux's `script`); its output.
+    pub fn lback_on_terminal(&self, url: &str, args: &[&str]) -> String {
+        let command = format!(
+            "{} --models models.json {}",
+            env!("CARGO_BIN_EXE_lback"),
+            args.join(" ")
+        );
+        let output = Command::new("script")
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", url)
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .expect("util-linux `script` runs (it gives the command a terminal)");
+        let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+        eprintln!("$ lback {} (on a terminal)\n{text}", args.join(" "));
+        assert!(output.status.success(), "{text}");
+        text
+    }
+
     /// Migration folders, oldest first.
     pub fn folders(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.migrations())
@@ -569,4 +589,46 @@ pub fn bad_input<T: Target>(target: &mut T, project: &Project) {
         1,
         "no row lost"
     );
+}
+
+/// `migrate` on a terminal shows each migration as it starts and ends,
+/// with its time; `--quiet` shows nothing; without a terminal the summary.
+pub fn progress_on_a_terminal<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let dialect = T::DIALECT.name();
+    for (name, models) in revisions().into_iter().take(2) {
+        project.models(&models);
+        let made = project.lback(&url, &["makemigrations", name, "--dialect", dialect]);
+        assert_eq!(status(&made), 0, "{}", stderr(&made));
+    }
+    let folders = project.folders();
+    let shown = project.lback_on_terminal(&url, &["migrate"]);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 4, "{shown}");
+    for (i, folder) in folders.iter().enumerate() {
+        assert_eq!(lines[2 * i], format!("Applying {folder} ({}/2) ...", i + 1));
+        let end = lines[2 * i + 1];
+        let time = end
+            .strip_prefix(&format!("Applied {folder} in "))
+            .unwrap_or_else(|| panic!("{end:?}"));
+        assert!(time.ends_with(" ms") || time.ends_with(" s"), "{end:?}");
+    }
+    assert_eq!(
+        project.lback_on_terminal(&url, &["migrate"]).trim(),
+        "No migrations to apply."
+    );
+
+    let back = project.lback(&url, &["migrate", &folders[0]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    let quiet = project.lback_on_terminal(&url, &["migrate", "--quiet"]);
+    assert_eq!(quiet, "", "--quiet shows nothing");
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations"),
+        2
+    );
+
+    let back = project.lback(&url, &["migrate", &folders[0]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    let plain = project.lback(&url, &["migrate"]);
+    assert_eq!(stdout(&plain), format!("Applied {}\n", folders[1]));
 }

@@ -68,6 +68,10 @@ pub enum Command {
         /// (normally refused).
         #[arg(long)]
         allow_changed: bool,
+        /// Print nothing but warnings and errors (on a terminal, migrate
+        /// otherwise shows each migration as it starts and ends).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Revert the latest migration that changed a table, and every later
     /// migration that depends on it.

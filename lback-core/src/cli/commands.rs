@@ -1,7 +1,8 @@
 //! The commands.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use diesel::connection::LoadConnection;
 use diesel::Connection;
@@ -11,7 +12,8 @@ use super::connect::{dialect_of, with_connection, OnConnection};
 use super::EXIT_CHANGES;
 use crate::migrations::{validate_name, Draft, MigrationFolder, Migrations};
 use crate::runner::{
-    self, MigrateOptions, MigrationSql, MigrationState, Plan, Resolution, Step, TrackedBackend,
+    self, Direction, Hooks, Job, MigrateOptions, MigrationReport, MigrationSql, MigrationState,
+    Resolution, Script, StepInfo, TrackedBackend,
 };
 use crate::schema::Schema;
 use crate::sql::Dialect;
@@ -40,6 +42,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             version,
             dry_run,
             allow_changed,
+            quiet,
         } => {
             let migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "migrate")?;
@@ -55,6 +58,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                     target: version,
                     dry_run,
                     options,
+                    quiet,
                 },
             )
         }
@@ -152,9 +156,11 @@ fn open(dir: &std::path::Path) -> Result<Migrations, Error> {
 }
 
 fn need_url(url: Option<String>, command: &str) -> Result<String, Error> {
-    url.filter(|u| !u.trim().is_empty()).ok_or_else(|| Error::Database {
-        context: format!("`{command}` needs a database"),
-        message: "give --database-url or set DATABASE_URL (a SQLite file path, postgres://... or mysql://...)".into(),
+    url.filter(|u| !u.trim().is_empty()).ok_or_else(|| {
+        Error::Usage(format!(
+            "`{command}` needs a database: give --database-url or set DATABASE_URL \
+             (a SQLite file path, postgres://... or mysql://...)"
+        ))
     })
 }
 
@@ -232,13 +238,11 @@ fn dialects(
 ) -> Result<Vec<Dialect>, Error> {
     if !configured.is_empty() {
         if !requested.is_empty() && requested != configured {
-            return Err(Error::Database {
-                context: "--dialect differs from the project's dialects".into(),
-                message: format!(
-                    "this project generates SQL for {}; to change that, edit migrations/.lback/settings.json",
-                    names(&configured)
-                ),
-            });
+            return Err(Error::Usage(format!(
+                "--dialect differs from the project's dialects: this project generates SQL for {}; \
+                 to change that, edit migrations/.lback/settings.json",
+                names(&configured)
+            )));
         }
         return Ok(configured);
     }
@@ -248,12 +252,11 @@ fn dialects(
     if let Some(url) = url.filter(|u| !u.trim().is_empty()) {
         return Ok(vec![dialect_of(url)?]);
     }
-    Err(Error::Database {
-        context: "which database are the migrations for?".into(),
-        message: "give --dialect sqlite|postgres|mysql (repeatable; remembered in migrations/.lback/settings.json), \
-                  or --database-url / DATABASE_URL"
+    Err(Error::Usage(
+        "which database are the migrations for? give --dialect sqlite|postgres|mysql \
+         (repeatable; remembered in migrations/.lback/settings.json), or --database-url / DATABASE_URL"
             .into(),
-    })
+    ))
 }
 
 fn names(dialects: &[Dialect]) -> String {
@@ -275,6 +278,7 @@ struct Migrate<'a> {
     target: Option<String>,
     dry_run: bool,
     options: MigrateOptions,
+    quiet: bool,
 }
 
 impl OnConnection for Migrate<'_> {
@@ -285,42 +289,139 @@ impl OnConnection for Migrate<'_> {
         C::Backend: TrackedBackend,
     {
         let list = sources(self.migrations);
-        // Planned and run under the migration lock: replicas starting at
-        // once run one after the other.
-        runner::locked(conn, |conn| {
-            let (applied, warnings) = runner::applied_and_verified(conn, &list, self.options)?;
-            for warning in &warnings {
-                eprintln!("warning: {warning}");
-            }
-            let plan = runner::plan_migrate(&list, &applied, self.target.as_deref())?;
-            if plan.is_empty() {
-                println!("No migrations to apply.");
-                return Ok(ExitCode::SUCCESS);
-            }
-            if self.dry_run {
-                print_plan_with_sql(&plan, <C::Backend as TrackedBackend>::DIALECT)?;
-                println!("(dry run: nothing changed)");
-                return Ok(ExitCode::SUCCESS);
-            }
-            let report = runner::execute(conn, &plan)?;
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
-        })
+        let job = Job::Migrate {
+            target: self.target.as_deref(),
+        };
+        let mut shown = Shown {
+            quiet: self.quiet,
+            progress: !self.quiet && std::io::stdout().is_terminal(),
+            ..Shown::new(self.dry_run)
+        };
+        let report = runner::run(conn, &list, job, self.options, &mut shown)?;
+        shown.report(report);
+        Ok(ExitCode::SUCCESS)
     }
 }
 
-fn print_plan_with_sql(plan: &Plan<'_>, dialect: Dialect) -> Result<(), Error> {
-    for step in &plan.steps {
-        match step {
-            Step::Apply(m) => println!("-- apply {}\n{}", m.id(), m.up(dialect)?),
-            Step::Revert(m) => println!(
-                "-- revert {}\n{}",
-                m.id(),
-                m.down(dialect)?
-                    .map(|s| s.into_owned())
-                    .unwrap_or_else(|| "-- (no down.sql)".into())
-            ),
+/// What the command line shows of a run: warnings on stderr, the plan of a
+/// dry run with its SQL, then what ran.
+struct Shown<'a> {
+    dry_run: bool,
+    /// `rollback`: the table, and whether to check the plan for `--delete`.
+    rollback: Option<(&'a str, Option<&'a Migrations>)>,
+    /// The run ended at the plan (a dry run).
+    stopped: bool,
+    /// Show each migration as it starts and ends (`migrate` on a terminal).
+    progress: bool,
+    /// Show nothing but warnings and errors.
+    quiet: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn new(dry_run: bool) -> Self {
+        Shown {
+            dry_run,
+            rollback: None,
+            stopped: false,
+            progress: false,
+            quiet: false,
         }
+    }
+
+    /// Prints what ran (its warnings went to stderr already), unless the
+    /// progress showed it.
+    fn report(&self, mut report: MigrationReport) {
+        if self.stopped || self.quiet || (self.progress && !report.is_empty()) {
+            return;
+        }
+        report.warnings.clear();
+        println!("{report}");
+    }
+}
+
+impl Hooks for Shown<'_> {
+    fn warnings(&mut self, warnings: &[String]) {
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+
+    fn review(&mut self, scripts: &[Script<'_>], _dialect: Dialect) -> Result<bool, Error> {
+        if let Some((table, delete)) = self.rollback {
+            println!("Rolling back `{table}`:");
+            for script in scripts {
+                println!("  revert {}", script.migration.id());
+            }
+            if let Some(migrations) = delete {
+                refuse_unless_newest(migrations, scripts)?;
+            }
+        }
+        if scripts.is_empty() || !self.dry_run {
+            return Ok(true);
+        }
+        for script in scripts {
+            let verb = match script.direction {
+                Direction::Up => "apply",
+                Direction::Down => "revert",
+            };
+            println!("-- {verb} {}\n{}", script.migration.id(), script.sql);
+        }
+        println!("(dry run: nothing changed)");
+        self.stopped = true;
+        Ok(false)
+    }
+
+    fn started(&mut self, step: &StepInfo<'_>) {
+        if self.progress {
+            let verb = match step.direction {
+                Direction::Up => "Applying",
+                Direction::Down => "Reverting",
+            };
+            println!("{verb} {} ({}/{}) ...", step.id, step.number, step.of);
+        }
+    }
+
+    fn finished(&mut self, step: &StepInfo<'_>, elapsed: Duration, ran: bool) {
+        if !self.progress {
+            return;
+        }
+        if !ran {
+            println!("Skipped {}: another process ran it meanwhile", step.id);
+            return;
+        }
+        let verb = match step.direction {
+            Direction::Up => "Applied",
+            Direction::Down => "Reverted",
+        };
+        println!("{verb} {} in {}", step.id, duration(elapsed));
+    }
+}
+
+/// `12 ms`, `3.4 s`.
+fn duration(elapsed: Duration) -> String {
+    if elapsed < Duration::from_secs(1) {
+        format!("{} ms", elapsed.as_millis())
+    } else {
+        format!("{:.1} s", elapsed.as_secs_f64())
+    }
+}
+
+/// `--delete` removes only the newest migrations: refused before reverting
+/// anything, so nothing may be lost.
+fn refuse_unless_newest(migrations: &Migrations, scripts: &[Script<'_>]) -> Result<(), Error> {
+    let ids: Vec<String> = scripts
+        .iter()
+        .map(|s| s.migration.id().into_owned())
+        .collect();
+    let newest: Vec<String> = migrations
+        .folders()
+        .iter()
+        .rev()
+        .take(ids.len())
+        .map(MigrationFolder::id)
+        .collect();
+    if newest != ids {
+        return Err(Error::DeleteNotNewest { ids });
     }
     Ok(())
 }
@@ -342,78 +443,22 @@ impl OnConnection for Rollback<'_> {
     {
         let list = sources(self.migrations);
         let schema = self.migrations.snapshot()?;
-        runner::locked(conn, |conn| self.under_lock(conn, &list, &schema))
-    }
-}
-
-impl Rollback<'_> {
-    fn under_lock<C>(
-        &self,
-        conn: &mut C,
-        list: &[&dyn MigrationSql],
-        schema: &Schema,
-    ) -> Result<Vec<String>, Error>
-    where
-        C: Connection + LoadConnection,
-        C::Backend: TrackedBackend,
-    {
-        let (applied, warnings) =
-            runner::applied_and_verified(conn, list, MigrateOptions::default())?;
-        for warning in &warnings {
-            eprintln!("warning: {warning}");
-        }
-        let plan = runner::plan_rollback(list, &applied, self.table, schema)?;
-        println!("Rolling back `{}`:", self.table);
-        print!("{plan}");
-        let ids: Vec<String> = plan
-            .steps
-            .iter()
-            .map(|s| match s {
-                Step::Apply(m) | Step::Revert(m) => m.id().into_owned(),
-            })
-            .collect();
-        if self.delete {
-            // Refuse before reverting anything: nothing may be lost.
-            let newest: Vec<String> = self
-                .migrations
-                .folders()
-                .iter()
-                .rev()
-                .take(ids.len())
-                .map(MigrationFolder::id)
-                .collect();
-            if newest != ids {
-                return Err(Error::Migrations {
-                    path: self.migrations.dir().to_path_buf(),
-                    message: format!(
-                        "--delete removes only the newest migrations, but {} would leave later ones behind; \
-                         run without --delete (the folders stay) or roll back the later migrations first",
-                        ids.join(", ")
-                    ),
-                });
-            }
-        }
-        let dialect = <C::Backend as TrackedBackend>::DIALECT;
-        for step in &plan.steps {
-            if let Step::Revert(m) = step {
-                match m.down(dialect)? {
-                    Some(sql) if !sql.trim().is_empty() => {}
-                    _ => {
-                        return Err(Error::NoDownMigration {
-                            migration: m.id().into_owned(),
-                        })
-                    }
-                }
-            }
-        }
-        if self.dry_run {
-            print_plan_with_sql(&plan, dialect)?;
-            println!("(dry run: nothing changed)");
-            return Ok(Vec::new());
-        }
-        let report = runner::execute(conn, &plan)?;
-        println!("{report}");
-        Ok(report.reverted)
+        let job = Job::Rollback {
+            table: self.table,
+            schema: &schema,
+        };
+        let mut shown = Shown {
+            rollback: Some((self.table, self.delete.then_some(self.migrations))),
+            ..Shown::new(self.dry_run)
+        };
+        let report = runner::run(conn, &list, job, MigrateOptions::default(), &mut shown)?;
+        let reverted = if shown.stopped {
+            Vec::new()
+        } else {
+            report.reverted.clone()
+        };
+        shown.report(report);
+        Ok(reverted)
     }
 }
 

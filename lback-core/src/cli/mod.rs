@@ -27,6 +27,8 @@ use crate::Error;
 
 /// Exit status of a failed command.
 pub const EXIT_FAILED: u8 = 1;
+/// Exit status of a command line that cannot work as given (clap's).
+pub const EXIT_USAGE: u8 = 2;
 /// Exit status of `makemigrations --check` when the models have changes.
 pub const EXIT_CHANGES: u8 = 3;
 
@@ -59,7 +61,10 @@ pub fn main_with(models: Models) -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::from(EXIT_FAILED)
+            ExitCode::from(match error {
+                Error::Usage(_) => EXIT_USAGE,
+                _ => EXIT_FAILED,
+            })
         }
     }
 }

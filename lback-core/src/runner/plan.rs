@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::MigrationSql;
+use super::{Direction, MigrationSql};
 use crate::schema::Schema;
 use crate::Error;
 
@@ -16,6 +16,16 @@ pub enum Step<'a> {
     Apply(&'a dyn MigrationSql),
     /// Run its down SQL.
     Revert(&'a dyn MigrationSql),
+}
+
+impl<'a> Step<'a> {
+    /// The migration and which way it runs.
+    pub fn parts(&self) -> (&'a dyn MigrationSql, Direction) {
+        match *self {
+            Step::Apply(m) => (m, Direction::Up),
+            Step::Revert(m) => (m, Direction::Down),
+        }
+    }
 }
 
 /// What a command will do, in order.

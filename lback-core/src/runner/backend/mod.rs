@@ -1,0 +1,131 @@
+//! What each database does its own way, behind [`TrackedBackend`]: the
+//! tracking tables' SQL, the execution strategy of a migration, and the
+//! optional abilities it has (a run-wide [`Locker`]).
+//!
+//! Like sqlx's `Migrate`, one implementation per database owns its
+//! strategy, in a module of its own:
+//! - [`sqlite`]: each migration in a transaction whose first statement
+//!   takes the write lock, checked again once held; statement by statement;
+//!   a table rebuild with foreign keys off outside the transaction and
+//!   `pragma_foreign_key_check` before commit. No session lock.
+//! - [`postgres`]: each migration and its bookkeeping as one batch in a
+//!   transaction; the failing statement found afterwards. Advisory lock.
+//! - [`mysql`]: statement by statement with progress rows in
+//!   `__lback_attempts` (DDL commits at once); `GET_LOCK`.
+//!
+//! The tables and the SQL every database shares are in [`tables`].
+
+// First: its macros are used by the others.
+#[macro_use]
+mod tables;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use diesel::backend::Backend;
+use diesel::connection::LoadConnection;
+use diesel::QueryResult;
+
+pub(crate) use self::tables::{clear_attempt, forget_sql, record_sql, setup};
+pub use self::tables::{Applied, AppliedVersion, StartupRead, StoredChecksum, Tracking};
+use super::step::{Failed, Script};
+use super::Attempt;
+use crate::sql::Dialect;
+
+/// A diesel backend lback can migrate.
+pub trait TrackedBackend: Backend + Sized {
+    /// Its dialect.
+    const DIALECT: Dialect;
+
+    /// The type of the columns holding statements and error messages
+    /// (MySQL: utf8mb4, so any text can be stored whatever the database's
+    /// default charset; the keys keep the database's, so they compare with
+    /// diesel's table).
+    const WIDE_TEXT: &'static str;
+
+    /// The type to cast a timestamp to, to read it as text.
+    const TEXT_CAST: &'static str;
+
+    /// The type to cast an integer to, to read it as 64 bits.
+    const INT_CAST: &'static str;
+
+    /// Statements that run first in the transaction that moves an earlier
+    /// lback's checksums into diesel's table (PostgreSQL locks the old
+    /// table, so two sessions moving at once wait instead of deadlocking).
+    const BEFORE_CHECKSUM_MOVE: &'static [&'static str];
+
+    /// Whether `table` (found the way an unqualified name is) has `column`;
+    /// `false` when there is no such table.
+    fn has_column<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        table: &str,
+        column: &str,
+    ) -> QueryResult<bool>;
+
+    /// What a start needs, in one query: applied versions with their
+    /// checksums (and, on MySQL, whether an attempt is recorded). Fails when
+    /// the tables are missing or need setting up.
+    fn startup_read<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<StartupRead>;
+
+    /// The applied migrations, with when; with their checksums, or (from a
+    /// table lback has not set up, read without changing it) without.
+    fn read_applied<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        with_checksums: bool,
+    ) -> QueryResult<Vec<Applied>>;
+
+    /// The unfinished runs in `__lback_attempts`.
+    fn read_attempts<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<Vec<Attempt>>;
+
+    /// Whether `version` is recorded as applied.
+    fn is_applied<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        version: &str,
+    ) -> QueryResult<bool>;
+
+    /// The execution strategy: runs one migration's script and its
+    /// bookkeeping. `Ok(false)` when, checked again as its run starts, it
+    /// turns out done already (by another process); a failure says how far
+    /// the run got ([`Failed::phase`](super::step::Failed)).
+    fn run_script<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        script: &Script<'_>,
+    ) -> Result<bool, Failed>;
+
+    /// After a failed run: records it in `__lback_attempts` (best effort)
+    /// and says what the failure left, for the error: rolled back, or
+    /// (MySQL) what took effect and the ways out.
+    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String;
+
+    /// The lock that serializes lback runs on this database, if it has
+    /// one: an optional ability, asked for once per run (see [`Locker`]).
+    /// Also readies the session for a run (SQLite raises its busy timeout,
+    /// so other processes' write locks are waited for).
+    fn locker<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+    ) -> QueryResult<Option<Box<dyn Locker<C>>>>;
+}
+
+/// A lock that serializes lback runs on one database: PostgreSQL's
+/// advisory lock, MySQL's `GET_LOCK`. A database without one (SQLite)
+/// has no `Locker`; its strategy takes the write lock per migration.
+///
+/// This is the extension point for another kind of lock (a lease row in a
+/// table, for a cluster whose nodes do not share `GET_LOCK`): implement
+/// `Locker` for it and return it from the backend's
+/// [`locker`](TrackedBackend::locker) when it applies.
+pub trait Locker<C> {
+    /// Takes the lock, waiting for another run to finish; fails when it
+    /// cannot be had (after a long wait).
+    fn acquire(&self, conn: &mut C) -> QueryResult<()>;
+
+    /// Releases it (also released when the session ends).
+    fn release(&self, conn: &mut C) -> QueryResult<()>;
+
+    /// Whether no session holds it now, so a run recorded as started
+    /// is one that died, not one in progress.
+    fn is_free(&self, conn: &mut C) -> QueryResult<bool>;
+}

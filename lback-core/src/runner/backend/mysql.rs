@@ -1,0 +1,200 @@
+//! MySQL/MariaDB: every DDL statement commits, so there is no transaction
+//! to use. A run is recorded in `__lback_attempts` as `started` before its
+//! first statement and kept up to date before each (its progress rows), so
+//! a failure or crash leaves a record of how far it got; success records
+//! the version and deletes the row in one InnoDB transaction. `GET_LOCK`
+//! serializes runs.
+
+use diesel::connection::LoadConnection;
+use diesel::mysql::Mysql;
+use diesel::sql_types::{BigInt, Nullable};
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
+
+use super::tables::{attempt_row, stored_text, Count, FAILED_STATE};
+use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
+use crate::runner::step::{At, Failed, Phase, Script};
+use crate::runner::Attempt;
+use crate::sql::Dialect;
+
+impl TrackedBackend for Mysql {
+    const DIALECT: Dialect = Dialect::Mysql;
+    const WIDE_TEXT: &'static str = "TEXT CHARACTER SET utf8mb4";
+    const TEXT_CAST: &'static str = "CHAR";
+    const INT_CAST: &'static str = "SIGNED";
+    const BEFORE_CHECKSUM_MOVE: &'static [&'static str] = &[];
+
+    shared_queries!();
+
+    fn has_column<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        table: &str,
+        column: &str,
+    ) -> QueryResult<bool> {
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = {} AND column_name = {}",
+            Self::DIALECT.string_literal(table),
+            Self::DIALECT.string_literal(column)
+        ))
+        .get_result::<Count>(conn)
+        .map(|c| c.n > 0)
+    }
+
+    fn startup_read<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<StartupRead> {
+        // An attempt row may be a dirty run, which must stop a start: one
+        // marker row (an empty version, which no migration has) says there
+        // is one, in the same query. Only literals come from the second
+        // table, so the columns keep diesel's table's collation.
+        let mut applied = diesel::sql_query(
+            "SELECT version, checksum FROM __diesel_schema_migrations \
+             UNION ALL SELECT '', NULL FROM (SELECT 1 FROM __lback_attempts LIMIT 1) AS a",
+        )
+        .load::<AppliedVersion>(conn)?;
+        let before = applied.len();
+        applied.retain(|a| !a.version.is_empty());
+        Ok(StartupRead {
+            unfinished: applied.len() != before,
+            applied,
+        })
+    }
+
+    fn run_script<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        script: &Script<'_>,
+    ) -> Result<bool, Failed> {
+        let ran = run(conn, script);
+        if ran.is_err() {
+            // A script that locked tables and failed would keep them locked
+            // on this session (and lback could not record the failure).
+            let _ = conn.batch_execute("UNLOCK TABLES");
+        }
+        ran
+    }
+
+    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String {
+        // The `started` row becomes `failed`, in place. Best effort: when
+        // even this fails (the connection is gone), the row written before
+        // the run says as much.
+        let d = Self::DIALECT;
+        let recorded = conn.batch_execute(&format!(
+            "UPDATE __lback_attempts SET state = {}, statements_done = {}, \
+             current_statement = {}, error_message = {} WHERE version = {}",
+            d.string_literal(FAILED_STATE),
+            attempt.statements_done,
+            stored_text(d, attempt.statement.as_deref()),
+            stored_text(d, attempt.error.as_deref()),
+            d.string_literal(&attempt.version)
+        ));
+        let mut outcome = crate::runner::state::ways_out(attempt, d);
+        if recorded.is_err() {
+            outcome.push_str(
+                "\n(lback could not record this failure either; the next migrate will report \
+                 the run as stopped at the last point it recorded.)",
+            );
+        }
+        outcome
+    }
+
+    fn locker<C: LoadConnection<Backend = Self>>(
+        _conn: &mut C,
+    ) -> QueryResult<Option<Box<dyn Locker<C>>>> {
+        Ok(Some(Box::new(GetLock)))
+    }
+}
+
+/// Checks the migration is still due (diesel_cli takes no lock, and a MySQL
+/// migration run twice commits its statements twice), records the start,
+/// runs it statement by statement with its progress, records it.
+fn run<C: LoadConnection<Backend = Mysql>>(
+    conn: &mut C,
+    script: &Script<'_>,
+) -> Result<bool, Failed> {
+    let version = script.version();
+    if Mysql::is_applied(conn, version).at(Phase::Before)? == script.applies() {
+        return Ok(false);
+    }
+    let started = Attempt {
+        version: version.to_owned(),
+        direction: script.direction,
+        interrupted: true,
+        statements_done: 0,
+        statements_total: script.statements.len(),
+        statement: script.statements.first().map(|s| (*s).to_owned()),
+        error: None,
+        started_on: String::new(),
+    };
+    // One statement, so an earlier row is never gone without its
+    // replacement.
+    conn.batch_execute(&format!(
+        "REPLACE INTO __lback_attempts {}",
+        attempt_row(Mysql::DIALECT, &started, false)
+    ))
+    .at(Phase::Before)?;
+    for (i, statement) in script.statements.iter().enumerate() {
+        if i > 0 {
+            progress(conn, version, i, statement).at(Phase::Recording(i))?;
+        }
+        conn.batch_execute(statement).at(Phase::Statement(i))?;
+    }
+    // The bookkeeping is InnoDB rows: one transaction.
+    conn.transaction(|conn| conn.batch_execute(&script.bookkeeping))
+        .at(Phase::Finishing)?;
+    Ok(true)
+}
+
+/// Before statement `done + 1` runs: how far the run got.
+fn progress<C: LoadConnection<Backend = Mysql>>(
+    conn: &mut C,
+    version: &str,
+    done: usize,
+    statement: &str,
+) -> QueryResult<()> {
+    let d = Mysql::DIALECT;
+    conn.batch_execute(&format!(
+        "UPDATE __lback_attempts SET statements_done = {done}, current_statement = {} \
+         WHERE version = {}",
+        stored_text(d, Some(statement)),
+        d.string_literal(version)
+    ))
+}
+
+/// `GET_LOCK`, named after the database (lock names are server-wide).
+struct GetLock;
+
+impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
+    fn acquire(&self, conn: &mut C) -> QueryResult<()> {
+        #[derive(QueryableByName)]
+        struct Got {
+            #[diesel(sql_type = Nullable<BigInt>)]
+            got: Option<i64>,
+        }
+        // Waits up to ten minutes for another process's run to finish.
+        let got =
+            diesel::sql_query("SELECT GET_LOCK(CONCAT('lback migrate ', DATABASE()), 600) AS got")
+                .get_result::<Got>(conn)?;
+        if got.got == Some(1) {
+            Ok(())
+        } else {
+            Err(diesel::result::Error::QueryBuilderError(
+                "another process held lback's migration lock (GET_LOCK) for ten minutes; \
+                 is a migration stuck?"
+                    .into(),
+            ))
+        }
+    }
+
+    fn release(&self, conn: &mut C) -> QueryResult<()> {
+        conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
+    }
+
+    fn is_free(&self, conn: &mut C) -> QueryResult<bool> {
+        #[derive(QueryableByName)]
+        struct Free {
+            #[diesel(sql_type = Nullable<BigInt>)]
+            free: Option<i64>,
+        }
+        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free")
+            .get_result::<Free>(conn)
+            .map(|f| f.free != Some(0))
+    }
+}

@@ -1,0 +1,310 @@
+//! The one run path: lock → read → verify → plan → execute, with hooks
+//! for what the caller shows or decides on the way ([`Hooks`]). Used by
+//! `lback::migrate`, `lback::rollback`, the command line and the tests.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use diesel::connection::LoadConnection;
+
+use super::backend::{AppliedVersion, TrackedBackend, Tracking};
+use super::lock::locked;
+use super::step::{describe, Script};
+use super::tracking::Access;
+use super::verify::verify_counting;
+use super::{
+    plan_migrate, plan_rollback, refuse_dirty, verify, Direction, MigrateOptions, MigrationReport,
+    MigrationSql, Plan, Recorded, Step,
+};
+use crate::schema::Schema;
+use crate::sql::Dialect;
+use crate::Error;
+
+/// What a run is for.
+#[derive(Clone, Copy)]
+pub enum Job<'a> {
+    /// `migrate [<target>]`: every pending migration, or forwards or
+    /// backwards to a version ([`plan_migrate`]).
+    Migrate {
+        /// The version to migrate to; `None`: every pending migration.
+        target: Option<&'a str>,
+    },
+    /// `rollback <table>` ([`plan_rollback`]).
+    Rollback {
+        /// The table.
+        table: &'a str,
+        /// The current models, for the foreign keys between tables.
+        schema: &'a Schema,
+    },
+}
+
+impl Job<'_> {
+    fn plan<'m>(
+        &self,
+        migrations: &[&'m dyn MigrationSql],
+        applied: &[String],
+    ) -> Result<Plan<'m>, Error> {
+        match *self {
+            Job::Migrate { target } => plan_migrate(migrations, applied, target),
+            Job::Rollback { table, schema } => plan_rollback(migrations, applied, table, schema),
+        }
+    }
+}
+
+/// A migration as it starts or ends, for [`Hooks`].
+#[derive(Debug, Clone, Copy)]
+pub struct StepInfo<'a> {
+    /// `<version>_<name>`.
+    pub id: &'a str,
+    /// Applying or reverting.
+    pub direction: Direction,
+    /// Its place in the run (1-based).
+    pub number: usize,
+    /// Migrations in the run.
+    pub of: usize,
+}
+
+/// What a run shows or asks on its way; each method has a default that
+/// shows nothing and goes on (a library run with no one watching).
+pub trait Hooks {
+    /// What the run noticed but does not stop for (as in
+    /// [`MigrationReport::warnings`]), once the applied migrations are
+    /// verified.
+    fn warnings(&mut self, warnings: &[String]) {
+        let _ = warnings;
+    }
+
+    /// The plan, under the lock, every script read, before anything runs:
+    /// `Ok(false)` ends the run here (a dry run), an error ends it with
+    /// that error (a confirmation refused).
+    fn review(&mut self, scripts: &[Script<'_>], dialect: Dialect) -> Result<bool, Error> {
+        let _ = (scripts, dialect);
+        Ok(true)
+    }
+
+    /// A migration starts.
+    fn started(&mut self, step: &StepInfo<'_>) {
+        let _ = step;
+    }
+
+    /// A migration ended after `elapsed`; `ran` is `false` when it turned
+    /// out done already by another process (SQLite, MySQL).
+    fn finished(&mut self, step: &StepInfo<'_>, elapsed: Duration, ran: bool) {
+        let _ = (step, elapsed, ran);
+    }
+}
+
+/// No one watching.
+impl Hooks for () {}
+
+/// Runs `job` on `migrations`. A plain `migrate` first tries the start's
+/// one unlocked read ([`nothing_pending`]); otherwise, under the lock
+/// ([`locked`]): the tracking tables are read (and set up), a dirty
+/// migration refused, the applied ones verified, the plan made, every
+/// script read and checked, the plan shown to `hooks`, and executed.
+pub fn run<B, C>(
+    conn: &mut C,
+    migrations: &[&dyn MigrationSql],
+    job: Job<'_>,
+    options: MigrateOptions,
+    hooks: &mut dyn Hooks,
+) -> Result<MigrationReport, Error>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    if let Job::Migrate { target: None } = job {
+        if let Some(report) = nothing_pending(conn, migrations, options)? {
+            hooks.warnings(&report.warnings);
+            return Ok(report);
+        }
+    }
+    locked(conn, |conn| {
+        let (applied, warnings) = applied_and_verified(conn, migrations, options)?;
+        hooks.warnings(&warnings);
+        let plan = job.plan(migrations, &applied)?;
+        let texts = scripts_of(&plan, B::DIALECT)?;
+        let scripts: Vec<Script<'_>> = plan
+            .steps
+            .iter()
+            .zip(&texts)
+            .map(|(step, sql)| {
+                let (migration, direction) = step.parts();
+                Script::new(migration, direction, sql, B::DIALECT)
+            })
+            .collect();
+        refuse_empty(&scripts)?;
+        let mut report = MigrationReport::default();
+        if hooks.review(&scripts, B::DIALECT)? {
+            report = execute(conn, &scripts, hooks)?;
+        }
+        report.warnings = warnings;
+        Ok(report)
+    })
+}
+
+/// Applies every pending migration of `migrations`: [`run`] with no one
+/// watching.
+pub fn migrate<B, C>(
+    conn: &mut C,
+    migrations: &[&dyn MigrationSql],
+    options: MigrateOptions,
+) -> Result<MigrationReport, Error>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    run(
+        conn,
+        migrations,
+        Job::Migrate { target: None },
+        options,
+        &mut (),
+    )
+}
+
+/// Every script of the plan, read before anything runs, so a missing file
+/// or dialect, or a missing down migration, stops the run before it starts.
+fn scripts_of<'m>(plan: &Plan<'m>, dialect: Dialect) -> Result<Vec<Cow<'m, str>>, Error> {
+    plan.steps
+        .iter()
+        .map(|step| match *step {
+            Step::Apply(m) => m.up(dialect),
+            Step::Revert(m) => match m.down(dialect)? {
+                Some(sql) if !sql.trim().is_empty() => Ok(sql),
+                _ => Err(Error::NoDownMigration {
+                    migration: m.id().into_owned(),
+                }),
+            },
+        })
+        .collect()
+}
+
+/// A migration to apply with no statement (an empty or comment-only up
+/// SQL) is refused before anything runs: recording it as applied would
+/// hide that its SQL was never written.
+fn refuse_empty(scripts: &[Script<'_>]) -> Result<(), Error> {
+    match scripts
+        .iter()
+        .find(|s| s.applies() && s.statements.is_empty())
+    {
+        Some(script) => Err(Error::EmptyMigration {
+            migration: script.migration.id().into_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Runs the scripts in order, each as its backend's strategy does
+/// ([`TrackedBackend::run_script`]). Stops at the first failure; the error
+/// names the migration, the statement and the database's message, and
+/// says what the failure left and what had already run.
+fn execute<B, C>(
+    conn: &mut C,
+    scripts: &[Script<'_>],
+    hooks: &mut dyn Hooks,
+) -> Result<MigrationReport, Error>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    let mut report = MigrationReport::default();
+    for (i, script) in scripts.iter().enumerate() {
+        let id = script.migration.id();
+        let info = StepInfo {
+            id: &id,
+            direction: script.direction,
+            number: i + 1,
+            of: scripts.len(),
+        };
+        hooks.started(&info);
+        let start = Instant::now();
+        let ran = match B::run_script(conn, script) {
+            Ok(ran) => ran,
+            Err(failed) => {
+                let failure = describe(conn, script, failed);
+                return Err(Error::MigrationFailed {
+                    migration: id.into_owned(),
+                    direction: script.direction.verb(),
+                    statement: failure.statement,
+                    message: failure.message,
+                    outcome: failure
+                        .outcome
+                        .unwrap_or_else(|| "Nothing of the migration ran.".to_owned()),
+                    done: Box::new(report),
+                    cause: Some(Box::new(failure.cause)),
+                });
+            }
+        };
+        hooks.finished(&info, start.elapsed(), ran);
+        // Not run: another process did it first; nothing to report.
+        if ran {
+            match script.direction {
+                Direction::Up => report.applied.push(id.into_owned()),
+                Direction::Down => report.reverted.push(id.into_owned()),
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// What a start reads when nothing is pending, which is nearly every
+/// start: one query of the tracking table ([`TrackedBackend::startup_read`]),
+/// without the lock. When every migration is applied (as one consistent
+/// read shows: a migration is recorded in the transaction that runs it,
+/// or on MySQL announced by an attempt row before its first statement),
+/// there is nothing to wait for: the checksums are verified and the
+/// report returned. `None` sends the caller the locked way: something is
+/// pending, an attempt is recorded (MySQL), or the tables are missing or
+/// out of date.
+pub fn nothing_pending<B, C>(
+    conn: &mut C,
+    migrations: &[&dyn MigrationSql],
+    options: MigrateOptions,
+) -> Result<Option<MigrationReport>, Error>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    let Ok(read) = B::startup_read(conn) else {
+        return Ok(None);
+    };
+    if read.unfinished {
+        return Ok(None);
+    }
+    let records: Vec<Recorded<'_>> = read.applied.iter().map(AppliedVersion::recorded).collect();
+    let (warnings, applied) = verify_counting(migrations, &records, B::DIALECT, options)?;
+    if applied < migrations.len() {
+        return Ok(None);
+    }
+    Ok(Some(MigrationReport {
+        warnings,
+        ..MigrationReport::default()
+    }))
+}
+
+/// The applied versions, after refusing to go on from a dirty migration
+/// ([`refuse_dirty`]) and checking them against `migrations`
+/// ([`verify`]); and the warnings.
+fn applied_and_verified<B, C>(
+    conn: &mut C,
+    migrations: &[&dyn MigrationSql],
+    options: MigrateOptions,
+) -> Result<(Vec<String>, Vec<String>), Error>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    let tracking = Tracking::read(conn, Access::SetUp)?;
+    let id_of = |v: &str| {
+        migrations
+            .iter()
+            .find(|m| m.version() == v)
+            .map(|m| m.id().into_owned())
+    };
+    refuse_dirty(&tracking.attempts, id_of, B::DIALECT)?;
+    let records: Vec<Recorded<'_>> = tracking.applied.iter().map(|a| a.recorded()).collect();
+    let warnings = verify(migrations, &records, B::DIALECT, options)?;
+    let applied = tracking.applied.into_iter().map(|a| a.version).collect();
+    Ok((applied, warnings))
+}
