@@ -10,7 +10,7 @@ use lback::schema::{
     UniqueConstraint,
 };
 use lback_core::diff::{diff, inverse, rename_hints, Operation};
-use lback_core::sql::{render, split_statements, Dialect};
+use lback_core::sql::{render, render_down, split_statements, Dialect};
 
 fn names(list: &[&str]) -> Vec<Name> {
     list.iter().map(|n| n.to_string().into()).collect()
@@ -352,7 +352,6 @@ fn composite_foreign_keys() -> (&'static str, Schema, Schema) {
 
 fn render_case(old: &Schema, new: &Schema) -> String {
     let up = diff(old, new);
-    let down = inverse(&up);
     let mut out = String::from("-- summary\n");
     for op in &up {
         out.push_str(&format!("--   {op}\n"));
@@ -362,7 +361,7 @@ fn render_case(old: &Schema, new: &Schema) -> String {
     }
     for dialect in Dialect::ALL {
         let rendered_up = render(&up, old, dialect);
-        let rendered_down = render(&down, new, dialect);
+        let rendered_down = render_down(&up, new, dialect);
         for (direction, rendered) in [("up", rendered_up), ("down", rendered_down)] {
             // The runner runs files statement by statement.
             let script = rendered.to_sql();

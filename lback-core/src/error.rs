@@ -267,6 +267,12 @@ pub enum Error {
     #[error("{0}")]
     BuildSetting(String),
 
+    /// A column becomes NOT NULL and its existing NULLs need a value the
+    /// user chooses (never `''` or 0 by surprise), or a `--fill` names no
+    /// such column or gives a value its type cannot take.
+    #[error("{0}")]
+    Fill(String),
+
     /// A migration name that cannot be part of a folder name.
     #[error(
         "invalid migration name {name:?}: {reason}; use 1 to 100 ASCII letters, digits \

@@ -113,7 +113,7 @@ CREATE TABLE `every_type` (
   `day` DATE NULL,
   `clock` TIME(6) NULL,
   `at` DATETIME(6) NULL,
-  `at_tz` TIMESTAMP(6) NULL,
+  `at_tz` DATETIME(6) NULL,
   `uid` CHAR(36) NULL,
   `doc` JSON NULL,
   `money` DECIMAL(12,4) NULL,
@@ -138,7 +138,6 @@ CREATE TABLE `order` (
   `total` DECIMAL(10,2) NOT NULL DEFAULT 0.0,
   `note` LONGTEXT NOT NULL DEFAULT 'it''s',
   PRIMARY KEY (`id`),
-  INDEX `fk_order_user_id` (`user_id`),
   CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION
 );
 CREATE INDEX `ix_order_user_id` ON `order` (`user_id`);

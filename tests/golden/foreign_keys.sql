@@ -69,15 +69,13 @@ ALTER TABLE "order" ADD CONSTRAINT "fk_order_user_id" FOREIGN KEY ("user_id") RE
 
 -- mysql up
 ALTER TABLE `order` DROP FOREIGN KEY `fk_order_user_id`;
-ALTER TABLE `order` DROP INDEX `fk_order_user_id`;
 ALTER TABLE `order` ADD COLUMN `parent_id` BIGINT NULL;
 ALTER TABLE `order` ADD INDEX `fk_order_parent_id` (`parent_id`), ADD CONSTRAINT `fk_order_parent_id` FOREIGN KEY (`parent_id`) REFERENCES `order` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION;
-ALTER TABLE `order` ADD INDEX `fk_order_user_id` (`user_id`), ADD CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE RESTRICT ON UPDATE NO ACTION;
+ALTER TABLE `order` ADD CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE RESTRICT ON UPDATE NO ACTION;
 
 -- mysql down
 ALTER TABLE `order` DROP FOREIGN KEY `fk_order_user_id`;
-ALTER TABLE `order` DROP INDEX `fk_order_user_id`;
 ALTER TABLE `order` DROP FOREIGN KEY `fk_order_parent_id`;
 ALTER TABLE `order` DROP INDEX `fk_order_parent_id`;
 ALTER TABLE `order` DROP COLUMN `parent_id`;
-ALTER TABLE `order` ADD INDEX `fk_order_user_id` (`user_id`), ADD CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION;
+ALTER TABLE `order` ADD CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION;

@@ -75,16 +75,14 @@ ALTER TABLE "order" ADD CONSTRAINT "fk_order_user_id" FOREIGN KEY ("user_id") RE
 
 -- mysql up
 ALTER TABLE `order` DROP FOREIGN KEY `fk_order_user_id`;
-ALTER TABLE `order` DROP INDEX `fk_order_user_id`;
 DROP INDEX `ix_order_user_id` ON `order`;
 ALTER TABLE `order` RENAME TO `purchase`;
 CREATE INDEX `ix_purchase_user_id` ON `purchase` (`user_id`);
-ALTER TABLE `purchase` ADD INDEX `fk_purchase_user_id` (`user_id`), ADD CONSTRAINT `fk_purchase_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION;
+ALTER TABLE `purchase` ADD CONSTRAINT `fk_purchase_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION;
 
 -- mysql down
 ALTER TABLE `purchase` DROP FOREIGN KEY `fk_purchase_user_id`;
-ALTER TABLE `purchase` DROP INDEX `fk_purchase_user_id`;
 DROP INDEX `ix_purchase_user_id` ON `purchase`;
 ALTER TABLE `purchase` RENAME TO `order`;
 CREATE INDEX `ix_order_user_id` ON `order` (`user_id`);
-ALTER TABLE `order` ADD INDEX `fk_order_user_id` (`user_id`), ADD CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION;
+ALTER TABLE `order` ADD CONSTRAINT `fk_order_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION;

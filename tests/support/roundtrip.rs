@@ -15,8 +15,30 @@ use lback::schema::{
     constraint_name, Column, ColumnType, DefaultValue, ForeignKey, Index, Name, ReferentialAction,
     Schema, Table, UniqueConstraint,
 };
-use lback_core::diff::{diff, inverse};
-use lback_core::sql::{render, Dialect, Rendered};
+use lback_core::diff::{diff, Operation};
+use lback_core::sql::{render, render_down, Dialect, Rendered};
+
+/// Seeds whose down stopped at its guard (a drop it cannot undo on rows).
+pub static GUARDED_DOWNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The value `makemigrations --fill` would be given for a column of `ty`
+/// made NOT NULL.
+fn fill_for(ty: &ColumnType) -> Option<DefaultValue> {
+    use ColumnType as T;
+    Some(match ty {
+        T::SmallInt | T::Integer | T::BigInt => DefaultValue::Int(7),
+        T::Real | T::Double | T::Decimal { .. } => DefaultValue::Float(7.5),
+        T::Boolean => DefaultValue::Bool(true),
+        T::Varchar(_) | T::Text => DefaultValue::Text("filled".into()),
+        T::Date => DefaultValue::Text("2001-02-03".into()),
+        T::Time => DefaultValue::Text("04:05:06".into()),
+        T::Timestamp | T::TimestampTz => DefaultValue::Text("2001-02-03 04:05:06".into()),
+        T::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000007".into()),
+        T::Json => DefaultValue::Text("{}".into()),
+        T::Binary => DefaultValue::Text("ab".into()),
+        T::Custom(_) => return None,
+    })
+}
 
 /// What the harness needs of a database connection.
 pub trait Database {
@@ -466,7 +488,12 @@ pub fn mutate(rng: &mut Rng, a: &[TableSpec]) -> Vec<TableSpec> {
                 // recreate it empty and the references could not hold.
                 let name = tables[ti].name.clone();
                 let source = tables[ti].renamed_from.clone().unwrap_or(name.clone());
-                if !referenced_by_others(&tables, &name) && !referenced_by_others(a, &source) {
+                // Sometimes one A's rows do reference (a foreign key B
+                // dropped): its down must then stop at its guard.
+                let honest_down = rng.chance(30);
+                if !referenced_by_others(&tables, &name)
+                    && (honest_down || !referenced_by_others(a, &source))
+                {
                     tables.remove(ti);
                 }
             }
@@ -500,17 +527,17 @@ pub fn mutate(rng: &mut Rng, a: &[TableSpec]) -> Vec<TableSpec> {
                 tables[ti].columns.push(column);
             }
             4 if !tables.is_empty() => {
-                let unique_in_a = irreversible_drops(&tables[ti], a);
+                // Usually a column whose drop the down can undo; sometimes
+                // one it cannot on a table with rows (in a unique key A
+                // had: every row gets one value back; a NOT NULL foreign
+                // key: no value satisfies it), whose down must then stop
+                // at its guard.
+                let lossy = irreversible_drops(&tables[ti], a);
+                let honest_down = rng.chance(30);
                 let t = &mut tables[ti];
-                // A NOT NULL foreign key column is left alone: its down
-                // migration cannot run on a table with rows (no value it
-                // could be filled with satisfies the key).
                 let candidates: Vec<usize> = (1..t.columns.len())
                     .filter(|&i| !in_key(t, &t.columns[i].name))
-                    .filter(|&i| t.columns[i].nullable || t.columns[i].references.is_none())
-                    // Nor one A kept unique: added back by the down migration,
-                    // every row holds the same value.
-                    .filter(|&i| !unique_in_a.contains(&t.columns[i].name))
+                    .filter(|&i| lossy.contains(&t.columns[i].name) == honest_down)
                     .collect();
                 if !candidates.is_empty() && t.columns.len() > 2 {
                     t.columns.remove(*rng.pick(&candidates));
@@ -890,7 +917,15 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
     let b_columns: Vec<_> = shared.iter().map(|(_, y)| y.clone()).collect();
     let before = read_values(db, &a, &a_columns);
 
-    let up_ops = diff(&a, &b);
+    let mut up_ops = diff(&a, &b);
+    // A column made NOT NULL: the fill makemigrations asks for.
+    for op in &mut up_ops {
+        if let Operation::AlterColumn { from, to, fill, .. } = op {
+            if from.nullable && !to.nullable && to.default.is_none() {
+                *fill = fill_for(&to.ty);
+            }
+        }
+    }
     let up = render(&up_ops, &a, dialect);
     assert_splits_back(&up, dialect);
     db.apply(&up)
@@ -912,10 +947,35 @@ pub fn check_seed(db: &mut impl Database, seed: u64) {
         );
     }
 
-    let down = render(&inverse(&up_ops), &b, dialect);
+    let down = render_down(&up_ops, &b, dialect);
     assert_splits_back(&down, dialect);
-    db.apply(&down)
-        .unwrap_or_else(|e| panic!("down failed: {e}\n{}\n{}", down.to_sql(), context()));
+    if let Err(error) = db.apply(&down) {
+        // A down that cannot restore what the up dropped may only stop at
+        // its guard, before it changed anything.
+        let dropped = up_ops
+            .iter()
+            .any(|op| matches!(op, Operation::DropTable(_) | Operation::DropColumn { .. }));
+        assert!(
+            dropped && error.contains("lback guard:"),
+            "down failed: {error}\n{}\n{}",
+            down.to_sql(),
+            context()
+        );
+        assert_eq!(
+            db.introspect().normalized(),
+            lback_core::introspect::canonical(&b, dialect).normalized(),
+            "a down stopped by its guard changed the schema: {error}\n{}",
+            context()
+        );
+        assert_eq!(
+            read_values(db, &b, &b_columns),
+            after_up,
+            "a down stopped by its guard changed values: {error}\n{}",
+            context()
+        );
+        GUARDED_DOWNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return;
+    }
     assert_eq!(
         db.introspect().normalized(),
         expected_a.normalized(),

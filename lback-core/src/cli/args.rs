@@ -56,6 +56,11 @@ pub enum Command {
         /// migrations/.lback/settings.json; defaults to the database URL's.
         #[arg(long = "dialect", value_parser = parse_dialect)]
         dialects: Vec<Dialect>,
+        /// The value existing NULLs get where a column becomes NOT NULL:
+        /// `table.column=value` (repeatable). Asked for on a terminal;
+        /// required otherwise.
+        #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE")]
+        fills: Vec<String>,
     },
     /// Apply pending migrations, or migrate forwards or backwards to a version.
     Migrate {

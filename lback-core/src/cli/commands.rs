@@ -28,6 +28,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             dry_run,
             empty,
             dialects,
+            fills,
         } => makemigrations(
             &cli.migrations_dir,
             models,
@@ -36,6 +37,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             dry_run,
             empty,
             dialects,
+            &fills,
             url.as_deref(),
         ),
         Command::Migrate {
@@ -181,13 +183,17 @@ fn makemigrations(
     dry_run: bool,
     empty: bool,
     requested: Vec<Dialect>,
+    fills: &[String],
     url: Option<&str>,
 ) -> Result<ExitCode, Error> {
     if let Some(name) = &name {
         validate_name(name)?;
     }
     let mut migrations = open(dir)?;
-    let draft = Draft::new(&migrations, models)?;
+    let mut draft = Draft::new(&migrations, models)?;
+    if !check && !empty {
+        decide_fills(&mut draft, fills)?;
+    }
     let dialects = dialects(migrations.settings().dialects.clone(), requested, url)?;
     draft.check_dialects(&dialects)?;
     if check {
@@ -229,6 +235,43 @@ fn makemigrations(
         folder.path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The values for NULLs of columns made NOT NULL: from `--fill`, else
+/// asked for on a terminal; refused without one (never `''` or 0 by
+/// surprise).
+fn decide_fills(draft: &mut Draft, fills: &[String]) -> Result<(), Error> {
+    use std::io::{BufRead, IsTerminal, Write};
+    for option in fills {
+        let (table, column, value) = crate::migrations::parse_fill(option)?;
+        draft.set_fill(&table, &column, &value)?;
+    }
+    for (table, column) in draft.fills_needed() {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return Err(Error::Fill(format!(
+                "{table}.{column} becomes NOT NULL, and rows already there may hold NULL in it: \
+                 choose the value they get with `--fill {table}.{column}=<value>` \
+                 (or give the field a default, or keep it Option<T>)"
+            )));
+        }
+        print!(
+            "{table}.{column} becomes NOT NULL. Value for the rows that hold NULL in it \
+             (written into up.sql; empty line to stop): "
+        );
+        std::io::stdout().flush().ok();
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).ok();
+        let value = line.trim_end_matches(['\n', '\r']);
+        if value.is_empty() {
+            return Err(Error::Fill(format!(
+                "no value for the NULLs of {table}.{column}: nothing written; run again with \
+                 `--fill {table}.{column}=<value>`"
+            )));
+        }
+        draft.set_fill(&table, &column, value)?;
+    }
+    Ok(())
 }
 
 fn dialects(

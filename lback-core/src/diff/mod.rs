@@ -56,11 +56,8 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
     // the time of a diff that finds nothing (see BENCHMARKS.md).
     let mut work = Cow::Borrowed(old);
     let table_renames = table_renames(old, new);
-    for (from, to) in &table_renames {
-        let op = Operation::RenameTable {
-            from: from.clone(),
-            to: to.clone(),
-        };
+    for (from, to) in ordered_renames(&table_renames, |name| old.table(name).is_some()) {
+        let op = Operation::RenameTable { from, to };
         op.apply(work.to_mut());
         steps.rename_tables.push(op);
     }
@@ -68,22 +65,25 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
         let Some(current) = work.table(&table.name) else {
             continue;
         };
-        let mut renames = Vec::new();
-        for column in table.columns.iter() {
-            if let Some(from) = &column.renamed_from {
-                let source_exists = current.column(from).is_some();
-                let target_free = current.column(&column.name).is_none();
-                let source_gone = table.column(from).is_none();
-                if source_exists && target_free && source_gone {
-                    renames.push(Operation::RenameColumn {
-                        table: table.name.clone(),
-                        from: from.clone(),
-                        to: column.name.clone(),
-                    });
-                }
-            }
-        }
-        for op in renames {
+        let hinted: Vec<(Name, Name)> = table
+            .columns
+            .iter()
+            .filter_map(|c| c.renamed_from.clone().map(|from| (from, c.name.clone())))
+            .collect();
+        let renames = valid_renames(
+            hinted,
+            |name| current.column(name).is_some(),
+            |name| table.column(name).is_some(),
+        );
+        let ops: Vec<Operation> = ordered_renames(&renames, |name| current.column(name).is_some())
+            .into_iter()
+            .map(|(from, to)| Operation::RenameColumn {
+                table: table.name.clone(),
+                from,
+                to,
+            })
+            .collect();
+        for op in ops {
             op.apply(work.to_mut());
             steps.rename_columns.push(op);
         }
@@ -229,6 +229,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
                         table: table.clone(),
                         from: before.clone(),
                         to: column.clone(),
+                        fill: None,
                     };
                     if column.auto_increment && !before.auto_increment {
                         steps.enable_auto_increment.push(op);
@@ -308,6 +309,55 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
 /// The operations that undo `operations`: reversed, each inverted.
 pub fn inverse(operations: &[Operation]) -> Vec<Operation> {
     operations.iter().rev().map(Operation::inverse).collect()
+}
+
+/// What the down migration of `operations` cannot restore: the rows of a
+/// dropped table, the values of a dropped column, NULLs replaced by a
+/// fill. Written at the top of down.sql (so `rollback --dry-run` shows
+/// it too).
+///
+/// lback does not keep dropped data aside until a purge: the space would
+/// stay taken (a dropped table frees nothing), the kept table's keys and
+/// indexes would still block names and slow writes to tables it
+/// references, and every drift check would have to tell it apart. A down
+/// says plainly what it cannot bring back, and its guards stop it before
+/// it changes anything when the rows left cannot take the old schema.
+pub fn irreversible(operations: &[Operation]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for op in operations {
+        match op {
+            Operation::DropTable(table) => notes.push(format!(
+                "the up migration dropped table {}: this down creates it again empty (its rows are not restored)",
+                table.name
+            )),
+            Operation::DropColumn { table, column } => {
+                let value = match (&column.default, column.nullable) {
+                    (Some(default), _) => format!("its default {default}"),
+                    (None, true) => "NULL".to_owned(),
+                    (None, false) => "the type's zero value".to_owned(),
+                };
+                notes.push(format!(
+                    "the up migration dropped {table}.{}: this down adds it again with {value} in every row (its values are not restored)",
+                    column.name
+                ));
+            }
+            Operation::AlterColumn {
+                table,
+                from,
+                to,
+                fill,
+            } if from.nullable && !to.nullable => {
+                if let Some(value) = fill.as_ref().or(to.default.as_ref()) {
+                    notes.push(format!(
+                        "the up migration replaced NULLs in {table}.{} by {value}: this down leaves them",
+                        to.name
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    notes
 }
 
 /// A likely rename the hints did not declare: in one table, a column dropped
@@ -440,23 +490,82 @@ fn same_column(a: &Column, b: &Column) -> bool {
         && a.auto_increment == b.auto_increment
 }
 
-/// Table renames declared with `renamed_from`: the old name exists, the new
-/// one does not yet, and the old name is not kept by another table.
+/// Table renames declared with `renamed_from`: the old name exists, and
+/// the new one is free or freed by another rename (a swap, a cycle).
 fn table_renames(old: &Schema, new: &Schema) -> Vec<(Name, Name)> {
-    let mut claimed = BTreeSet::new();
-    let mut renames = Vec::new();
-    for table in new.tables() {
-        if let Some(from) = &table.renamed_from {
-            if old.table(from).is_some()
-                && old.table(&table.name).is_none()
-                && new.table(from).is_none()
-                && claimed.insert(from.clone())
-            {
-                renames.push((from.clone(), table.name.clone()));
+    let hinted: Vec<(Name, Name)> = new
+        .tables()
+        .filter_map(|t| t.renamed_from.clone().map(|from| (from, t.name.clone())))
+        .collect();
+    valid_renames(
+        hinted,
+        |name| old.table(name).is_some(),
+        |name| new.table(name).is_some(),
+    )
+}
+
+/// The renames among `hinted` (old name → new name, in one namespace)
+/// that can be carried out: the old name exists before; each old and new
+/// name is used once; the new name is free before, or another rename
+/// frees it; the old name is gone afterwards, or another rename takes it.
+/// So `a` ← `b` with `b` ← `a` is a swap, while `b` ← `a` with `a` kept
+/// is no rename (the hint is stale).
+fn valid_renames(
+    hinted: Vec<(Name, Name)>,
+    exists_before: impl Fn(&str) -> bool,
+    exists_after: impl Fn(&str) -> bool,
+) -> Vec<(Name, Name)> {
+    let mut sources = BTreeSet::new();
+    let mut targets = BTreeSet::new();
+    let mut renames: Vec<(Name, Name)> = hinted
+        .into_iter()
+        .filter(|(from, to)| from != to && exists_before(from))
+        .filter(|(from, to)| sources.insert(from.clone()) && targets.insert(to.clone()))
+        .collect();
+    loop {
+        let valid = |(from, to): &(Name, Name), all: &[(Name, Name)]| {
+            let target_free = !exists_before(to) || all.iter().any(|(f, _)| f == to);
+            let source_gone = !exists_after(from) || all.iter().any(|(_, t)| t == from);
+            target_free && source_gone
+        };
+        let before = renames.len();
+        let snapshot = renames.clone();
+        renames.retain(|r| valid(r, &snapshot));
+        if renames.len() == before {
+            return renames;
+        }
+    }
+}
+
+/// `renames` in an order where each new name is free when its rename
+/// runs. A swap or cycle goes through a temporary name
+/// (`__lback_tmp_<old name>`): `a → tmp, b → a, tmp → b`.
+fn ordered_renames(renames: &[(Name, Name)], taken: impl Fn(&str) -> bool) -> Vec<(Name, Name)> {
+    let mut pending: Vec<(Name, Name)> = renames.to_vec();
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|(_, to)| !pending.iter().any(|(from, _)| from == to));
+        match ready {
+            Some(i) => out.push(pending.remove(i)),
+            None => {
+                let (from, to) = pending.remove(0);
+                let mut temporary = format!("__lback_tmp_{from}");
+                while taken(&temporary)
+                    || pending
+                        .iter()
+                        .any(|(f, t)| *f == *temporary || *t == *temporary)
+                {
+                    temporary.push('_');
+                }
+                let temporary: Name = temporary.into();
+                out.push((from, temporary.clone()));
+                pending.push((temporary, to));
             }
         }
     }
-    renames
+    out
 }
 
 /// Whether a foreign key of a new table can be declared inline: its target

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::schema::{Column, ColumnType, ForeignKey, Index, Name, Names, Table, UniqueConstraint};
+use crate::schema::{
+    Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Names, Table, UniqueConstraint,
+};
 
 /// One change to a schema.
 ///
@@ -61,6 +63,12 @@ pub enum Operation {
         from: Column,
         /// The column after (same name).
         to: Column,
+        /// The value existing NULLs get when the column becomes NOT NULL:
+        /// the user's decision (`makemigrations --fill`), visible in the
+        /// SQL. Without it (and without a default) a guard refuses to run
+        /// the migration while the column holds NULLs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fill: Option<DefaultValue>,
     },
     /// Create an index.
     AddIndex {
@@ -138,10 +146,15 @@ impl Operation {
                 from: to,
                 to: from,
             },
-            AlterColumn { table, from, to } => AlterColumn {
+            // The way back never needs a fill: a NOT NULL column made
+            // nullable again, or a NULL put back is not known.
+            AlterColumn {
+                table, from, to, ..
+            } => AlterColumn {
                 table,
                 from: to,
                 to: from,
+                fill: None,
             },
             AddIndex { table, index } => DropIndex { table, index },
             DropIndex { table, index } => AddIndex { table, index },
@@ -414,14 +427,23 @@ impl fmt::Display for Operation {
                 write!(f, "- drop column {table}.{}{mark}", column.name)
             }
             RenameColumn { table, from, to } => write!(f, "~ rename column {table}.{from} → {to}"),
-            AlterColumn { table, from, to } => {
+            AlterColumn {
+                table,
+                from,
+                to,
+                fill,
+            } => {
                 write!(
                     f,
                     "~ alter column {table}.{}: {} → {}{mark}",
                     to.name,
                     describe(from),
                     describe(to)
-                )
+                )?;
+                match fill {
+                    Some(value) => write!(f, " (NULLs become {value})"),
+                    None => Ok(()),
+                }
             }
             AddIndex { table, index } => write!(
                 f,
@@ -497,6 +519,7 @@ mod tests {
             table: "t".into(),
             from: Column::new("c", from),
             to: Column::new("c", to),
+            fill: None,
         };
         assert!(!alter(ColumnType::Integer, ColumnType::BigInt).is_destructive());
         assert!(alter(ColumnType::BigInt, ColumnType::Integer).is_destructive());
@@ -511,6 +534,7 @@ mod tests {
             table: "t".into(),
             from: Column::new("c", ColumnType::Text).nullable(),
             to: Column::new("c", ColumnType::Text),
+            fill: None,
         };
         assert!(op.is_destructive());
         assert!(!op.inverse().is_destructive());

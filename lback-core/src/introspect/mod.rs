@@ -103,8 +103,8 @@ pub use self::sqlite::sqlite;
 ///   `RESTRICT`; MySQL 8 refuses it); text defaults of time and datetime
 ///   columns carry six fractional digits (`12:00:00.000000`);
 ///   `CURRENT_TIMESTAMP`, `NOW()` and their variants are
-///   `current_timestamp(6)` on lback's timestamp types (`DATETIME(6)`,
-///   `TIMESTAMP(6)`) and `current_timestamp(<fsp>)` on custom ones; a
+///   `current_timestamp(6)` on lback's timestamp types (both `DATETIME(6)`,
+///   so a zoned timestamp reads back as a plain one) and `current_timestamp(<fsp>)` on custom ones; a
 ///   boolean default of a custom-typed column is `1`/`0`.
 ///
 /// What stays different, because no rule can predict the database's form:
@@ -220,6 +220,8 @@ fn canonical_type(ty: &ColumnType, dialect: Dialect) -> ColumnType {
             precision: Some(65),
             scale: Some(30),
         },
+        // lback writes both as DATETIME(6) (TIMESTAMP ends in 2038).
+        (Dialect::Mysql, ColumnType::TimestampTz) => ColumnType::Timestamp,
         (_, ty) => ty,
     }
 }

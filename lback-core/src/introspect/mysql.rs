@@ -165,7 +165,8 @@ mod connected {
     /// - unique constraints and unique indexes are one thing in MySQL: every
     ///   unique index but the primary key is a [`UniqueConstraint`];
     /// - the index MySQL creates for a foreign key (named like it, over its
-    ///   columns) is not reported;
+    ///   columns) is not reported, unless another index starts with the
+    ///   same columns (a duplicate, which lback no longer creates);
     /// - foreign key actions are read from `REFERENTIAL_CONSTRAINTS`, which
     ///   keeps `NO ACTION` and `RESTRICT` apart; MariaDB stores `SET DEFAULT`
     ///   as `RESTRICT`.
@@ -355,6 +356,27 @@ mod connected {
             let mut primary_key = Vec::new();
             let mut uniques = Vec::new();
             let mut plain = Vec::new();
+            // A foreign key's own index is reported when another index
+            // starts with the same columns: then it is a duplicate.
+            let starts: Vec<(String, Vec<Option<String>>)> = part
+                .indexes
+                .iter()
+                .map(|(n, (_, cols))| {
+                    let mut cols = cols.clone();
+                    cols.sort_by_key(|(position, _)| *position);
+                    (n.clone(), cols.into_iter().map(|(_, c)| c).collect())
+                })
+                .collect();
+            let served_elsewhere = |index_name: &str, columns: &[Name]| {
+                starts.iter().any(|(other, cols)| {
+                    other != index_name
+                        && cols.len() >= columns.len()
+                        && cols
+                            .iter()
+                            .zip(columns)
+                            .all(|(c, column)| c.as_deref() == Some(column.as_ref()))
+                })
+            };
             for (index_name, (unique, mut cols)) in part.indexes {
                 cols.sort_by_key(|(position, _)| *position);
                 // A functional key part (MySQL 8) has no column name.
@@ -375,6 +397,7 @@ mod connected {
                 } else if !fks
                     .iter()
                     .any(|fk| fk.name == index_name && fk.columns.as_ref() == columns.as_slice())
+                    || served_elsewhere(&index_name, &columns)
                 {
                     plain.push(Index {
                         name: name(index_name),

@@ -5,9 +5,9 @@
 use std::time::SystemTime;
 
 use super::{Migrations, NewMigration};
-use crate::diff::{diff, inverse, rename_hints, Operation};
-use crate::schema::Schema;
-use crate::sql::{check_dialect, render, Dialect, Rendered};
+use crate::diff::{diff, rename_hints, Operation};
+use crate::schema::{ColumnType, DefaultValue, Schema};
+use crate::sql::{check_dialect, render, render_down, Dialect, Rendered};
 use crate::Error;
 
 /// The changes from the schema the migrations build to the models.
@@ -58,6 +58,60 @@ impl Draft {
         for dialect in dialects {
             check_dialect(&self.models, *dialect)?;
         }
+        Ok(())
+    }
+
+    /// The columns this draft makes NOT NULL with nothing to put into
+    /// their existing NULLs (no fill, no default), as `(table, column)`.
+    /// `makemigrations` asks for each value (or takes it from `--fill`)
+    /// and refuses without one; a migration generated without one (a
+    /// build script) still guards: it refuses to run while NULLs remain.
+    pub fn fills_needed(&self) -> Vec<(String, String)> {
+        self.operations
+            .iter()
+            .filter_map(|op| match op {
+                Operation::AlterColumn {
+                    table,
+                    from,
+                    to,
+                    fill: None,
+                } if from.nullable && !to.nullable && to.default.is_none() => {
+                    Some((table.to_string(), to.name.to_string()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sets the value the NULLs of `table.column` get when it becomes NOT
+    /// NULL. `value` is read for the column's type: a number for numeric
+    /// types, `true`/`false` for booleans, else the text itself (quoted in
+    /// the SQL).
+    pub fn set_fill(&mut self, table: &str, column: &str, value: &str) -> Result<(), Error> {
+        let op = self.operations.iter_mut().find_map(|op| match op {
+            Operation::AlterColumn {
+                table: t,
+                from,
+                to,
+                fill,
+            } if t.as_ref() == table
+                && to.name.as_ref() == column
+                && from.nullable
+                && !to.nullable =>
+            {
+                Some((&to.ty, fill))
+            }
+            _ => None,
+        });
+        let Some((ty, fill)) = op else {
+            return Err(Error::Fill(format!(
+                "--fill {table}.{column}: this migration makes no column {table}.{column} NOT NULL;                  give --fill only for a column that changes from Option<T> to T"
+            )));
+        };
+        *fill = Some(
+            fill_value(value, ty)
+                .map_err(|why| Error::Fill(format!("--fill {table}.{column}={value}: {why}")))?,
+        );
         Ok(())
     }
 
@@ -127,6 +181,18 @@ impl Draft {
                         ));
                     }
                 }
+                Operation::AlterColumn {
+                    table,
+                    from,
+                    to,
+                    fill: None,
+                } if from.nullable && !to.nullable && to.default.is_none() => {
+                    out.push(format!(
+                        "{table}.{} becomes NOT NULL with no value for existing NULLs: the migration \
+                         refuses to run while any remain; choose one with `makemigrations --fill {table}.{}=<value>`",
+                        to.name, to.name
+                    ));
+                }
                 _ => {}
             }
         }
@@ -142,7 +208,7 @@ impl Draft {
                 (
                     *d,
                     render(&self.operations, &self.old, *d),
-                    render(&inverse(&self.operations), &self.models, *d),
+                    render_down(&self.operations, &self.models, *d),
                 )
             })
             .collect()
@@ -163,4 +229,46 @@ impl Draft {
             now,
         }
     }
+}
+
+/// A fill given as text, read for the column's type.
+fn fill_value(raw: &str, ty: &ColumnType) -> Result<DefaultValue, String> {
+    use ColumnType as T;
+    match ty {
+        T::SmallInt | T::Integer | T::BigInt => raw
+            .trim()
+            .parse::<i64>()
+            .map(DefaultValue::Int)
+            .map_err(|_| format!("{ty} needs an integer")),
+        T::Real | T::Double | T::Decimal { .. } => {
+            let text = raw.trim();
+            if text.parse::<f64>().is_ok_and(f64::is_finite) {
+                // Kept as written, so a decimal is not rounded through f64.
+                Ok(DefaultValue::Sql(text.to_owned().into()))
+            } else {
+                Err(format!("{ty} needs a number"))
+            }
+        }
+        T::Boolean => match raw.trim() {
+            "true" | "1" => Ok(DefaultValue::Bool(true)),
+            "false" | "0" => Ok(DefaultValue::Bool(false)),
+            _ => Err("a boolean needs true or false".to_owned()),
+        },
+        _ => Ok(DefaultValue::Text(raw.to_owned().into())),
+    }
+}
+
+/// A `--fill table.column=value` option, split.
+pub fn parse_fill(option: &str) -> Result<(String, String, String), Error> {
+    let bad = || {
+        Error::Fill(format!(
+            "--fill {option}: expected table.column=value (e.g. --fill users.nick=anonymous)"
+        ))
+    };
+    let (target, value) = option.split_once('=').ok_or_else(bad)?;
+    let (table, column) = target.rsplit_once('.').ok_or_else(bad)?;
+    if table.is_empty() || column.is_empty() {
+        return Err(bad());
+    }
+    Ok((table.to_owned(), column.to_owned(), value.to_owned()))
 }

@@ -37,7 +37,7 @@ use std::time::SystemTime;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
-pub use draft::Draft;
+pub use draft::{parse_fill, Draft};
 pub use folder::{validate_name, MigrationFolder};
 
 use files::{first_repeat, write_atomic, DialectName};

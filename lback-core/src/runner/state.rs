@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use crate::sql::Dialect;
+use crate::sql::{is_guard_call, Dialect};
 
 /// Which way a migration ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,9 +75,12 @@ pub struct Attempt {
 impl Attempt {
     /// Whether the migration is *dirty*: `migrate` and `rollback` refuse to
     /// go on until it is resolved. A statement that failed on a database
-    /// with transactional DDL was rolled back and is not dirty.
+    /// with transactional DDL was rolled back and is not dirty; nor is a
+    /// MySQL migration stopped by its guard ([`crate::sql::is_guard_call`]),
+    /// which runs before anything changes a table.
     pub fn is_dirty(&self, dialect: Dialect) -> bool {
-        self.interrupted || dialect == Dialect::Mysql
+        self.interrupted
+            || (dialect == Dialect::Mysql && !self.statement.as_deref().is_some_and(is_guard_call))
     }
 
     /// The number of the statement that failed or was running (1-based).

@@ -144,7 +144,10 @@ impl Dialect {
             (_, T::Time) => "TIME".into(),
             (Mysql, T::Timestamp) => "DATETIME(6)".into(),
             (_, T::Timestamp) => "TIMESTAMP".into(),
-            (Mysql, T::TimestampTz) => "TIMESTAMP(6)".into(),
+            // Not TIMESTAMP(6): it ends in 2038. diesel reads and writes a
+            // zoned time on MySQL as a DATETIME in UTC, which holds years
+            // 1000 to 9999.
+            (Mysql, T::TimestampTz) => "DATETIME(6)".into(),
             (_, T::TimestampTz) => "TIMESTAMPTZ".into(),
             (Mysql, T::Uuid) => "CHAR(36)".into(),
             (_, T::Uuid) => "UUID".into(),

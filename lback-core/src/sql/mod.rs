@@ -4,12 +4,17 @@
 //! [`Dialect::string_literal`] / [`Dialect::default_literal`].
 
 mod check;
+mod ddl;
 mod dialect;
+mod guard;
 mod render;
+mod server;
 mod split;
 mod sqlite;
 
 pub use check::check_dialect;
+pub use ddl::primary_key_name;
 pub use dialect::Dialect;
-pub use render::{primary_key_name, render, Rendered};
+pub use guard::is_guard_call;
+pub use render::{render, render_down, Rendered};
 pub use split::{split_cleanly, split_statements};

@@ -8,53 +8,74 @@
 //! work (a fifth of the rebuild of a 1,000,000-row table, see BENCHMARKS.md)
 //! and enforce nothing, since a script's pragma results are discarded.
 
-use crate::diff::Operation;
-use crate::schema::{Column, Schema, Table};
+use std::collections::BTreeMap;
 
-use super::render::{
-    column_definition, create_index, create_table, table_indexes, unique_as_index,
+use crate::diff::Operation;
+use crate::schema::{Column, DefaultValue, Index, Name, Schema, Table, UniqueConstraint};
+
+use super::ddl::{
+    column_definition, create_index, create_table_statement, foreign_key_clause, primary_key_clause,
 };
 use super::Dialect;
 
 const D: Dialect = Dialect::Sqlite;
 
-/// Renders a list of operations. Consecutive operations that each need a
-/// rebuild of the same table share one rebuild: from the table before the
-/// first to the table after the last.
-pub(super) fn render_all(operations: &[Operation], before: &Schema, out: &mut super::Rendered) {
+/// Renders a list of operations into `out`. Consecutive operations that
+/// each need a rebuild of the same table share one rebuild: from the table
+/// before the first to the table after the last. Returns whether any table
+/// is rebuilt (the migration then runs with foreign keys off, see
+/// `Rendered::needs_foreign_keys_off`).
+pub(super) fn render_all(operations: &[Operation], before: &Schema, out: &mut Vec<String>) -> bool {
+    let mut rebuilds = false;
     let mut state = before.clone();
     let mut i = 0;
     while i < operations.len() {
         let op = &operations[i];
         if !needs_rebuild(op, &state) {
-            out.statements.extend(render_direct(op));
+            out.extend(render_direct(op));
             op.apply(&mut state);
             i += 1;
             continue;
         }
         let table = op.table().to_owned();
         let old = state.table(&table).cloned();
+        let mut fills = BTreeMap::new();
+        note_fill(op, &mut fills);
         op.apply(&mut state);
         i += 1;
         while let Some(next) = operations.get(i) {
             if next.table() != table || !needs_rebuild(next, &state) {
                 break;
             }
+            note_fill(next, &mut fills);
             next.apply(&mut state);
             i += 1;
         }
         match (old, state.table(&table)) {
             (Some(old), Some(new)) => {
-                out.needs_foreign_keys_off = true;
-                out.statements.extend(rebuild(&old, new));
+                rebuilds = true;
+                out.extend(rebuild(&old, new, &fills));
             }
             // Not in the schema the operations start from: a hand-made
             // operation list; nothing sound can be rendered.
-            _ => out.statements.push(format!(
+            _ => out.push(format!(
                 "-- lback: table {} is unknown here; write this change by hand",
                 D.quote(&table)
             )),
         }
+    }
+    rebuilds
+}
+
+/// The value the user chose for the NULLs of a column made NOT NULL.
+fn note_fill(op: &Operation, fills: &mut BTreeMap<Name, DefaultValue>) {
+    if let Operation::AlterColumn {
+        to,
+        fill: Some(value),
+        ..
+    } = op
+    {
+        fills.insert(to.name.clone(), value.clone());
     }
 }
 
@@ -75,8 +96,18 @@ fn needs_rebuild(op: &Operation, state: &Schema) -> bool {
 fn render_direct(op: &Operation) -> Vec<String> {
     let q = |name: &str| D.quote(name);
     match op {
-        Operation::CreateTable(table) => create_table(table, D),
+        Operation::CreateTable(table) => create_table(table),
         Operation::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
+        // SQLite compares table names without case: `MixedCase` →
+        // `mixedcase` would find its own table "already there", so it goes
+        // through a temporary name.
+        Operation::RenameTable { from, to } if from.eq_ignore_ascii_case(to) => {
+            let temporary = format!("__lback_tmp_{to}");
+            vec![
+                format!("ALTER TABLE {} RENAME TO {}", q(from), q(&temporary)),
+                format!("ALTER TABLE {} RENAME TO {}", q(&temporary), q(to)),
+            ]
+        }
         Operation::RenameTable { from, to } => {
             vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
         }
@@ -99,7 +130,7 @@ fn render_direct(op: &Operation) -> Vec<String> {
             vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 q(table),
-                column_definition(column, D, false)
+                column_definition(column, D)
             )]
         }
         Operation::DropColumn { table, column } => {
@@ -142,8 +173,10 @@ fn can_drop_directly(table: Option<&Table>, column: &str) -> bool {
 
 /// The rebuild of `old` into `new` (same name), keeping every row: columns
 /// both have are copied, a new NOT NULL column gets its default or the
-/// type's zero value, a column made NOT NULL has its NULLs replaced.
-fn rebuild(old: &Table, new: &Table) -> Vec<String> {
+/// type's zero value, a column made NOT NULL has its NULLs replaced by the
+/// chosen fill or its default (with neither, the migration's guard has made
+/// sure there is no NULL to replace).
+fn rebuild(old: &Table, new: &Table, fills: &BTreeMap<Name, DefaultValue>) -> Vec<String> {
     let q = |name: &str| D.quote(name);
     let temporary = format!("__lback_new_{}", new.name);
     let mut definition = new.clone();
@@ -151,14 +184,21 @@ fn rebuild(old: &Table, new: &Table) -> Vec<String> {
     // Indexes are recreated after the rename, under their own names.
     definition.indexes = Default::default();
     definition.unique_constraints = Default::default();
-    let create = create_table(&definition, D);
+    let create = create_table(&definition);
 
     let mut targets = Vec::new();
     let mut sources = Vec::new();
     for column in new.columns.iter() {
         let source = match old.column(&column.name) {
             Some(before) if before.nullable && !column.nullable => {
-                format!("COALESCE({}, {})", q(&column.name), fill(column))
+                match fills.get(&column.name).or(column.default.as_ref()) {
+                    Some(value) => format!(
+                        "COALESCE({}, {})",
+                        q(&column.name),
+                        D.default_literal(value, &column.ty)
+                    ),
+                    None => q(&column.name),
+                }
             }
             Some(_) => q(&column.name),
             None if column.nullable && column.default.is_none() => continue,
@@ -184,7 +224,7 @@ fn rebuild(old: &Table, new: &Table) -> Vec<String> {
         q(&temporary),
         q(&new.name)
     ));
-    sql.extend(table_indexes(new, D));
+    sql.extend(table_indexes(new));
     sql
 }
 
@@ -193,4 +233,66 @@ fn fill(column: &Column) -> String {
         Some(default) => D.default_literal(default, &column.ty),
         None => D.zero_value(&column.ty),
     }
+}
+
+/// `CREATE TABLE` plus the table's indexes. Unique constraints become named
+/// unique indexes (addable and droppable without a rebuild, names kept);
+/// an auto-increment key is declared on its column
+/// (`INTEGER PRIMARY KEY AUTOINCREMENT`), the only form that makes it the
+/// rowid.
+fn create_table(table: &Table) -> Vec<String> {
+    let inline_key = inline_key(table);
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            if inline_key == Some(c.name.as_ref()) {
+                format!(
+                    "{} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL",
+                    D.quote(&c.name)
+                )
+            } else {
+                column_definition(c, D)
+            }
+        })
+        .collect();
+    if !table.primary_key.is_empty() && inline_key.is_none() {
+        lines.push(primary_key_clause(&table.name, &table.primary_key, D));
+    }
+    for fk in table.foreign_keys.iter() {
+        lines.push(foreign_key_clause(fk, D));
+    }
+    let mut sql = vec![create_table_statement(&table.name, &lines, D)];
+    sql.extend(table_indexes(table));
+    sql
+}
+
+/// The indexes `CREATE TABLE` does not declare: unique constraints (as
+/// named unique indexes) and indexes.
+fn table_indexes(table: &Table) -> Vec<String> {
+    let uniques = table.unique_constraints.iter().map(unique_as_index);
+    uniques
+        .chain(table.indexes.iter().cloned())
+        .map(|index| create_index(&table.name, &index, D))
+        .collect()
+}
+
+fn unique_as_index(unique: &UniqueConstraint) -> Index {
+    Index {
+        name: unique.name.clone(),
+        columns: unique.columns.clone(),
+        unique: true,
+    }
+}
+
+/// The single auto-increment key column, declared inline.
+fn inline_key(table: &Table) -> Option<&str> {
+    if table.primary_key.len() != 1 {
+        return None;
+    }
+    let key = table.primary_key[0].as_ref();
+    table
+        .column(key)
+        .filter(|c| c.auto_increment)
+        .map(|c| c.name.as_ref())
 }

@@ -85,7 +85,15 @@ impl TrackedBackend for Mysql {
             stored_text(d, attempt.error.as_deref()),
             d.string_literal(&attempt.version)
         ));
-        let mut outcome = crate::runner::state::ways_out(attempt, d);
+        let mut outcome = if attempt.is_dirty(d) {
+            crate::runner::state::ways_out(attempt, d)
+        } else {
+            // Stopped by its guard (`sql::is_guard_call`), which runs before
+            // anything changes a table.
+            "The migration's guard stopped it before it changed anything. \
+             Correct the rows as the message says, then run it again."
+                .to_owned()
+        };
         if recorded.is_err() {
             outcome.push_str(
                 "\n(lback could not record this failure either; the next migrate will report \
