@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use lback_core::migrations::Migrations;
+use lback_core::sql::Dialect;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
@@ -48,6 +49,10 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
         let id = folder.id();
         let rebuilds = folder.rebuilds.iter().map(|d| d.name());
         let tables = folder.tables.iter();
+        let outside = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite]
+            .into_iter()
+            .filter(|d| folder.runs_outside_transaction(*d))
+            .map(Dialect::name);
         entries.push(quote! {
             ::lback::__private::EmbeddedMigration {
                 version: #version,
@@ -57,6 +62,7 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
                 rebuilds: &[#(#rebuilds),*],
                 tables: &[#(#tables),*],
                 primary: #primary,
+                outside_transaction: &[#(#outside),*],
             }
         });
     }

@@ -81,12 +81,25 @@ pub struct MigrationFolder {
     /// empty one written without dialects), whose `up.sql` serves every
     /// dialect without a file of its own.
     pub primary: Option<Dialect>,
+    /// `run_in_transaction` from `metadata.toml`; `None` without the file.
+    pub run_in_transaction: Option<bool>,
 }
 
 impl MigrationFolder {
     /// `<version>_<name>`: the folder name.
     pub fn id(&self) -> String {
         format!("{}_{}", self.version, self.name)
+    }
+
+    /// Whether the migration runs outside a transaction on `dialect`,
+    /// statement by statement: `run_in_transaction = false` on PostgreSQL
+    /// (diesel's meaning), unless lback wrote it for a SQLite rebuild in
+    /// the same folder (then PostgreSQL keeps its transaction). MySQL runs
+    /// every migration so anyway; SQLite keeps its transaction.
+    pub fn runs_outside_transaction(&self, dialect: Dialect) -> bool {
+        dialect == Dialect::Postgres
+            && self.run_in_transaction == Some(false)
+            && self.rebuilds.is_empty()
     }
 
     /// The up SQL for a dialect: `up.<dialect>.sql` if the folder has it,
@@ -151,6 +164,7 @@ impl MigrationFolder {
             rebuilds: Vec::new(),
             lback_data: false,
             primary: None,
+            run_in_transaction: None,
         };
         let lback_path = path.join(LBACK_FILE);
         if let Some(text) = read_optional(&lback_path)? {
@@ -172,14 +186,14 @@ impl MigrationFolder {
                 ),
             });
         }
-        folder.check_metadata()?;
+        folder.run_in_transaction = folder.check_metadata()?;
         Ok(folder)
     }
 
     /// `metadata.toml`, read as diesel reads it: present without
     /// `run_in_transaction`, it turns the transaction off; and a migration
     /// whose `up.sql` rebuilds a SQLite table must run outside one.
-    fn check_metadata(&self) -> Result<(), Error> {
+    fn check_metadata(&self) -> Result<Option<bool>, Error> {
         #[derive(Deserialize)]
         struct Metadata {
             run_in_transaction: Option<bool>,
@@ -238,7 +252,7 @@ impl MigrationFolder {
                 });
             }
         }
-        Ok(())
+        Ok(run_in_transaction)
     }
 }
 

@@ -457,6 +457,9 @@ impl Migrations {
             parent: self.folders.last().map(|f| f.version.clone()),
             tables: touched_tables(&new.operations),
             operations: new.operations,
+            run_in_transaction: primary
+                .is_some_and(|p| rebuilds.contains(&p))
+                .then_some(false),
             rebuilds,
             lback_data: true,
             primary,

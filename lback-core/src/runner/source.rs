@@ -27,6 +27,17 @@ pub trait MigrationSql {
     fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool;
     /// The tables the migration touches (empty for a hand-written one).
     fn tables(&self) -> Vec<&str>;
+    /// Whether the dialect's SQL runs outside a transaction, statement by
+    /// statement, each committing on its own (`run_in_transaction = false`
+    /// in `metadata.toml`, as diesel reads it; see
+    /// [`MigrationFolder::runs_outside_transaction`](crate::migrations::MigrationFolder::runs_outside_transaction)).
+    /// Honoured on PostgreSQL (MySQL always
+    /// runs so; SQLite keeps its transaction and turns foreign keys off
+    /// for a rebuild).
+    fn outside_transaction(&self, dialect: Dialect) -> bool {
+        let _ = dialect;
+        false
+    }
 }
 
 /// SQL of one dialect in an embedded migration; `dialect: None` is the
@@ -58,6 +69,9 @@ pub struct EmbeddedMigration {
     pub tables: &'static [&'static str],
     /// The project's primary dialect (the one `up.sql` is written for), if known.
     pub primary: Option<&'static str>,
+    /// Dialects whose SQL runs outside a transaction
+    /// ([`MigrationSql::outside_transaction`]).
+    pub outside_transaction: &'static [&'static str],
 }
 
 impl EmbeddedMigration {
@@ -124,6 +138,10 @@ impl MigrationSql for EmbeddedMigration {
     fn tables(&self) -> Vec<&str> {
         self.tables.to_vec()
     }
+
+    fn outside_transaction(&self, dialect: Dialect) -> bool {
+        self.outside_transaction.contains(&dialect.name())
+    }
 }
 
 /// The migrations one `embed_migrations!()` compiled in.
@@ -185,5 +203,9 @@ impl MigrationSql for crate::migrations::MigrationFolder {
 
     fn tables(&self) -> Vec<&str> {
         self.tables.iter().map(String::as_str).collect()
+    }
+
+    fn outside_transaction(&self, dialect: Dialect) -> bool {
+        self.runs_outside_transaction(dialect)
     }
 }

@@ -70,17 +70,26 @@ pub struct Attempt {
     pub error: Option<String>,
     /// When the run started (the database's text).
     pub started_on: String,
+    /// Whether the run committed statement by statement, outside a
+    /// transaction: every run on MySQL/MariaDB, and on PostgreSQL a
+    /// migration whose `metadata.toml` says `run_in_transaction = false`.
+    /// Statements before the failing one then took effect.
+    pub outside_transaction: bool,
 }
 
 impl Attempt {
     /// Whether the migration is *dirty*: `migrate` and `rollback` refuse to
-    /// go on until it is resolved. A statement that failed on a database
-    /// with transactional DDL was rolled back and is not dirty; nor is a
-    /// MySQL migration stopped by its guard ([`crate::sql::is_guard_call`]),
-    /// which runs before anything changes a table.
+    /// go on until it is resolved. A statement that failed in a transaction
+    /// was rolled back and is not dirty; nor is a MySQL migration stopped
+    /// by its guard ([`crate::sql::is_guard_call`]), which runs before
+    /// anything changes a table. A run outside a transaction
+    /// ([`outside_transaction`](Self::outside_transaction): MySQL, or a
+    /// PostgreSQL migration with `run_in_transaction = false`) that failed
+    /// is dirty.
     pub fn is_dirty(&self, dialect: Dialect) -> bool {
         self.interrupted
-            || (dialect == Dialect::Mysql && !self.statement.as_deref().is_some_and(is_guard_call))
+            || ((dialect == Dialect::Mysql || self.outside_transaction)
+                && !self.statement.as_deref().is_some_and(is_guard_call))
     }
 
     /// The number of the statement that failed or was running (1-based).
@@ -314,6 +323,11 @@ pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
         text.push_str(&format!(
             "MySQL/MariaDB commit every DDL statement, so {took_effect}"
         ));
+    } else if attempt.outside_transaction {
+        text.push_str(&format!(
+            "The migration runs outside a transaction (run_in_transaction = false), \
+             each statement committed on its own, so {took_effect}"
+        ));
     } else {
         text.push_str(&format!("By lback's record, {took_effect}"));
     }
@@ -333,6 +347,12 @@ pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
         text.push_str(&format!(
             "; statement {current} failed (MySQL/MariaDB can keep part of a failed statement, \
              e.g. a multi-table DROP: look at the database)"
+        ));
+    } else if attempt.outside_transaction {
+        text.push_str(&format!(
+            "; statement {current} failed and PostgreSQL undid it, except that a failed \
+             CREATE INDEX CONCURRENTLY leaves its index behind, INVALID (drop it with \
+             DROP INDEX CONCURRENTLY)"
         ));
     }
     let after = if current < total {
@@ -449,6 +469,7 @@ mod tests {
             statement: Some("ALTER TABLE `t` ADD COLUMN `x` INT".into()),
             error: (!interrupted).then(|| "Duplicate column name 'x'".into()),
             started_on: "2026-11-25 10:00:00".into(),
+            outside_transaction: false,
         }
     }
 
@@ -500,6 +521,11 @@ mod tests {
         assert!(!failed.is_dirty(Dialect::Postgres));
         assert!(!failed.is_dirty(Dialect::Sqlite));
         assert!(attempt(Direction::Up, true, 1).is_dirty(Dialect::Postgres));
+        let outside = Attempt {
+            outside_transaction: true,
+            ..failed
+        };
+        assert!(outside.is_dirty(Dialect::Postgres));
     }
 
     #[test]

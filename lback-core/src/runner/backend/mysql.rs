@@ -130,6 +130,7 @@ fn run<C: LoadConnection<Backend = Mysql>>(
         statement: script.statements.first().map(|s| (*s).to_owned()),
         error: None,
         started_on: String::new(),
+        outside_transaction: true,
     };
     // One statement, so an earlier row is never gone without its
     // replacement.
