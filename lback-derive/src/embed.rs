@@ -40,7 +40,17 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
         .check_linear()
         .map_err(|e| format!("lback: {e}"))?;
     let mut entries = Vec::new();
+    // metadata.toml files, included so that editing one (turning the
+    // transaction off) recompiles the macro's expansion.
+    let mut watched = Vec::new();
     for folder in migrations.folders() {
+        let metadata = folder.path.join("metadata.toml");
+        if metadata.is_file() {
+            let file = absolute(&metadata);
+            watched.push(quote!(
+                const _: &[u8] = ::core::include_bytes!(#file);
+            ));
+        }
         // The dialect `up.sql` is for; none for a hand-written migration,
         // whose `up.sql` serves every dialect.
         let primary = option_str(folder.primary.map(|d| d.name()));
@@ -76,6 +86,7 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
     let count = entries.len();
     Ok(quote! {
         const _: () = {
+            #(#watched)*
             static __LBACK_MIGRATIONS: [::lback::__private::EmbeddedMigration; #count] = [#(#entries),*];
             ::lback::__private::inventory::submit! {
                 ::lback::__private::EmbeddedSet {
