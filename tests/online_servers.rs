@@ -543,3 +543,126 @@ fn renames_rename_indexes_unique_keys_and_foreign_keys_on_mysql() {
         Vec::new()
     });
 }
+
+/// A migration that must wait for a lock another session holds (its open
+/// transaction read the table) fails after the lock timeout, saying why
+/// and what to do, with nothing applied; once that transaction ends it
+/// applies. Then the same with retries, the blocker ending meanwhile.
+fn blocked_by_a_long_transaction<T: Target>(target: &mut T, label: &str, hold: &str)
+where
+    T::Conn: diesel::Connection + Send,
+{
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let project = Project::new(label);
+    let dir = project.migrations();
+    write_migration(
+        &dir,
+        "20261201000001_create_t",
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
+            "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)",
+        ],
+        &["DROP TABLE t"],
+        None,
+    );
+    let list_of = |set: &Migrations| -> Vec<lback_core::migrations::MigrationFolder> {
+        set.folders().to_vec()
+    };
+    let run = |target: &mut T, options: MigrateOptions| {
+        let folders = list_of(&open(&dir));
+        let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
+        runner::migrate(target.conn(), &list, options)
+    };
+    run(target, MigrateOptions::default()).unwrap();
+    // Its own timeout, in metadata.toml.
+    let path = dir.join("20261201000002_add_w");
+    write_migration(
+        &dir,
+        "20261201000002_add_w",
+        &["ALTER TABLE t ADD COLUMN w INTEGER"],
+        &["ALTER TABLE t DROP COLUMN w"],
+        None,
+    );
+    std::fs::write(
+        path.join("metadata.toml"),
+        "run_in_transaction = true\nlock_timeout_ms = 1000\n",
+    )
+    .unwrap();
+    assert_eq!(open(&dir).folders()[1].lock_timeout_ms, Some(1000));
+    let mut blocker = T::Conn::establish(&target.url()).unwrap();
+    blocker.batch_execute(hold).unwrap();
+    let error = run(target, MigrateOptions::default().lock_timeout(None)).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, Error::MigrationFailed { .. }), "{error:?}");
+    for part in [
+        "20261201000002_add_w",
+        "The migration waited 1s for a lock another session holds",
+        "lock_timeout_ms",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    assert!(
+        target
+            .introspect()
+            .table("t")
+            .unwrap()
+            .column("w")
+            .is_none(),
+        "nothing applied"
+    );
+    blocker.batch_execute("COMMIT").unwrap();
+    let report = run(target, MigrateOptions::default()).unwrap();
+    assert_eq!(report.applied, ["20261201000002_add_w"]);
+    assert_eq!(target.count("SELECT SUM(v) AS n FROM t"), 60);
+
+    // The run's timeout, with retries: the blocker ends while lback waits.
+    write_migration(
+        &dir,
+        "20261201000003_add_x",
+        &["ALTER TABLE t ADD COLUMN x INTEGER"],
+        &["ALTER TABLE t DROP COLUMN x"],
+        None,
+    );
+    blocker.batch_execute(hold).unwrap();
+    let options = MigrateOptions::default()
+        .lock_timeout(Some(Duration::from_millis(500)))
+        .retry_on_lock_timeout(40, Duration::from_millis(100));
+    let report = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            blocker.batch_execute("COMMIT").unwrap();
+        });
+        run(target, options)
+    })
+    .unwrap();
+    assert_eq!(report.applied, ["20261201000003_add_x"]);
+    assert!(target
+        .introspect()
+        .table("t")
+        .unwrap()
+        .column("x")
+        .is_some());
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
+}
+
+#[test]
+fn a_migration_behind_a_long_transaction_times_out_on_postgres() {
+    blocked_by_a_long_transaction(
+        &mut PgServer::new(),
+        "lock-timeout-pg",
+        "BEGIN; SELECT COUNT(*) FROM t",
+    );
+}
+
+#[test]
+fn a_migration_behind_a_long_transaction_times_out_on_mysql() {
+    blocked_by_a_long_transaction(
+        &mut MysqlServer::new(),
+        "lock-timeout-mysql",
+        "START TRANSACTION; SELECT COUNT(*) FROM t",
+    );
+}

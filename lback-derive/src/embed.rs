@@ -59,6 +59,10 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
         let id = folder.id();
         let rebuilds = folder.rebuilds.iter().map(|d| d.name());
         let tables = folder.tables.iter();
+        let lock_timeout = match folder.lock_timeout_ms {
+            Some(ms) => quote!(::core::option::Option::Some(#ms)),
+            None => quote!(::core::option::Option::None),
+        };
         let outside = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite]
             .into_iter()
             .filter(|d| folder.runs_outside_transaction(*d))
@@ -73,6 +77,7 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
                 tables: &[#(#tables),*],
                 primary: #primary,
                 outside_transaction: &[#(#outside),*],
+                lock_timeout_ms: #lock_timeout,
             }
         });
     }

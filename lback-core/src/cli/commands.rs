@@ -53,6 +53,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             } else {
                 MigrateOptions::default()
             };
+            let options = project_lock_timeout(&migrations, options);
             with_connection(
                 &url,
                 Migrate {
@@ -494,7 +495,8 @@ impl OnConnection for Rollback<'_> {
             rollback: Some((self.table, self.delete.then_some(self.migrations))),
             ..Shown::new(self.dry_run)
         };
-        let report = runner::run(conn, &list, job, MigrateOptions::default(), &mut shown)?;
+        let options = project_lock_timeout(self.migrations, MigrateOptions::default());
+        let report = runner::run(conn, &list, job, options, &mut shown)?;
         let reverted = if shown.stopped {
             Vec::new()
         } else {
@@ -559,5 +561,15 @@ impl OnConnection for Resolve<'_> {
             runner::resolve(conn, &list, self.version, self.resolution)?
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// The project's lock timeout (`.lback/settings.json`'s `lock_timeout_ms`;
+/// 0: none) over lback's default.
+fn project_lock_timeout(migrations: &Migrations, options: MigrateOptions) -> MigrateOptions {
+    match migrations.settings().lock_timeout_ms {
+        None => options,
+        Some(0) => options.lock_timeout(None),
+        Some(ms) => options.lock_timeout(Some(std::time::Duration::from_millis(ms))),
     }
 }

@@ -37,6 +37,8 @@ impl<'de> Deserialize<'de> for DialectName {
 #[serde(deny_unknown_fields)]
 struct SettingsFile {
     dialects: Vec<DialectName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lock_timeout_ms: Option<u64>,
 }
 
 impl Settings {
@@ -44,6 +46,7 @@ impl Settings {
     pub fn to_json(&self) -> String {
         let file = SettingsFile {
             dialects: self.dialects.iter().copied().map(DialectName).collect(),
+            lock_timeout_ms: self.lock_timeout_ms,
         };
         let mut text = serde_json::to_string_pretty(&file).expect("settings always convert");
         text.push('\n');
@@ -67,7 +70,10 @@ impl Settings {
                 message: format!("dialect `{twice}` is listed twice; list each dialect once"),
             });
         }
-        Ok(Settings { dialects })
+        Ok(Settings {
+            dialects,
+            lock_timeout_ms: file.lock_timeout_ms,
+        })
     }
 }
 

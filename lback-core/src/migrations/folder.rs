@@ -83,6 +83,9 @@ pub struct MigrationFolder {
     pub primary: Option<Dialect>,
     /// `run_in_transaction` from `metadata.toml`; `None` without the file.
     pub run_in_transaction: Option<bool>,
+    /// `lock_timeout_ms` from `metadata.toml`: how long this migration's
+    /// statements wait for a lock, over the project's default.
+    pub lock_timeout_ms: Option<u64>,
 }
 
 impl MigrationFolder {
@@ -165,6 +168,7 @@ impl MigrationFolder {
             lback_data: false,
             primary: None,
             run_in_transaction: None,
+            lock_timeout_ms: None,
         };
         let lback_path = path.join(LBACK_FILE);
         if let Some(text) = read_optional(&lback_path)? {
@@ -186,19 +190,21 @@ impl MigrationFolder {
                 ),
             });
         }
-        folder.run_in_transaction = folder.check_metadata()?;
+        (folder.run_in_transaction, folder.lock_timeout_ms) = folder.check_metadata()?;
         Ok(folder)
     }
 
     /// `metadata.toml`, read as diesel reads it: present without
     /// `run_in_transaction`, it turns the transaction off; and a migration
     /// whose `up.sql` rebuilds a SQLite table must run outside one.
-    fn check_metadata(&self) -> Result<Option<bool>, Error> {
+    fn check_metadata(&self) -> Result<(Option<bool>, Option<u64>), Error> {
         #[derive(Deserialize)]
         struct Metadata {
             run_in_transaction: Option<bool>,
+            lock_timeout_ms: Option<u64>,
         }
         let path = self.path.join(METADATA_FILE);
+        let mut lock_timeout_ms = None;
         let run_in_transaction = match read_optional(&path)? {
             None => None,
             Some(text) => {
@@ -219,6 +225,7 @@ impl MigrationFolder {
                         ),
                     }
                 })?;
+                lock_timeout_ms = metadata.lock_timeout_ms;
                 match metadata.run_in_transaction {
                     Some(value) => Some(value),
                     None => {
@@ -252,7 +259,7 @@ impl MigrationFolder {
                 });
             }
         }
-        Ok(run_in_transaction)
+        Ok((run_in_transaction, lock_timeout_ms))
     }
 }
 

@@ -71,6 +71,11 @@ pub struct Settings {
     /// SQL goes to `up.sql` / `down.sql`). Empty until the first migration
     /// is written.
     pub dialects: Vec<Dialect>,
+    /// How long a migration's statements wait for a lock, in milliseconds
+    /// (`"lock_timeout_ms"`); `None`: lback's default,
+    /// [`DEFAULT_LOCK_TIMEOUT`](crate::runner::DEFAULT_LOCK_TIMEOUT)
+    /// (5 s); 0: no limit (the server's setting).
+    pub lock_timeout_ms: Option<u64>,
 }
 
 impl Settings {
@@ -460,6 +465,7 @@ impl Migrations {
             run_in_transaction: primary
                 .is_some_and(|p| rebuilds.contains(&p))
                 .then_some(false),
+            lock_timeout_ms: None,
             rebuilds,
             lback_data: true,
             primary,
@@ -532,6 +538,7 @@ impl Migrations {
         let new_settings =
             (self.settings.dialects.is_empty() && !dialects.is_empty()).then(|| Settings {
                 dialects: dialects.clone(),
+                ..self.settings.clone()
             });
         let snapshot = new.schema_after.to_snapshot();
 

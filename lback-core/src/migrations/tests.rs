@@ -841,7 +841,7 @@ fn malformed_folders_are_refused() {
     for (text, expected) in [
         (
             "{\"dialects\": [\"sqlite\"], \"x\": 1}",
-            "line 1, column 28: unknown field `x`, expected `dialects`; the file reads like {\"dialects\": [\"sqlite\", \"postgres\"]}, with sqlite, postgres or mysql, the first one primary",
+            "line 1, column 28: unknown field `x`, expected `dialects` or `lock_timeout_ms`; the file reads like {\"dialects\": [\"sqlite\", \"postgres\"]}, with sqlite, postgres or mysql, the first one primary",
         ),
         (
             "{\n\"dialects\": [\"db2\"]}",

@@ -38,6 +38,12 @@ pub trait MigrationSql {
         let _ = dialect;
         false
     }
+    /// The migration's own lock timeout (`lock_timeout_ms` in its
+    /// `metadata.toml`), over the run's
+    /// ([`MigrateOptions::lock_timeout`](super::MigrateOptions)).
+    fn lock_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// SQL of one dialect in an embedded migration; `dialect: None` is the
@@ -72,6 +78,8 @@ pub struct EmbeddedMigration {
     /// Dialects whose SQL runs outside a transaction
     /// ([`MigrationSql::outside_transaction`]).
     pub outside_transaction: &'static [&'static str],
+    /// Its own lock timeout in milliseconds ([`MigrationSql::lock_timeout`]).
+    pub lock_timeout_ms: Option<u64>,
 }
 
 impl EmbeddedMigration {
@@ -142,6 +150,10 @@ impl MigrationSql for EmbeddedMigration {
     fn outside_transaction(&self, dialect: Dialect) -> bool {
         self.outside_transaction.contains(&dialect.name())
     }
+
+    fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.lock_timeout_ms.map(std::time::Duration::from_millis)
+    }
 }
 
 /// The migrations one `embed_migrations!()` compiled in.
@@ -207,5 +219,9 @@ impl MigrationSql for crate::migrations::MigrationFolder {
 
     fn outside_transaction(&self, dialect: Dialect) -> bool {
         self.runs_outside_transaction(dialect)
+    }
+
+    fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.lock_timeout_ms.map(std::time::Duration::from_millis)
     }
 }

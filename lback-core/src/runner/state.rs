@@ -88,8 +88,17 @@ impl Attempt {
     /// is dirty.
     pub fn is_dirty(&self, dialect: Dialect) -> bool {
         self.interrupted
-            || ((dialect == Dialect::Mysql || self.outside_transaction)
-                && !self.statement.as_deref().is_some_and(is_guard_call))
+            || ((dialect == Dialect::Mysql || self.outside_transaction) && !self.changed_nothing())
+    }
+
+    /// Whether the run failed before anything changed: at its guard's
+    /// call, or at its first statement waiting for a lock (a statement
+    /// that timed out waiting for its lock did nothing).
+    pub fn changed_nothing(&self) -> bool {
+        self.statement.as_deref().is_some_and(is_guard_call)
+            || (self.statements_done == 0
+                && !self.interrupted
+                && self.error.as_deref().is_some_and(is_lock_timeout_message))
     }
 
     /// The number of the statement that failed or was running (1-based).
@@ -241,6 +250,13 @@ impl fmt::Display for FailedStatement {
 /// the next statement was about to run (so it did not run).
 pub(crate) const PROGRESS_NOT_RECORDED: &str =
     "lback could not record its progress before this statement ran";
+
+/// Whether a database's message says a statement timed out waiting for a
+/// lock (PostgreSQL `lock_timeout`, MySQL/MariaDB `lock_wait_timeout`).
+pub(crate) fn is_lock_timeout_message(message: &str) -> bool {
+    message.contains("canceling statement due to lock timeout")
+        || message.contains("Lock wait timeout exceeded")
+}
 
 /// What a dirty migration's recovery takes, in words a person can follow:
 /// what happened, what took effect, and the two ways out.

@@ -32,6 +32,9 @@ pub struct Script<'a> {
     /// committing on its own: always on MySQL/MariaDB, and on PostgreSQL
     /// when the migration says so ([`MigrationSql::outside_transaction`]).
     pub outside_transaction: bool,
+    /// How long each statement waits for a lock (`None`: the server's
+    /// setting): the migration's own, else the run's.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 impl<'a> Script<'a> {
@@ -61,6 +64,7 @@ impl<'a> Script<'a> {
             bookkeeping,
             outside_transaction: dialect == Dialect::Mysql
                 || migration.outside_transaction(dialect),
+            lock_timeout: migration.lock_timeout(),
         }
     }
 

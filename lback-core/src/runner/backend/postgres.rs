@@ -73,6 +73,7 @@ impl TrackedBackend for Pg {
         }
         let sql = script.sql;
         let ran = in_transaction(conn, |conn| {
+            set_local_lock_timeout(conn, script).at(Phase::Before)?;
             if script.ends_cleanly {
                 conn.batch_execute(&format!("{sql}\n;\n{}", script.bookkeeping))
                     .at(Phase::Batch)?;
@@ -97,6 +98,11 @@ impl TrackedBackend for Pg {
         if !attempt.outside_transaction {
             return ROLLED_BACK.to_owned();
         }
+        if !attempt.is_dirty(Self::DIALECT) {
+            return "Its first statement timed out waiting for a lock, so nothing of it took \
+                    effect."
+                .to_owned();
+        }
         let mut outcome = crate::runner::state::ways_out(attempt, Self::DIALECT);
         if recorded.is_err() {
             outcome.push_str(
@@ -114,12 +120,53 @@ impl TrackedBackend for Pg {
     }
 }
 
+/// The script's lock timeout, for the transaction only.
+fn set_local_lock_timeout<C: LoadConnection<Backend = Pg>>(
+    conn: &mut C,
+    script: &Script<'_>,
+) -> QueryResult<()> {
+    match script.lock_timeout {
+        Some(timeout) => conn.batch_execute(&format!(
+            "SET LOCAL lock_timeout = '{}ms'",
+            timeout.as_millis()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `run_in_transaction = false`: statement by statement, each committing
 /// on its own (what `CREATE INDEX CONCURRENTLY` needs), with its progress
 /// in `__lback_attempts` as on MySQL, so a failure or a kill leaves a
 /// dirty migration that `migrate` reports and `resolve` clears. Checked
 /// again first (diesel_cli takes no lock).
 fn run_outside_transaction<C: LoadConnection<Backend = Pg>>(
+    conn: &mut C,
+    script: &Script<'_>,
+) -> Result<bool, Failed> {
+    let Some(timeout) = script.lock_timeout else {
+        return run_statements_outside(conn, script);
+    };
+    // The session's own setting, put back afterwards.
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let before = diesel::sql_query("SELECT current_setting('lock_timeout') AS value")
+        .get_result::<Setting>(conn)
+        .at(Phase::Before)?;
+    conn.batch_execute(&format!("SET lock_timeout = '{}ms'", timeout.as_millis()))
+        .at(Phase::Before)?;
+    let ran = run_statements_outside(conn, script);
+    // Best effort: the run's outcome is what matters.
+    let _ = conn.batch_execute(&format!(
+        "SET lock_timeout = {}",
+        Pg::DIALECT.string_literal(&before.value)
+    ));
+    ran
+}
+
+fn run_statements_outside<C: LoadConnection<Backend = Pg>>(
     conn: &mut C,
     script: &Script<'_>,
 ) -> Result<bool, Failed> {
@@ -263,6 +310,9 @@ fn run_again<C: LoadConnection<Backend = Pg>>(
     script: &Script<'_>,
 ) -> Result<Option<(Phase, DieselError)>, DieselError> {
     let outcome = in_transaction(conn, |conn| {
+        // With the same lock timeout: a statement that waited for a lock
+        // must not wait for ever here.
+        set_local_lock_timeout(conn, script).at(Phase::Before)?;
         for (i, statement) in script.statements.iter().enumerate() {
             conn.batch_execute(statement).at(Phase::Statement(i))?;
         }
