@@ -666,3 +666,56 @@ fn a_migration_behind_a_long_transaction_times_out_on_mysql() {
         "START TRANSACTION; SELECT COUNT(*) FROM t",
     );
 }
+
+/// `makemigrations` says per operation what it locks on each database,
+/// and `--check --deny-blocking` fails on a newest migration that blocks
+/// writes (an index build on PostgreSQL; not on MySQL, where it runs with
+/// LOCK=NONE).
+#[test]
+fn makemigrations_reports_locks_and_can_refuse_blocking_migrations() {
+    use lback::schema::{Column, ColumnType, Index, Schema, Table};
+    for (dialect, blocking) in [("postgres", true), ("mysql", false)] {
+        let project = Project::new("locks");
+        let table = Table::new("t")
+            .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+            .with_column(Column::new("a", ColumnType::Integer))
+            .with_primary_key(["id"]);
+        project.models(&Schema::from_tables([table.clone()]).unwrap());
+        let made = project.lback("", &["makemigrations", "create_t", "--dialect", dialect]);
+        assert_eq!(status(&made), 0, "{}", stderr(&made));
+        assert!(
+            stdout(&made).contains(&format!(
+                "Locks on {dialect}:\n  + create table t: none on existing tables; catalog only"
+            )),
+            "{}",
+            stdout(&made)
+        );
+        let indexed = table.with_index(Index {
+            name: "ix_t_a".into(),
+            columns: vec!["a".to_owned().into()].into(),
+            unique: false,
+        });
+        project.models(&Schema::from_tables([indexed]).unwrap());
+        let made = project.lback("", &["makemigrations", "index_a"]);
+        assert_eq!(status(&made), 0, "{}", stderr(&made));
+        let expected = if blocking {
+            "+ add index ix_t_a on t (a): SHARE; reads every row, blocking writes until done"
+        } else {
+            "+ add index ix_t_a on t (a): ALGORITHM=INPLACE, LOCK=NONE; reads every row"
+        };
+        assert!(stdout(&made).contains(expected), "{}", stdout(&made));
+        let check = project.lback("", &["makemigrations", "--check"]);
+        assert_eq!(status(&check), 0, "{}", stdout(&check));
+        let strict = project.lback("", &["makemigrations", "--check", "--deny-blocking"]);
+        if blocking {
+            assert_eq!(status(&strict), 3, "{}", stdout(&strict));
+            assert!(
+                stdout(&strict).contains("blocks writes while it scans or rewrites a table"),
+                "{}",
+                stdout(&strict)
+            );
+        } else {
+            assert_eq!(status(&strict), 0, "{}", stdout(&strict));
+        }
+    }
+}

@@ -25,6 +25,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
         Command::Makemigrations {
             name,
             check,
+            deny_blocking,
             dry_run,
             empty,
             dialects,
@@ -33,7 +34,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             &cli.migrations_dir,
             models,
             name,
-            check,
+            (check, deny_blocking),
             dry_run,
             empty,
             dialects,
@@ -180,7 +181,7 @@ fn makemigrations(
     dir: &std::path::Path,
     models: Schema,
     name: Option<String>,
-    check: bool,
+    (check, deny_blocking): (bool, bool),
     dry_run: bool,
     empty: bool,
     requested: Vec<Dialect>,
@@ -198,12 +199,31 @@ fn makemigrations(
     let dialects = dialects(migrations.settings().dialects.clone(), requested, url)?;
     draft.check_dialects(&dialects)?;
     if check {
+        if deny_blocking {
+            if let Some(newest) = migrations.folders().last() {
+                let blocking = blocking_lines(&newest.operations, &dialects);
+                if !blocking.is_empty() {
+                    println!(
+                        "Migration {} blocks writes while it scans or rewrites a table:",
+                        newest.id()
+                    );
+                    for line in blocking {
+                        println!("  {line}");
+                    }
+                    println!(
+                        "Split the change (e.g. add the column nullable, fill it in batches, \
+                         then make it NOT NULL), or apply it in a maintenance window."
+                    );
+                    return Ok(ExitCode::from(EXIT_CHANGES));
+                }
+            }
+        }
         if draft.is_empty() {
             println!("No changes detected.");
             return Ok(ExitCode::SUCCESS);
         }
         println!("The models have changes that no migration covers:");
-        print_summary(&draft);
+        print_summary(&draft, &dialects);
         println!("Run `makemigrations <name>` and commit the migration with the models.");
         return Ok(ExitCode::from(EXIT_CHANGES));
     }
@@ -219,7 +239,7 @@ fn makemigrations(
     let name = name.expect("clap requires a name unless --check");
     if !draft.is_empty() {
         println!("Changes for `{name}`:");
-        print_summary(&draft);
+        print_summary(&draft, &dialects);
     }
     let sql = draft.sql(&dialects);
     if dry_run {
@@ -311,10 +331,42 @@ fn names(dialects: &[Dialect]) -> String {
         .join(", ")
 }
 
-fn print_summary(draft: &Draft) {
+fn print_summary(draft: &Draft, dialects: &[Dialect]) {
     for line in draft.summary() {
         println!("  {line}");
     }
+    // The lock each operation takes, per server database.
+    for &dialect in dialects {
+        let lines: Vec<String> = draft
+            .operations
+            .iter()
+            .filter_map(|op| {
+                crate::sql::lock_report(op, dialect).map(|report| format!("{op}: {report}"))
+            })
+            .collect();
+        if !lines.is_empty() {
+            println!("Locks on {dialect}:");
+            for line in lines {
+                println!("  {line}");
+            }
+        }
+    }
+}
+
+/// The operations of `operations` that block writes for a scan or a
+/// rewrite, on each server dialect, as lines.
+fn blocking_lines(operations: &[crate::diff::Operation], dialects: &[Dialect]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for &dialect in dialects {
+        for op in operations {
+            if let Some(report) = crate::sql::lock_report(op, dialect) {
+                if report.blocks_writes {
+                    lines.push(format!("{dialect}: {op}: {report}"));
+                }
+            }
+        }
+    }
+    lines
 }
 
 struct Migrate<'a> {
