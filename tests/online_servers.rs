@@ -704,6 +704,15 @@ fn makemigrations_reports_locks_and_can_refuse_blocking_migrations() {
             "+ add index ix_t_a on t (a): ALGORITHM=INPLACE, LOCK=NONE; reads every row"
         };
         assert!(stdout(&made).contains(expected), "{}", stdout(&made));
+        let version = project.folders()[1][..14].to_owned();
+        let shown = project.lback("", &["sqlmigrate", &version, "--dialect", dialect]);
+        assert_eq!(status(&shown), 0, "{}", stderr(&shown));
+        assert!(stdout(&shown).contains("ix_t_a"), "{}", stdout(&shown));
+        assert!(
+            stderr(&shown).contains(&format!("-- lock on {dialect}: {expected}")),
+            "{}",
+            stderr(&shown)
+        );
         let check = project.lback("", &["makemigrations", "--check"]);
         assert_eq!(status(&check), 0, "{}", stdout(&check));
         let strict = project.lback("", &["makemigrations", "--check", "--deny-blocking"]);

@@ -148,6 +148,30 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                 migration.up(dialect)?.into_owned()
             };
             print!("{sql}");
+            // What it locks and how it runs, on stderr (stdout stays SQL
+            // to pipe into the database's client).
+            if let Some(folder) = migrations
+                .folders()
+                .iter()
+                .find(|f| f.version == migration.version())
+            {
+                let operations = if down {
+                    crate::diff::inverse(&folder.operations)
+                } else {
+                    folder.operations.clone()
+                };
+                for op in &operations {
+                    if let Some(report) = crate::sql::lock_report(op, dialect) {
+                        eprintln!("-- lock on {dialect}: {op}: {report}");
+                    }
+                }
+                if folder.runs_outside_transaction(dialect) {
+                    eprintln!(
+                        "-- runs outside a transaction (run_in_transaction = false): statement \
+                         by statement, each committing on its own"
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
