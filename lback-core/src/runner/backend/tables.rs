@@ -41,7 +41,7 @@ pub struct Applied {
 }
 
 impl Applied {
-    /// The version and checksum, as [`verify`](super::verify) takes them.
+    /// The version and checksum, as [`verify`](crate::runner::verify) takes them.
     pub fn recorded(&self) -> Recorded<'_> {
         Recorded {
             version: &self.version,
@@ -81,7 +81,7 @@ pub struct AppliedVersion {
 }
 
 impl AppliedVersion {
-    /// The version and checksum, as [`verify`](super::verify) takes them.
+    /// The version and checksum, as [`verify`](crate::runner::verify) takes them.
     pub fn recorded(&self) -> Recorded<'_> {
         Recorded {
             version: &self.version,
