@@ -195,6 +195,32 @@ fn cases() -> Vec<(&'static str, Schema, Schema)> {
             ]),
         ),
         (
+            // The generated names of the index, unique constraint and
+            // foreign key follow the columns: renamed, not rebuilt.
+            "rename_columns_with_keys",
+            base.clone(),
+            schema(vec![
+                with(user_table(), |t| {
+                    let c = &mut t.columns.to_mut()[1];
+                    c.name = "mail".into();
+                    c.renamed_from = Some("email".into());
+                    t.unique_constraints = vec![UniqueConstraint {
+                        name: "uq_user_mail".into(),
+                        columns: names(&["mail"]).into(),
+                    }]
+                    .into();
+                }),
+                with(order_table(), |t| {
+                    let c = &mut t.columns.to_mut()[1];
+                    c.name = "buyer_id".into();
+                    c.renamed_from = Some("user_id".into());
+                    t.indexes = vec![index("ix_order_buyer_id", &["buyer_id"], false)].into();
+                    t.foreign_keys =
+                        vec![fk("order", "buyer_id", "user", ReferentialAction::Cascade)].into();
+                }),
+            ]),
+        ),
+        (
             "alter_columns",
             base.clone(),
             schema(vec![

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use lback_core::migrations::Migrations;
+use lback_core::sql::Dialect;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
@@ -39,7 +40,17 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
         .check_linear()
         .map_err(|e| format!("lback: {e}"))?;
     let mut entries = Vec::new();
+    // metadata.toml files, included so that editing one (turning the
+    // transaction off) recompiles the macro's expansion.
+    let mut watched = Vec::new();
     for folder in migrations.folders() {
+        let metadata = folder.path.join("metadata.toml");
+        if metadata.is_file() {
+            let file = absolute(&metadata);
+            watched.push(quote!(
+                const _: &[u8] = ::core::include_bytes!(#file);
+            ));
+        }
         // The dialect `up.sql` is for; none for a hand-written migration,
         // whose `up.sql` serves every dialect.
         let primary = option_str(folder.primary.map(|d| d.name()));
@@ -48,6 +59,14 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
         let id = folder.id();
         let rebuilds = folder.rebuilds.iter().map(|d| d.name());
         let tables = folder.tables.iter();
+        let lock_timeout = match folder.lock_timeout_ms {
+            Some(ms) => quote!(::core::option::Option::Some(#ms)),
+            None => quote!(::core::option::Option::None),
+        };
+        let outside = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite]
+            .into_iter()
+            .filter(|d| folder.runs_outside_transaction(*d))
+            .map(Dialect::name);
         entries.push(quote! {
             ::lback::__private::EmbeddedMigration {
                 version: #version,
@@ -57,6 +76,8 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
                 rebuilds: &[#(#rebuilds),*],
                 tables: &[#(#tables),*],
                 primary: #primary,
+                outside_transaction: &[#(#outside),*],
+                lock_timeout_ms: #lock_timeout,
             }
         });
     }
@@ -70,6 +91,7 @@ fn embed(relative: &str, path: &Path) -> Result<TokenStream, String> {
     let count = entries.len();
     Ok(quote! {
         const _: () = {
+            #(#watched)*
             static __LBACK_MIGRATIONS: [::lback::__private::EmbeddedMigration; #count] = [#(#entries),*];
             ::lback::__private::inventory::submit! {
                 ::lback::__private::EmbeddedSet {

@@ -549,7 +549,11 @@ pub fn mutate(rng: &mut Rng, a: &[TableSpec]) -> Vec<TableSpec> {
                 let new_name = unused_name(rng, COLUMN_NAMES, &taken, "c");
                 let candidates: Vec<usize> = (1..t.columns.len())
                     .filter(|&i| {
-                        t.columns[i].renamed_from.is_none() && !in_key(t, &t.columns[i].name)
+                        // Columns of indexes, unique keys and foreign keys
+                        // too: their generated names follow (renamed, not
+                        // rebuilt); not the primary key's.
+                        t.columns[i].renamed_from.is_none()
+                            && !t.key.iter().any(|k| *k == t.columns[i].name)
                     })
                     .collect();
                 if let Some(&i) = candidates.get(rng.below(candidates.len().max(1))) {
@@ -559,7 +563,18 @@ pub fn mutate(rng: &mut Rng, a: &[TableSpec]) -> Vec<TableSpec> {
                     if original
                         .is_some_and(|o| o.columns.iter().any(|c| c.name == t.columns[i].name))
                     {
-                        t.columns[i].renamed_from = Some(t.columns[i].name.clone());
+                        let old_name = t.columns[i].name.clone();
+                        for column in t
+                            .indexes
+                            .iter_mut()
+                            .flat_map(|(c, _)| c.iter_mut())
+                            .chain(t.uniques.iter_mut().flatten())
+                        {
+                            if *column == old_name {
+                                column.clone_from(&new_name);
+                            }
+                        }
+                        t.columns[i].renamed_from = Some(old_name);
                         t.columns[i].name = new_name;
                     }
                 }

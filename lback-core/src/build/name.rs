@@ -44,6 +44,11 @@ fn describe(op: &Operation) -> String {
         AddForeignKey { foreign_key, .. } => format!("add_{}", foreign_key.name),
         DropForeignKey { foreign_key, .. } => format!("drop_{}", foreign_key.name),
         SetPrimaryKey { table, .. } => format!("set_{table}_primary_key"),
+        RenameIndex { from, index, .. } => format!("rename_{from}_to_{}", index.name),
+        RenameUnique { from, unique, .. } => format!("rename_{from}_to_{}", unique.name),
+        RenameForeignKey {
+            from, foreign_key, ..
+        } => format!("rename_{from}_to_{}", foreign_key.name),
     }
 }
 

@@ -60,6 +60,11 @@ pub enum Command {
         /// migration covers (for CI).
         #[arg(long)]
         check: bool,
+        /// With --check: also exit with status 3 when the newest migration
+        /// has an operation that blocks writes to its table for a scan or
+        /// rewrite on a configured PostgreSQL or MySQL database.
+        #[arg(long, requires = "check")]
+        deny_blocking: bool,
         /// Print the summary and SQL; write nothing.
         #[arg(long)]
         dry_run: bool,

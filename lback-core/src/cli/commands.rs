@@ -32,6 +32,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
         Command::Makemigrations {
             name,
             check,
+            deny_blocking,
             dry_run,
             empty,
             dialects,
@@ -41,7 +42,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             &cli.migrations_dir,
             models,
             name,
-            check,
+            (check, deny_blocking),
             dry_run,
             empty,
             dialects,
@@ -87,6 +88,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             } else {
                 MigrateOptions::default()
             };
+            let options = project_lock_timeout(&migrations, options);
             with_connection(
                 &url,
                 Migrate {
@@ -225,6 +227,30 @@ fn sqlmigrate(
         migration.up(dialect)?.into_owned()
     };
     print!("{sql}");
+    // What it locks and how it runs, on stderr (stdout stays SQL to pipe
+    // into the database's client).
+    if let Some(folder) = migrations
+        .folders()
+        .iter()
+        .find(|f| f.version == migration.version())
+    {
+        let operations = if down {
+            crate::diff::inverse(&folder.operations)
+        } else {
+            folder.operations.clone()
+        };
+        for op in &operations {
+            if let Some(report) = crate::sql::lock_report(op, dialect) {
+                eprintln!("-- lock on {dialect}: {op}: {report}");
+            }
+        }
+        if folder.runs_outside_transaction(dialect) {
+            eprintln!(
+                "-- runs outside a transaction (run_in_transaction = false): statement by \
+                 statement, each committing on its own"
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -256,7 +282,7 @@ fn makemigrations(
     dir: &std::path::Path,
     models: Schema,
     name: Option<String>,
-    check: bool,
+    (check, deny_blocking): (bool, bool),
     dry_run: bool,
     empty: bool,
     requested: Vec<Dialect>,
@@ -276,12 +302,31 @@ fn makemigrations(
     let dialects = dialects(migrations.settings().dialects.clone(), requested, url)?;
     draft.check_dialects(&dialects)?;
     if check {
+        if deny_blocking {
+            if let Some(newest) = migrations.folders().last() {
+                let blocking = blocking_lines(&newest.operations, &dialects);
+                if !blocking.is_empty() {
+                    println!(
+                        "Migration {} blocks writes while it scans or rewrites a table:",
+                        newest.id()
+                    );
+                    for line in blocking {
+                        println!("  {line}");
+                    }
+                    println!(
+                        "Split the change (e.g. add the column nullable, fill it in batches, \
+                         then make it NOT NULL), or apply it in a maintenance window."
+                    );
+                    return Ok(ExitCode::from(EXIT_CHANGES));
+                }
+            }
+        }
         if draft.is_empty() {
             println!("No changes detected.");
             return report_schema_rs(&migrations, schema_file.as_ref());
         }
         println!("The models have changes that no migration covers:");
-        print_summary(&draft);
+        print_summary(&draft, &dialects);
         println!("Run `makemigrations <name>` and commit the migration with the models.");
         return Ok(ExitCode::from(EXIT_CHANGES));
     }
@@ -305,7 +350,7 @@ fn makemigrations(
     let name = name.expect("clap requires a name unless --check");
     if !draft.is_empty() {
         println!("Changes for `{name}`:");
-        print_summary(&draft);
+        print_summary(&draft, &dialects);
     }
     let sql = draft.sql(&dialects);
     if dry_run {
@@ -434,10 +479,42 @@ fn names(dialects: &[Dialect]) -> String {
         .join(", ")
 }
 
-fn print_summary(draft: &Draft) {
+fn print_summary(draft: &Draft, dialects: &[Dialect]) {
     for line in draft.summary() {
         println!("  {line}");
     }
+    // The lock each operation takes, per server database.
+    for &dialect in dialects {
+        let lines: Vec<String> = draft
+            .operations
+            .iter()
+            .filter_map(|op| {
+                crate::sql::lock_report(op, dialect).map(|report| format!("{op}: {report}"))
+            })
+            .collect();
+        if !lines.is_empty() {
+            println!("Locks on {dialect}:");
+            for line in lines {
+                println!("  {line}");
+            }
+        }
+    }
+}
+
+/// The operations of `operations` that block writes for a scan or a
+/// rewrite, on each server dialect, as lines.
+fn blocking_lines(operations: &[crate::diff::Operation], dialects: &[Dialect]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for &dialect in dialects {
+        for op in operations {
+            if let Some(report) = crate::sql::lock_report(op, dialect) {
+                if report.blocks_writes {
+                    lines.push(format!("{dialect}: {op}: {report}"));
+                }
+            }
+        }
+    }
+    lines
 }
 
 struct Migrate<'a> {
@@ -662,7 +739,8 @@ impl OnConnection for Rollback<'_> {
             yes: self.yes,
             ..Shown::new(self.dry_run)
         };
-        let report = runner::run(conn, &list, job, MigrateOptions::default(), &mut shown)?;
+        let options = project_lock_timeout(self.migrations, MigrateOptions::default());
+        let report = runner::run(conn, &list, job, options, &mut shown)?;
         let reverted = if shown.stopped {
             Vec::new()
         } else {
@@ -727,5 +805,15 @@ impl OnConnection for Resolve<'_> {
             runner::resolve(conn, &list, self.version, self.resolution)?
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// The project's lock timeout (`.lback/settings.json`'s `lock_timeout_ms`;
+/// 0: none) over lback's default.
+fn project_lock_timeout(migrations: &Migrations, options: MigrateOptions) -> MigrateOptions {
+    match migrations.settings().lock_timeout_ms {
+        None => options,
+        Some(0) => options.lock_timeout(None),
+        Some(ms) => options.lock_timeout(Some(std::time::Duration::from_millis(ms))),
     }
 }

@@ -11,7 +11,9 @@
 //!    altered column), and those that close a cycle among dropped tables
 //! 2. drop tables, dependents first
 //! 3. drop indexes and unique constraints of surviving tables
-//! 4. rename tables, 5. rename columns
+//! 4. rename tables, 5. rename columns, then the foreign keys, unique
+//!    constraints and indexes whose definition stays but whose name
+//!    changes (a generated name following the renamed table or column)
 //! 6. add columns, 7. alter columns, 8. change primary keys,
 //! 9. turn auto-increment on (needs the key in place)
 //! 10. add unique constraints and indexes of surviving tables
@@ -162,8 +164,40 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
                 .find(|u| u.name == *name)
                 .cloned()
         };
+        // Keys whose definition stays but whose name changes (a generated
+        // name following a renamed table or column): renamed, not dropped
+        // and built again.
+        let renamed_fks = renamed_keys(&w.foreign_keys, &n.foreign_keys, |f| {
+            !touches_altered(table, f)
+        });
+        let renamed_indexes = renamed_keys(&w.indexes, &n.indexes, |_| true);
+        let renamed_uniques = renamed_keys(&w.unique_constraints, &n.unique_constraints, |_| true);
+        for (from, fk) in &renamed_fks {
+            steps.rename_keys.push(Operation::RenameForeignKey {
+                table: table.clone(),
+                from: (*from).clone(),
+                foreign_key: (*fk).clone(),
+            });
+        }
+        for (from, unique) in &renamed_uniques {
+            steps.rename_keys.push(Operation::RenameUnique {
+                table: table.clone(),
+                from: (*from).clone(),
+                unique: (*unique).clone(),
+            });
+        }
+        for (from, index) in &renamed_indexes {
+            steps.rename_keys.push(Operation::RenameIndex {
+                table: table.clone(),
+                from: (*from).clone(),
+                index: (*index).clone(),
+            });
+        }
         // Foreign keys.
         for fk in w.foreign_keys.iter() {
+            if renamed_fks.iter().any(|(f, _)| **f == fk.name) {
+                continue;
+            }
             let kept = n.foreign_keys.iter().find(|f| f.name == fk.name);
             if kept != Some(fk) || touches_altered(table, fk) {
                 steps.drop_foreign_keys.push(Operation::DropForeignKey {
@@ -174,6 +208,9 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             }
         }
         for fk in n.foreign_keys.iter() {
+            if renamed_fks.iter().any(|(_, f)| f.name == fk.name) {
+                continue;
+            }
             let before = w.foreign_keys.iter().find(|f| f.name == fk.name);
             if before != Some(fk) || touches_altered(table, fk) {
                 steps.add_foreign_keys.push(Operation::AddForeignKey {
@@ -184,6 +221,9 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
         }
         // Indexes and unique constraints, matched by name.
         for index in w.indexes.iter() {
+            if renamed_indexes.iter().any(|(f, _)| **f == index.name) {
+                continue;
+            }
             if n.indexes.iter().find(|i| i.name == index.name) != Some(index) {
                 steps.drop_indexes.push(Operation::DropIndex {
                     table: before_renames.name.clone(),
@@ -193,6 +233,9 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             }
         }
         for unique in w.unique_constraints.iter() {
+            if renamed_uniques.iter().any(|(f, _)| **f == unique.name) {
+                continue;
+            }
             if n.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
                 steps.drop_indexes.push(Operation::DropUnique {
                     table: before_renames.name.clone(),
@@ -202,6 +245,9 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             }
         }
         for unique in n.unique_constraints.iter() {
+            if renamed_uniques.iter().any(|(_, u)| u.name == unique.name) {
+                continue;
+            }
             if w.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
                 steps.add_indexes.push(Operation::AddUnique {
                     table: table.clone(),
@@ -210,6 +256,9 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             }
         }
         for index in n.indexes.iter() {
+            if renamed_indexes.iter().any(|(_, i)| i.name == index.name) {
+                continue;
+            }
             if w.indexes.iter().find(|i| i.name == index.name) != Some(index) {
                 steps.add_indexes.push(Operation::AddIndex {
                     table: table.clone(),
@@ -450,6 +499,7 @@ struct Steps {
     drop_indexes: Vec<Operation>,
     rename_tables: Vec<Operation>,
     rename_columns: Vec<Operation>,
+    rename_keys: Vec<Operation>,
     add_columns: Vec<Operation>,
     alter_columns: Vec<Operation>,
     primary_keys: Vec<Operation>,
@@ -468,6 +518,7 @@ impl Steps {
             self.drop_indexes,
             self.rename_tables,
             self.rename_columns,
+            self.rename_keys,
             self.add_columns,
             self.alter_columns,
             self.primary_keys,
@@ -482,6 +533,61 @@ impl Steps {
         .collect()
     }
 }
+
+/// Keys of `before` (a surviving table, after the renames) whose name is
+/// gone from `after` while a key of `after` with a name `before` lacks has
+/// the same definition: `(old name, key as after has it)`, one to one.
+/// `eligible` leaves out keys that are dropped and added anyway.
+fn renamed_keys<'a, K: Clone + PartialEq + Named>(
+    before: &'a [K],
+    after: &'a [K],
+    eligible: impl Fn(&K) -> bool,
+) -> Vec<(&'a Name, &'a K)> {
+    let mut pairs: Vec<(&Name, &K)> = Vec::new();
+    for old in before {
+        if !eligible(old) || after.iter().any(|k| k.name() == old.name()) {
+            continue;
+        }
+        let found = after.iter().find(|new| {
+            !before.iter().any(|k| k.name() == new.name())
+                && !pairs.iter().any(|(_, taken)| taken.name() == new.name())
+                && eligible(new)
+                && old.renamed(new.name()) == **new
+        });
+        if let Some(new) = found {
+            pairs.push((old.name(), new));
+        }
+    }
+    pairs
+}
+
+/// An index, unique constraint or foreign key: its name, and it renamed.
+trait Named: Sized {
+    fn name(&self) -> &Name;
+    fn renamed(&self, name: &Name) -> Self;
+}
+
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl Named for $t {
+            fn name(&self) -> &Name {
+                &self.name
+            }
+            fn renamed(&self, name: &Name) -> Self {
+                Self {
+                    name: name.clone(),
+                    ..self.clone()
+                }
+            }
+        }
+    )*};
+}
+
+named!(
+    crate::schema::Index,
+    crate::schema::UniqueConstraint,
+    ForeignKey
+);
 
 fn same_column(a: &Column, b: &Column) -> bool {
     a.ty == b.ty

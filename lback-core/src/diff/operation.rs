@@ -112,6 +112,35 @@ pub enum Operation {
         /// The foreign key.
         foreign_key: ForeignKey,
     },
+    /// Rename an index whose definition stays (its generated name follows
+    /// a renamed table or column): no rebuild where the database can
+    /// rename one.
+    RenameIndex {
+        /// The table.
+        table: Name,
+        /// The old name.
+        from: Name,
+        /// The index, with its new name.
+        index: Index,
+    },
+    /// Rename a unique constraint whose definition stays.
+    RenameUnique {
+        /// The table.
+        table: Name,
+        /// The old name.
+        from: Name,
+        /// The constraint, with its new name.
+        unique: UniqueConstraint,
+    },
+    /// Rename a foreign key whose definition stays.
+    RenameForeignKey {
+        /// The referencing table.
+        table: Name,
+        /// The old name.
+        from: Name,
+        /// The foreign key, with its new name.
+        foreign_key: ForeignKey,
+    },
     /// Replace the primary key (empty: none).
     SetPrimaryKey {
         /// The table.
@@ -167,6 +196,42 @@ impl Operation {
                 from: to,
                 to: from,
             },
+            RenameIndex {
+                table,
+                from,
+                mut index,
+            } => {
+                let to = std::mem::replace(&mut index.name, from);
+                RenameIndex {
+                    table,
+                    from: to,
+                    index,
+                }
+            }
+            RenameUnique {
+                table,
+                from,
+                mut unique,
+            } => {
+                let to = std::mem::replace(&mut unique.name, from);
+                RenameUnique {
+                    table,
+                    from: to,
+                    unique,
+                }
+            }
+            RenameForeignKey {
+                table,
+                from,
+                mut foreign_key,
+            } => {
+                let to = std::mem::replace(&mut foreign_key.name, from);
+                RenameForeignKey {
+                    table,
+                    from: to,
+                    foreign_key,
+                }
+            }
         }
     }
 
@@ -199,6 +264,9 @@ impl Operation {
             | DropUnique { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
+            | RenameIndex { table, .. }
+            | RenameUnique { table, .. }
+            | RenameForeignKey { table, .. }
             | SetPrimaryKey { table, .. } => table,
         }
     }
@@ -271,6 +339,28 @@ impl Operation {
                         .to_mut()
                         .retain(|f| f.name != foreign_key.name),
                     SetPrimaryKey { to, .. } => t.primary_key = to.clone(),
+                    RenameIndex { from, index, .. } => {
+                        if let Some(i) = t.indexes.to_mut().iter_mut().find(|i| i.name == *from) {
+                            *i = index.clone();
+                        }
+                        t.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+                    }
+                    RenameUnique { from, unique, .. } => {
+                        let list = t.unique_constraints.to_mut();
+                        if let Some(u) = list.iter_mut().find(|u| u.name == *from) {
+                            *u = unique.clone();
+                        }
+                        list.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
+                    RenameForeignKey {
+                        from, foreign_key, ..
+                    } => {
+                        let list = t.foreign_keys.to_mut();
+                        if let Some(f) = list.iter_mut().find(|f| f.name == *from) {
+                            *f = foreign_key.clone();
+                        }
+                        list.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
                     CreateTable(_) | DropTable(_) | RenameTable { .. } => {
                         unreachable!("handled above")
                     }
@@ -453,6 +543,25 @@ impl fmt::Display for Operation {
                 index.columns.join(", ")
             ),
             DropIndex { table, index } => write!(f, "- drop index {} on {table}", index.name),
+            RenameIndex { table, from, index } => {
+                write!(f, "~ rename index {from} → {} on {table}", index.name)
+            }
+            RenameUnique {
+                table,
+                from,
+                unique,
+            } => {
+                write!(f, "~ rename unique {from} → {} on {table}", unique.name)
+            }
+            RenameForeignKey {
+                table,
+                from,
+                foreign_key,
+            } => write!(
+                f,
+                "~ rename foreign key {from} → {} on {table}",
+                foreign_key.name
+            ),
             AddUnique { table, unique } => {
                 write!(
                     f,

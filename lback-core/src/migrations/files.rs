@@ -39,6 +39,7 @@ struct SettingsFile {
     dialects: Vec<DialectName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     schema_file: Option<String>,
+    lock_timeout_ms: Option<u64>,
 }
 
 impl Settings {
@@ -47,6 +48,7 @@ impl Settings {
         let file = SettingsFile {
             dialects: self.dialects.iter().copied().map(DialectName).collect(),
             schema_file: self.schema_file.clone(),
+            lock_timeout_ms: self.lock_timeout_ms,
         };
         let mut text = serde_json::to_string_pretty(&file).expect("settings always convert");
         text.push('\n');
@@ -73,6 +75,7 @@ impl Settings {
         Ok(Settings {
             dialects,
             schema_file: file.schema_file,
+            lock_timeout_ms: file.lock_timeout_ms,
         })
     }
 }

@@ -83,6 +83,11 @@ pub struct MigrationFolder {
     /// empty one written without dialects), whose `up.sql` serves every
     /// dialect without a file of its own.
     pub primary: Option<Dialect>,
+    /// `run_in_transaction` from `metadata.toml`; `None` without the file.
+    pub run_in_transaction: Option<bool>,
+    /// `lock_timeout_ms` from `metadata.toml`: how long this migration's
+    /// statements wait for a lock, over the project's default.
+    pub lock_timeout_ms: Option<u64>,
 }
 
 impl MigrationFolder {
@@ -93,6 +98,17 @@ impl MigrationFolder {
             Some(folder) if folder.ends_with(&format!("_{}", self.name)) => folder.to_owned(),
             _ => format!("{}_{}", self.version, self.name),
         }
+    }
+
+    /// Whether the migration runs outside a transaction on `dialect`,
+    /// statement by statement: `run_in_transaction = false` on PostgreSQL
+    /// (diesel's meaning), unless lback wrote it for a SQLite rebuild in
+    /// the same folder (then PostgreSQL keeps its transaction). MySQL runs
+    /// every migration so anyway; SQLite keeps its transaction.
+    pub fn runs_outside_transaction(&self, dialect: Dialect) -> bool {
+        dialect == Dialect::Postgres
+            && self.run_in_transaction == Some(false)
+            && self.rebuilds.is_empty()
     }
 
     /// The up SQL for a dialect: `up.<dialect>.sql` if the folder has it,
@@ -157,6 +173,8 @@ impl MigrationFolder {
             rebuilds: Vec::new(),
             lback_data: false,
             primary: None,
+            run_in_transaction: None,
+            lock_timeout_ms: None,
         };
         let lback_path = path.join(LBACK_FILE);
         if let Some(text) = read_optional(&lback_path)? {
@@ -178,19 +196,21 @@ impl MigrationFolder {
                 ),
             });
         }
-        folder.check_metadata()?;
+        (folder.run_in_transaction, folder.lock_timeout_ms) = folder.check_metadata()?;
         Ok(folder)
     }
 
     /// `metadata.toml`, read as diesel reads it: present without
     /// `run_in_transaction`, it turns the transaction off; and a migration
     /// whose `up.sql` rebuilds a SQLite table must run outside one.
-    fn check_metadata(&self) -> Result<(), Error> {
+    fn check_metadata(&self) -> Result<(Option<bool>, Option<u64>), Error> {
         #[derive(Deserialize)]
         struct Metadata {
             run_in_transaction: Option<bool>,
+            lock_timeout_ms: Option<u64>,
         }
         let path = self.path.join(METADATA_FILE);
+        let mut lock_timeout_ms = None;
         let run_in_transaction = match read_optional(&path)? {
             None => None,
             Some(text) => {
@@ -211,6 +231,7 @@ impl MigrationFolder {
                         ),
                     }
                 })?;
+                lock_timeout_ms = metadata.lock_timeout_ms;
                 match metadata.run_in_transaction {
                     Some(value) => Some(value),
                     None => {
@@ -244,7 +265,7 @@ impl MigrationFolder {
                 });
             }
         }
-        Ok(())
+        Ok((run_in_transaction, lock_timeout_ms))
     }
 }
 

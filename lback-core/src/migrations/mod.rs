@@ -78,6 +78,11 @@ pub struct Settings {
     /// or `"none"` for no schema.rs; `diesel.toml`'s `[print_schema] file`
     /// comes first, `src/schema.rs` is the default.
     pub schema_file: Option<String>,
+    /// How long a migration's statements wait for a lock, in milliseconds
+    /// (`"lock_timeout_ms"`); `None`: lback's default,
+    /// [`DEFAULT_LOCK_TIMEOUT`](crate::runner::DEFAULT_LOCK_TIMEOUT)
+    /// (5 s); 0: no limit (the server's setting).
+    pub lock_timeout_ms: Option<u64>,
 }
 
 impl Settings {
@@ -464,6 +469,10 @@ impl Migrations {
             parent: self.folders.last().map(|f| f.version.clone()),
             tables: touched_tables(&new.operations),
             operations: new.operations,
+            run_in_transaction: primary
+                .is_some_and(|p| rebuilds.contains(&p))
+                .then_some(false),
+            lock_timeout_ms: None,
             rebuilds,
             lback_data: true,
             primary,
@@ -536,7 +545,7 @@ impl Migrations {
         let new_settings =
             (self.settings.dialects.is_empty() && !dialects.is_empty()).then(|| Settings {
                 dialects: dialects.clone(),
-                schema_file: self.settings.schema_file.clone(),
+                ..self.settings.clone()
             });
         let snapshot = new.schema_after.to_snapshot();
 

@@ -252,6 +252,13 @@ fn every_operation_kind_survives_lback_json() {
         .columns
         .to_mut()
         .push(Column::new("extra", ColumnType::Integer).nullable());
+    start_users
+        .unique_constraints
+        .to_mut()
+        .push(UniqueConstraint {
+            name: "uq_users_extra".into(),
+            columns: vec!["extra".into()].into(),
+        });
     let legacy = Table::new("legacy").with_column(Column::new("x", ColumnType::Binary));
     let start = schema([start_users, posts(), legacy]);
     write(&mut set, "start", start, SQLITE, at(0));
@@ -263,10 +270,18 @@ fn every_operation_kind_survives_lback_json() {
     authors.renamed_from = Some("users".into());
     let columns = authors.columns.to_mut();
     columns[1] = Column::new("mail", ColumnType::Text).renamed_from("email");
-    authors.unique_constraints = vec![UniqueConstraint {
-        name: "uq_authors_mail".into(),
-        columns: vec!["mail".into()].into(),
-    }]
+    // uq_users_email follows the renames (renamed); uq_users_extra goes
+    // with its column; one is new.
+    authors.unique_constraints = vec![
+        UniqueConstraint {
+            name: "uq_authors_id_mail".into(),
+            columns: vec!["id".into(), "mail".into()].into(),
+        },
+        UniqueConstraint {
+            name: "uq_authors_mail".into(),
+            columns: vec!["mail".into()].into(),
+        },
+    ]
     .into();
     let mut articles = posts();
     articles.columns.to_mut()[2] = Column::new("title", ColumnType::Varchar(200)).nullable();
@@ -318,6 +333,7 @@ fn every_operation_kind_survives_lback_json() {
             "drop_unique",
             "rename_column",
             "rename_table",
+            "rename_unique",
             "set_primary_key"
         ],
         "{:#?}",
@@ -817,7 +833,7 @@ fn malformed_folders_are_refused() {
     for (text, expected) in [
         (
             "{\"dialects\": [\"sqlite\"], \"x\": 1}",
-            "line 1, column 28: unknown field `x`, expected `dialects` or `schema_file`; the file reads like {\"dialects\": [\"sqlite\", \"postgres\"]}, with sqlite, postgres or mysql, the first one primary",
+            "line 1, column 28: unknown field `x`, expected one of `dialects`, `schema_file`, `lock_timeout_ms`; the file reads like {\"dialects\": [\"sqlite\", \"postgres\"]}, with sqlite, postgres or mysql, the first one primary",
         ),
         (
             "{\n\"dialects\": [\"db2\"]}",

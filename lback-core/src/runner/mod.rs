@@ -75,7 +75,7 @@ pub use state::{
     recovery_steps, refuse_dirty, Attempt, Direction, FailedStatement, MigrationState,
     MigrationStatus, Resolution,
 };
-pub use verify::{checksum, verify, MigrateOptions, OnChanged, Recorded};
+pub use verify::{checksum, verify, MigrateOptions, OnChanged, Recorded, DEFAULT_LOCK_TIMEOUT};
 
 /// What a run did: migrations applied and reverted, in the order they ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use diesel::connection::LoadConnection;
 use super::backend::{AppliedVersion, TrackedBackend, Tracking};
 use super::checks::{refuse_empty, refuse_transaction_control};
 use super::lock::locked;
-use super::step::{describe, Script};
+use super::step::{describe, Phase, Script};
 use super::tracking::Access;
 use super::verify::verify_counting;
 use super::{
@@ -206,7 +206,13 @@ where
             .zip(&texts)
             .map(|(step, sql)| {
                 let (migration, direction) = step.parts();
-                Script::new(migration, direction, sql, B::DIALECT)
+                let mut script = Script::new(migration, direction, sql, B::DIALECT);
+                // The migration's own timeout, else the run's; zero: none.
+                script.lock_timeout = script
+                    .lock_timeout
+                    .or(options.lock_timeout)
+                    .filter(|t| !t.is_zero());
+                script
             })
             .collect();
         refuse_empty(&scripts)?;
@@ -221,7 +227,7 @@ where
                     hooks.confirm_rollback(&reach)?;
                 }
             }
-            report = execute(conn, &scripts, hooks)?;
+            report = execute(conn, &scripts, options, hooks)?;
         }
         report.warnings = warnings;
         Ok(report)
@@ -272,6 +278,7 @@ fn scripts_of<'m>(plan: &Plan<'m>, dialect: Dialect) -> Result<Vec<Cow<'m, str>>
 fn execute<B, C>(
     conn: &mut C,
     scripts: &[Script<'_>],
+    options: MigrateOptions,
     hooks: &mut dyn Hooks,
 ) -> Result<MigrationReport, Error>
 where
@@ -289,15 +296,33 @@ where
         };
         hooks.started(&info);
         let start = Instant::now();
-        let ran = match B::run_script(conn, script) {
-            Ok(ran) => ran,
-            Err(failed) => {
+        let mut retries = options.lock_retries;
+        let ran = loop {
+            let failed = match B::run_script(conn, script) {
+                Ok(ran) => break ran,
+                Err(failed) => failed,
+            };
+            let timed_out = is_lock_timeout(&failed.error);
+            // Again only when nothing of it took effect: rolled back, or
+            // stopped at its first statement.
+            let nothing_took_effect = !script.outside_transaction
+                || matches!(failed.phase, Phase::Before | Phase::Statement(0));
+            if timed_out && nothing_took_effect && retries > 0 {
+                retries -= 1;
+                std::thread::sleep(options.retry_delay);
+                continue;
+            }
+            {
                 let failure = describe(conn, script, failed);
+                let mut message = failure.message;
+                if timed_out {
+                    message.push_str(&lock_timeout_note(script, options));
+                }
                 return Err(Error::MigrationFailed {
                     migration: id.into_owned(),
                     direction: script.direction.verb(),
                     statement: failure.statement,
-                    message: failure.message,
+                    message,
                     outcome: failure
                         .outcome
                         .unwrap_or_else(|| "Nothing of the migration ran.".to_owned()),
@@ -316,6 +341,36 @@ where
         }
     }
     Ok(report)
+}
+
+/// Whether a database error is a lock wait that timed out (PostgreSQL
+/// `lock_timeout`, SQLSTATE 55P03; MySQL/MariaDB `lock_wait_timeout`,
+/// error 1205, or a metadata lock's).
+fn is_lock_timeout(error: &diesel::result::Error) -> bool {
+    let diesel::result::Error::DatabaseError(_, info) = error else {
+        return false;
+    };
+    super::state::is_lock_timeout_message(info.message())
+}
+
+/// What to do about a migration that timed out waiting for a lock.
+fn lock_timeout_note(script: &Script<'_>, options: MigrateOptions) -> String {
+    let waited = script
+        .lock_timeout
+        .map_or_else(|| "the server's limit".to_owned(), |t| format!("{t:?}"));
+    let retried = if options.lock_retries > 0 {
+        format!(" (run {} times)", options.lock_retries + 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "\nThe migration waited {waited}{retried} for a lock another session holds, most \
+         likely a long transaction on the same table (look in pg_stat_activity / SHOW \
+         PROCESSLIST); lback gives up rather than make every query on the table queue behind \
+         it. Run migrate again once that transaction ends, or allow a longer wait: \
+         `lock_timeout_ms` in the migration's metadata.toml or in .lback/settings.json, \
+         MigrateOptions::lock_timeout / retry_on_lock_timeout from code."
+    )
 }
 
 /// What a start reads when nothing is pending, which is nearly every

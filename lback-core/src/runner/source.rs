@@ -39,6 +39,24 @@ pub trait MigrationSql {
         let _ = dialect;
         format!("{}.sql", direction.name())
     }
+
+    /// Whether the dialect's SQL runs outside a transaction, statement by
+    /// statement, each committing on its own (`run_in_transaction = false`
+    /// in `metadata.toml`, as diesel reads it; see
+    /// [`MigrationFolder::runs_outside_transaction`](crate::migrations::MigrationFolder::runs_outside_transaction)).
+    /// Honoured on PostgreSQL (MySQL always
+    /// runs so; SQLite keeps its transaction and turns foreign keys off
+    /// for a rebuild).
+    fn outside_transaction(&self, dialect: Dialect) -> bool {
+        let _ = dialect;
+        false
+    }
+    /// The migration's own lock timeout (`lock_timeout_ms` in its
+    /// `metadata.toml`), over the run's
+    /// ([`MigrateOptions::lock_timeout`](super::MigrateOptions)).
+    fn lock_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// SQL of one dialect in an embedded migration; `dialect: None` is the
@@ -70,6 +88,11 @@ pub struct EmbeddedMigration {
     pub tables: &'static [&'static str],
     /// The project's primary dialect (the one `up.sql` is written for), if known.
     pub primary: Option<&'static str>,
+    /// Dialects whose SQL runs outside a transaction
+    /// ([`MigrationSql::outside_transaction`]).
+    pub outside_transaction: &'static [&'static str],
+    /// Its own lock timeout in milliseconds ([`MigrationSql::lock_timeout`]).
+    pub lock_timeout_ms: Option<u64>,
 }
 
 impl EmbeddedMigration {
@@ -135,6 +158,14 @@ impl MigrationSql for EmbeddedMigration {
 
     fn tables(&self) -> Vec<&str> {
         self.tables.to_vec()
+    }
+
+    fn outside_transaction(&self, dialect: Dialect) -> bool {
+        self.outside_transaction.contains(&dialect.name())
+    }
+
+    fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.lock_timeout_ms.map(std::time::Duration::from_millis)
     }
 
     fn file_name(&self, direction: super::Direction, dialect: Dialect) -> String {
@@ -234,5 +265,13 @@ impl MigrationSql for crate::migrations::MigrationFolder {
             .join(sql_file_name(super::Direction::Up, Some(dialect)))
             .is_file();
         sql_file_name(direction, own.then_some(dialect))
+    }
+
+    fn outside_transaction(&self, dialect: Dialect) -> bool {
+        self.runs_outside_transaction(dialect)
+    }
+
+    fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.lock_timeout_ms.map(std::time::Duration::from_millis)
     }
 }

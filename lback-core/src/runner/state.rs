@@ -70,17 +70,35 @@ pub struct Attempt {
     pub error: Option<String>,
     /// When the run started (the database's text).
     pub started_on: String,
+    /// Whether the run committed statement by statement, outside a
+    /// transaction: every run on MySQL/MariaDB, and on PostgreSQL a
+    /// migration whose `metadata.toml` says `run_in_transaction = false`.
+    /// Statements before the failing one then took effect.
+    pub outside_transaction: bool,
 }
 
 impl Attempt {
     /// Whether the migration is *dirty*: `migrate` and `rollback` refuse to
-    /// go on until it is resolved. A statement that failed on a database
-    /// with transactional DDL was rolled back and is not dirty; nor is a
-    /// MySQL migration stopped by its guard ([`crate::sql::is_guard_call`]),
-    /// which runs before anything changes a table.
+    /// go on until it is resolved. A statement that failed in a transaction
+    /// was rolled back and is not dirty; nor is a MySQL migration stopped
+    /// by its guard ([`crate::sql::is_guard_call`]), which runs before
+    /// anything changes a table. A run outside a transaction
+    /// ([`outside_transaction`](Self::outside_transaction): MySQL, or a
+    /// PostgreSQL migration with `run_in_transaction = false`) that failed
+    /// is dirty.
     pub fn is_dirty(&self, dialect: Dialect) -> bool {
         self.interrupted
-            || (dialect == Dialect::Mysql && !self.statement.as_deref().is_some_and(is_guard_call))
+            || ((dialect == Dialect::Mysql || self.outside_transaction) && !self.changed_nothing())
+    }
+
+    /// Whether the run failed before anything changed: at its guard's
+    /// call, or at its first statement waiting for a lock (a statement
+    /// that timed out waiting for its lock did nothing).
+    pub fn changed_nothing(&self) -> bool {
+        self.statement.as_deref().is_some_and(is_guard_call)
+            || (self.statements_done == 0
+                && !self.interrupted
+                && self.error.as_deref().is_some_and(is_lock_timeout_message))
     }
 
     /// The number of the statement that failed or was running (1-based).
@@ -233,6 +251,13 @@ impl fmt::Display for FailedStatement {
 pub(crate) const PROGRESS_NOT_RECORDED: &str =
     "lback could not record its progress before this statement ran";
 
+/// Whether a database's message says a statement timed out waiting for a
+/// lock (PostgreSQL `lock_timeout`, MySQL/MariaDB `lock_wait_timeout`).
+pub(crate) fn is_lock_timeout_message(message: &str) -> bool {
+    message.contains("canceling statement due to lock timeout")
+        || message.contains("Lock wait timeout exceeded")
+}
+
 /// What a dirty migration's recovery takes, in words a person can follow:
 /// what happened, what took effect, and the two ways out.
 pub fn recovery_steps(id: &str, attempt: &Attempt, dialect: Dialect) -> String {
@@ -314,6 +339,11 @@ pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
         text.push_str(&format!(
             "MySQL/MariaDB commit every DDL statement, so {took_effect}"
         ));
+    } else if attempt.outside_transaction {
+        text.push_str(&format!(
+            "The migration runs outside a transaction (run_in_transaction = false), \
+             each statement committed on its own, so {took_effect}"
+        ));
     } else {
         text.push_str(&format!("By lback's record, {took_effect}"));
     }
@@ -333,6 +363,12 @@ pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
         text.push_str(&format!(
             "; statement {current} failed (MySQL/MariaDB can keep part of a failed statement, \
              e.g. a multi-table DROP: look at the database)"
+        ));
+    } else if attempt.outside_transaction {
+        text.push_str(&format!(
+            "; statement {current} failed and PostgreSQL undid it, except that a failed \
+             CREATE INDEX CONCURRENTLY leaves its index behind, INVALID (drop it with \
+             DROP INDEX CONCURRENTLY)"
         ));
     }
     let after = if current < total {
@@ -449,6 +485,7 @@ mod tests {
             statement: Some("ALTER TABLE `t` ADD COLUMN `x` INT".into()),
             error: (!interrupted).then(|| "Duplicate column name 'x'".into()),
             started_on: "2026-11-25 10:00:00".into(),
+            outside_transaction: false,
         }
     }
 
@@ -500,6 +537,11 @@ mod tests {
         assert!(!failed.is_dirty(Dialect::Postgres));
         assert!(!failed.is_dirty(Dialect::Sqlite));
         assert!(attempt(Direction::Up, true, 1).is_dirty(Dialect::Postgres));
+        let outside = Attempt {
+            outside_transaction: true,
+            ..failed
+        };
+        assert!(outside.is_dirty(Dialect::Postgres));
     }
 
     #[test]

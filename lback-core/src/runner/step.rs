@@ -28,6 +28,13 @@ pub struct Script<'a> {
     /// Records the version (applying) or forgets it (reverting), and clears
     /// its attempt.
     pub bookkeeping: String,
+    /// Whether it runs statement by statement outside a transaction, each
+    /// committing on its own: always on MySQL/MariaDB, and on PostgreSQL
+    /// when the migration says so ([`MigrationSql::outside_transaction`]).
+    pub outside_transaction: bool,
+    /// How long each statement waits for a lock (`None`: the server's
+    /// setting): the migration's own, else the run's.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 impl<'a> Script<'a> {
@@ -55,6 +62,9 @@ impl<'a> Script<'a> {
             statements,
             ends_cleanly,
             bookkeeping,
+            outside_transaction: dialect == Dialect::Mysql
+                || migration.outside_transaction(dialect),
+            lock_timeout: migration.lock_timeout(),
         }
     }
 
@@ -198,6 +208,7 @@ where
                 statement: statement.map(str::to_owned),
                 error: Some(message.clone()),
                 started_on: String::new(),
+                outside_transaction: script.outside_transaction,
             };
             B::after_failure(conn, &attempt)
         }

@@ -1,6 +1,8 @@
 //! Checking what the database applied against the migrations at hand:
 //! pure functions, tested without a database.
 
+use std::time::Duration;
+
 use super::MigrationSql;
 use crate::sql::Dialect;
 use crate::Error;
@@ -15,8 +17,12 @@ pub enum OnChanged {
     Warn,
 }
 
+/// How long a migration's statements wait for a lock by default
+/// ([`MigrateOptions::lock_timeout`]).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Options of a migrate or rollback run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MigrateOptions {
     /// An applied migration whose up SQL changed since.
@@ -24,6 +30,33 @@ pub struct MigrateOptions {
     /// A database that differs from its migrations after the run
     /// (`lback::migrate_with` only; see [`crate::drift`]).
     pub on_drift: crate::drift::OnDrift,
+    /// How long each statement of a migration waits for a lock before it
+    /// fails (PostgreSQL `lock_timeout`, MySQL/MariaDB `lock_wait_timeout`,
+    /// in whole seconds there): a migration queued behind a long
+    /// transaction fails fast instead of making every query on the table
+    /// wait behind it. [`DEFAULT_LOCK_TIMEOUT`] unless set; `None` leaves
+    /// the server's setting. A migration's `metadata.toml` can set its own
+    /// (`lock_timeout_ms = 30000`), and the command line takes the
+    /// project's from `.lback/settings.json` (`"lock_timeout_ms"`).
+    /// SQLite has no such setting (it waits up to its busy timeout).
+    pub lock_timeout: Option<Duration>,
+    /// How many times a migration that timed out waiting for a lock is run
+    /// again, when nothing of it took effect (0: never).
+    pub lock_retries: u32,
+    /// The pause before each of those runs.
+    pub retry_delay: Duration,
+}
+
+impl Default for MigrateOptions {
+    fn default() -> Self {
+        MigrateOptions {
+            on_changed: OnChanged::Refuse,
+            on_drift: crate::drift::OnDrift::default(),
+            lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
+            lock_retries: 0,
+            retry_delay: Duration::from_secs(1),
+        }
+    }
 }
 
 impl MigrateOptions {
@@ -44,6 +77,21 @@ impl MigrateOptions {
     /// and fail ([`Error::Drift`]) when they differ.
     pub fn refuse_drift(mut self) -> Self {
         self.on_drift = crate::drift::OnDrift::Refuse;
+        self
+    }
+
+    /// How long each statement waits for a lock (`None`: as the server is
+    /// configured); see [`lock_timeout`](Self#structfield.lock_timeout).
+    pub fn lock_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Runs a migration that timed out waiting for a lock up to `retries`
+    /// more times, `delay` apart, when nothing of it took effect.
+    pub fn retry_on_lock_timeout(mut self, retries: u32, delay: Duration) -> Self {
+        self.lock_retries = retries;
+        self.retry_delay = delay;
         self
     }
 }

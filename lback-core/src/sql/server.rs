@@ -191,6 +191,67 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
                 )]
             }
         }
+        Operation::RenameIndex { table, from, index } => vec![if mysql {
+            format!(
+                "ALTER TABLE {} RENAME INDEX {} TO {}",
+                q(table),
+                q(from),
+                q(&index.name)
+            )
+        } else {
+            format!("ALTER INDEX {} RENAME TO {}", q(from), q(&index.name))
+        }],
+        Operation::RenameUnique {
+            table,
+            from,
+            unique,
+        } => vec![format!(
+            "ALTER TABLE {} RENAME {} {} TO {}",
+            q(table),
+            if mysql { "INDEX" } else { "CONSTRAINT" },
+            q(from),
+            q(&unique.name)
+        )],
+        Operation::RenameForeignKey {
+            table,
+            from,
+            foreign_key,
+        } => {
+            if !mysql {
+                return vec![format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                    q(table),
+                    q(from),
+                    q(&foreign_key.name)
+                )];
+            }
+            // MySQL cannot rename a foreign key: it is dropped and added
+            // again under its new name; its own index (named after it,
+            // when no other index serves it) is renamed in between, so
+            // the new key finds it.
+            let mut sql = vec![format!(
+                "ALTER TABLE {} DROP FOREIGN KEY {}",
+                q(table),
+                q(from)
+            )];
+            if state
+                .table(table)
+                .is_none_or(|t| !served(t, &foreign_key.columns))
+            {
+                sql.push(format!(
+                    "ALTER TABLE {} RENAME INDEX {} TO {}",
+                    q(table),
+                    q(from),
+                    q(&foreign_key.name)
+                ));
+            }
+            sql.push(format!(
+                "ALTER TABLE {} ADD {}",
+                q(table),
+                foreign_key_clause(foreign_key, d)
+            ));
+            sql
+        }
         Operation::SetPrimaryKey { table, from, to } => {
             let mut parts = Vec::new();
             if !from.is_empty() {

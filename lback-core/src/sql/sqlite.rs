@@ -126,6 +126,22 @@ fn render_direct(op: &Operation) -> Vec<String> {
             vec![create_index(table, &unique_as_index(unique), D)]
         }
         Operation::DropUnique { unique, .. } => vec![format!("DROP INDEX {}", q(&unique.name))],
+        // SQLite has no ALTER INDEX: the index is built again under its
+        // new name.
+        Operation::RenameIndex { table, from, index } => vec![
+            format!("DROP INDEX {}", q(from)),
+            create_index(table, index, D),
+        ],
+        Operation::RenameUnique {
+            table,
+            from,
+            unique,
+        } => vec![
+            format!("DROP INDEX {}", q(from)),
+            create_index(table, &unique_as_index(unique), D),
+        ],
+        // SQLite keeps no name of a foreign key: nothing to rename.
+        Operation::RenameForeignKey { .. } => Vec::new(),
         Operation::AddColumn { table, column } => {
             vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",

@@ -63,7 +63,10 @@ impl TrackedBackend for Mysql {
         conn: &mut C,
         script: &Script<'_>,
     ) -> Result<bool, Failed> {
-        let ran = run(conn, script);
+        let ran = match script.lock_timeout {
+            None => run(conn, script),
+            Some(timeout) => with_lock_wait_timeout(conn, timeout, |conn| run(conn, script)),
+        };
         if ran.is_err() {
             // A script that locked tables and failed would keep them locked
             // on this session (and lback could not record the failure).
@@ -88,6 +91,13 @@ impl TrackedBackend for Mysql {
         ));
         let mut outcome = if attempt.is_dirty(d) {
             crate::runner::state::ways_out(attempt, d)
+        } else if !attempt
+            .statement
+            .as_deref()
+            .is_some_and(crate::sql::is_guard_call)
+        {
+            "Its first statement timed out waiting for a lock, so nothing of it took effect."
+                .to_owned()
         } else {
             // Stopped by its guard (`sql::is_guard_call`), which runs before
             // anything changes a table.
@@ -131,6 +141,7 @@ fn run<C: LoadConnection<Backend = Mysql>>(
         statement: script.statements.first().map(|s| (*s).to_owned()),
         error: None,
         started_on: String::new(),
+        outside_transaction: true,
     };
     // One statement, so an earlier row is never gone without its
     // replacement.
@@ -149,6 +160,29 @@ fn run<C: LoadConnection<Backend = Mysql>>(
     conn.transaction(|conn| conn.batch_execute(&script.bookkeeping))
         .at(Phase::Finishing)?;
     Ok(true)
+}
+
+/// Runs `work` with the session's `lock_wait_timeout` (whole seconds, at
+/// least 1) set to `timeout`, and puts the session's value back.
+fn with_lock_wait_timeout<C: LoadConnection<Backend = Mysql>>(
+    conn: &mut C,
+    timeout: std::time::Duration,
+    work: impl FnOnce(&mut C) -> Result<bool, Failed>,
+) -> Result<bool, Failed> {
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = BigInt)]
+        value: i64,
+    }
+    let before = diesel::sql_query("SELECT CAST(@@SESSION.lock_wait_timeout AS SIGNED) AS value")
+        .get_result::<Setting>(conn)
+        .at(Phase::Before)?;
+    let seconds = timeout.as_millis().div_ceil(1000).max(1);
+    conn.batch_execute(&format!("SET SESSION lock_wait_timeout = {seconds}"))
+        .at(Phase::Before)?;
+    let ran = work(conn);
+    let _ = conn.batch_execute(&format!("SET SESSION lock_wait_timeout = {}", before.value));
+    ran
 }
 
 /// Before statement `done + 1` runs: how far the run got.

@@ -9,13 +9,11 @@ use diesel::pg::Pg;
 use diesel::result::Error as DieselError;
 use diesel::{QueryResult, RunQueryDsl};
 
-use super::tables::{record_failed, Count};
+use super::tables::{attempt_row, record_failed, stored_text, Count};
 use super::{Locker, TrackedBackend};
 use crate::runner::step::{in_transaction, phase_at, At, Failed, Phase, Script, ROLLED_BACK};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
-
-plain_startup_read!(Pg);
 
 impl TrackedBackend for Pg {
     const DIALECT: Dialect = Dialect::Postgres;
@@ -33,7 +31,22 @@ impl TrackedBackend for Pg {
     fn startup_read<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
     ) -> QueryResult<super::StartupRead> {
-        plain_startup_read(conn)
+        // A run outside a transaction (`run_in_transaction = false`) can
+        // leave a dirty attempt row (any but `failed`, which was rolled
+        // back), which must stop a start: one marker row (an empty
+        // version) says there is one, in the same query.
+        let mut applied = diesel::sql_query(
+            "SELECT version, checksum FROM __diesel_schema_migrations \
+             UNION ALL SELECT '', NULL FROM (SELECT 1 FROM __lback_attempts \
+             WHERE state <> 'failed' LIMIT 1) AS a",
+        )
+        .load::<super::AppliedVersion>(conn)?;
+        let before = applied.len();
+        applied.retain(|a| !a.version.is_empty());
+        Ok(super::StartupRead {
+            unfinished: applied.len() != before,
+            applied,
+        })
     }
 
     fn has_column<C: LoadConnection<Backend = Self>>(
@@ -56,8 +69,12 @@ impl TrackedBackend for Pg {
         conn: &mut C,
         script: &Script<'_>,
     ) -> Result<bool, Failed> {
+        if script.outside_transaction {
+            return run_outside_transaction(conn, script);
+        }
         let sql = script.sql;
         let ran = in_transaction(conn, |conn| {
+            set_local_lock_timeout(conn, script).at(Phase::Before)?;
             if script.ends_cleanly {
                 conn.batch_execute(&format!("{sql}\n;\n{}", script.bookkeeping))
                     .at(Phase::Batch)?;
@@ -75,9 +92,26 @@ impl TrackedBackend for Pg {
     }
 
     fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String {
-        // Best effort: the row only explains the failure in `status`.
-        let _ = record_failed(conn, attempt);
-        ROLLED_BACK.to_owned()
+        // Best effort: in a transaction, the row only explains the failure
+        // in `status`; outside one (`partial`), it makes the migration
+        // dirty, as the `started` row written before the run already did.
+        let recorded = record_failed(conn, attempt);
+        if !attempt.outside_transaction {
+            return ROLLED_BACK.to_owned();
+        }
+        if !attempt.is_dirty(Self::DIALECT) {
+            return "Its first statement timed out waiting for a lock, so nothing of it took \
+                    effect."
+                .to_owned();
+        }
+        let mut outcome = crate::runner::state::ways_out(attempt, Self::DIALECT);
+        if recorded.is_err() {
+            outcome.push_str(
+                "\n(lback could not record this failure either; the next migrate will report \
+                 the run as stopped at the last point it recorded.)",
+            );
+        }
+        outcome
     }
 
     fn locker<C: LoadConnection<Backend = Self>>(
@@ -85,6 +119,109 @@ impl TrackedBackend for Pg {
     ) -> QueryResult<Option<Box<dyn Locker<C>>>> {
         Ok(Some(Box::new(AdvisoryLock)))
     }
+}
+
+/// The script's lock timeout, for the transaction only.
+fn set_local_lock_timeout<C: LoadConnection<Backend = Pg>>(
+    conn: &mut C,
+    script: &Script<'_>,
+) -> QueryResult<()> {
+    match script.lock_timeout {
+        Some(timeout) => conn.batch_execute(&format!(
+            "SET LOCAL lock_timeout = '{}ms'",
+            timeout.as_millis()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `run_in_transaction = false`: statement by statement, each committing
+/// on its own (what `CREATE INDEX CONCURRENTLY` needs), with its progress
+/// in `__lback_attempts` as on MySQL, so a failure or a kill leaves a
+/// dirty migration that `migrate` reports and `resolve` clears. Checked
+/// again first (diesel_cli takes no lock).
+fn run_outside_transaction<C: LoadConnection<Backend = Pg>>(
+    conn: &mut C,
+    script: &Script<'_>,
+) -> Result<bool, Failed> {
+    let Some(timeout) = script.lock_timeout else {
+        return run_statements_outside(conn, script);
+    };
+    // The session's own setting, put back afterwards.
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let before = diesel::sql_query("SELECT current_setting('lock_timeout') AS value")
+        .get_result::<Setting>(conn)
+        .at(Phase::Before)?;
+    conn.batch_execute(&format!("SET lock_timeout = '{}ms'", timeout.as_millis()))
+        .at(Phase::Before)?;
+    let ran = run_statements_outside(conn, script);
+    // Best effort: the run's outcome is what matters.
+    let _ = conn.batch_execute(&format!(
+        "SET lock_timeout = {}",
+        Pg::DIALECT.string_literal(&before.value)
+    ));
+    ran
+}
+
+fn run_statements_outside<C: LoadConnection<Backend = Pg>>(
+    conn: &mut C,
+    script: &Script<'_>,
+) -> Result<bool, Failed> {
+    let version = script.version();
+    if Pg::is_applied(conn, version).at(Phase::Before)? == script.applies() {
+        return Ok(false);
+    }
+    let started = Attempt {
+        version: version.to_owned(),
+        direction: script.direction,
+        interrupted: true,
+        statements_done: 0,
+        statements_total: script.statements.len(),
+        statement: script.statements.first().map(|s| (*s).to_owned()),
+        error: None,
+        started_on: String::new(),
+        outside_transaction: true,
+    };
+    conn.batch_execute(&format!(
+        "INSERT INTO __lback_attempts {} ON CONFLICT (version) DO UPDATE SET \
+         direction = excluded.direction, state = excluded.state, \
+         statements_done = excluded.statements_done, \
+         statements_total = excluded.statements_total, \
+         current_statement = excluded.current_statement, \
+         error_message = excluded.error_message, started_on = CURRENT_TIMESTAMP",
+        attempt_row(Pg::DIALECT, &started, false)
+    ))
+    .at(Phase::Before)?;
+    for (i, statement) in script.statements.iter().enumerate() {
+        if i > 0 {
+            conn.batch_execute(&format!(
+                "UPDATE __lback_attempts SET statements_done = {i}, current_statement = {} \
+                 WHERE version = {}",
+                stored_text(Pg::DIALECT, Some(statement)),
+                Pg::DIALECT.string_literal(version)
+            ))
+            .at(Phase::Recording(i))?;
+        }
+        // One statement per query: a query of several runs as one implicit
+        // transaction, which CREATE INDEX CONCURRENTLY refuses.
+        conn.batch_execute(statement).at(Phase::Statement(i))?;
+    }
+    in_transaction(conn, |conn| {
+        conn.batch_execute(&script.bookkeeping).at(Phase::Finishing)
+    })
+    .map_err(|failed| match failed.phase {
+        // The bookkeeping's COMMIT failing is recording failing.
+        Phase::Commit => Failed {
+            phase: Phase::Finishing,
+            ..failed
+        },
+        _ => failed,
+    })?;
+    Ok(true)
 }
 
 /// A session advisory lock, one per schema: lback runs on other schemas
@@ -174,6 +311,9 @@ fn run_again<C: LoadConnection<Backend = Pg>>(
     script: &Script<'_>,
 ) -> Result<Option<(Phase, DieselError)>, DieselError> {
     let outcome = in_transaction(conn, |conn| {
+        // With the same lock timeout: a statement that waited for a lock
+        // must not wait for ever here.
+        set_local_lock_timeout(conn, script).at(Phase::Before)?;
         for (i, statement) in script.statements.iter().enumerate() {
             conn.batch_execute(statement).at(Phase::Statement(i))?;
         }

@@ -205,11 +205,13 @@ impl From<AttemptRow> for Attempt {
             // A direction this version does not know is treated as the
             // safer of the two readings: a run that did not finish.
             direction: Direction::from_name(&row.direction).unwrap_or(Direction::Up),
-            interrupted: row.state != FAILED,
+            interrupted: row.state != FAILED && row.state != PARTIAL,
             statements_done: usize::try_from(row.statements_done).unwrap_or(0),
             statements_total: usize::try_from(row.statements_total).unwrap_or(0),
             statement: row.current_statement,
             error: row.error_message,
+            // Only runs outside a transaction record their start.
+            outside_transaction: row.state != FAILED,
             started_on: row.started_on,
         }
     }
@@ -217,6 +219,9 @@ impl From<AttemptRow> for Attempt {
 
 const STARTED: &str = "started";
 const FAILED: &str = "failed";
+/// PostgreSQL: a run outside a transaction (`run_in_transaction = false`)
+/// failed at a statement; the ones before it took effect.
+const PARTIAL: &str = "partial";
 
 /// Longest statement or error text stored (the message keeps all of it).
 const STORED_TEXT: usize = 4000;
@@ -286,6 +291,7 @@ macro_rules! shared_queries {
 /// The start's read where no attempt row can make the database dirty
 /// (SQLite, PostgreSQL: a failed run was rolled back): one table, a typed
 /// query whose prepared statement the connection caches.
+#[cfg_attr(not(feature = "sqlite"), allow(unused_macros))]
 macro_rules! plain_startup_read {
     ($backend:ty) => {
         fn plain_startup_read<C: LoadConnection<Backend = $backend>>(
@@ -410,16 +416,21 @@ pub(super) fn stored_text(dialect: Dialect, text: Option<&str>) -> String {
 }
 
 /// The columns and values of an attempt row: `started` (before its first
-/// statement, MySQL) or `failed` (after rolling back, SQLite and
-/// PostgreSQL). `statement` is the statement that failed, or the one
-/// about to run.
+/// statement, a run outside a transaction) or, `failed`, `failed` (after
+/// rolling back, SQLite and PostgreSQL) or `partial` (PostgreSQL outside a
+/// transaction: what ran before took effect). `statement` is the
+/// statement that failed, or the one about to run.
 pub(super) fn attempt_row(dialect: Dialect, attempt: &Attempt, failed: bool) -> String {
     format!(
         "(version, direction, state, statements_done, statements_total, \
          current_statement, error_message) VALUES ({}, {}, {}, {}, {}, {}, {})",
         dialect.string_literal(&attempt.version),
         dialect.string_literal(attempt.direction.name()),
-        dialect.string_literal(if failed { FAILED } else { STARTED }),
+        dialect.string_literal(match (failed, attempt.outside_transaction) {
+            (false, _) => STARTED,
+            (true, false) => FAILED,
+            (true, true) => PARTIAL,
+        }),
         attempt.statements_done,
         attempt.statements_total,
         stored_text(dialect, attempt.statement.as_deref()),
