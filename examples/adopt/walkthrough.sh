@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's "Adopting lback on an existing database" and "Coming from
 # diesel_cli", step by step, on PostgreSQL (PG_DATABASE_URL, default the
-# local server; needs psql). Each part works in a scratch schema and a
+# local server; needs psql, and diesel_cli for Part 2's `diesel
+# print-schema`). Each part works in a scratch schema (or database) and a
 # scratch project, removed at the end.
 #
 #   bash examples/adopt/walkthrough.sh
@@ -11,8 +12,10 @@ repo=$(cd "$here/../.." && pwd)
 base_url="${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 work=$(mktemp -d)
 schemas=()
+databases=()
 cleanup() {
   for s in "${schemas[@]}"; do psql -q "$base_url" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
+  for d in "${databases[@]}"; do psql -q "$base_url" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,6 +34,15 @@ scratch() {
   echo "${base_url}${sep}options=-csearch_path%3D${schema}"
 }
 
+# A scratch database, and its URL (diesel print-schema reads the `public`
+# schema of a database, not a search_path).
+scratch_db() {
+  local db="lback_walk_$1_$$"
+  databases+=("$db")
+  psql -q "$base_url" -c "CREATE DATABASE $db" >/dev/null
+  echo "$base_url" | sed -E "s#/[^/?]+(\?|\$)#/${db}\1#"
+}
+
 # A project with a `manage` binary that sees the models in src/models.rs.
 new_project() {
   mkdir -p "$1/src"
@@ -44,12 +56,14 @@ publish = false
 [dependencies]
 lback = { path = "$repo", default-features = false, features = ["derive", "postgres", "chrono"] }
 chrono = "0.4"
+diesel = { version = "2.3", default-features = false, features = ["postgres"] }
 
 [workspace]
 TOML
   cat > "$1/src/main.rs" <<'RS'
 #[allow(dead_code)] // the structs are for lback here; an app would use them with diesel
 mod models;
+mod schema; // diesel's schema module, written by lback with every migration
 
 fn main() -> std::process::ExitCode {
     lback::cli::main()
@@ -90,9 +104,10 @@ project="$work/existing"
 new_project "$project"
 cd "$project"
 
-say "1. inspect: models, snapshot and a baseline recorded as applied"
+say "1. inspect: models, snapshot, schema.rs and a baseline recorded as applied"
 lback inspect --output src/models.rs
 cat src/models.rs
+cat src/schema.rs
 ls migrations/
 
 say "2. What the models cannot say: check shows it"
@@ -102,7 +117,7 @@ say "3. Rename the foreign key the way lback names it; check is quiet"
 psql -q "$DATABASE_URL" -c "ALTER TABLE posts RENAME CONSTRAINT posts_author_id_fkey TO fk_posts_author_id"
 expect 0 lback check
 
-say "4. Build with the models: nothing to migrate"
+say "4. Build with the models and schema.rs: nothing to migrate, schema.rs in step"
 expect 0 manage makemigrations --check
 manage showmigrations
 
@@ -119,7 +134,7 @@ run env DATABASE_URL="$fresh" "$work/lback" check
 
 #######################################################################
 say "Part 2: coming from diesel_cli"
-export DATABASE_URL=$(scratch diesel)
+export DATABASE_URL=$(scratch_db diesel)
 project="$work/diesel"
 new_project "$project"
 cd "$project"
@@ -147,6 +162,12 @@ for dir in migrations/*/; do
   psql -q "$DATABASE_URL" -c "INSERT INTO __diesel_schema_migrations (version) VALUES ('$version')"
 done
 
+say "diesel_cli printed its schema.rs (diesel migration run does so after migrating)"
+command -v diesel >/dev/null || { echo "needs diesel_cli: cargo install diesel_cli --no-default-features --features postgres" >&2; exit 1; }
+run diesel print-schema --database-url "$DATABASE_URL" > src/schema.rs
+head -1 src/schema.rs
+cp src/schema.rs "$work/diesel-printed.rs"
+
 say "1. lback reads diesel's history as it is"
 lback showmigrations
 
@@ -157,12 +178,17 @@ say "3. inspect: models, and a baseline after diesel's migrations that runs noth
 lback inspect --output src/models.rs
 ls migrations/
 cat migrations/*_baseline/up.sql
+echo "schema.rs: diesel's text, lback's header (diff: the header only)"
+expect 1 diff "$work/diesel-printed.rs" src/schema.rs
+[ "$(tail -n +3 src/schema.rs)" = "$(tail -n +2 "$work/diesel-printed.rs")" ] || { echo "schema.rs differs beyond its header" >&2; exit 1; }
 expect 0 lback check
+expect 0 lback schema --check
 
 say "4. Build with the models; then lback's migrations follow diesel's"
 expect 0 manage makemigrations --check
 perl -0pi -e 's/(    pub email: String,\n)/$1    pub bio: Option<String>,\n/' src/models.rs
 manage makemigrations add_user_bio
+grep -n "bio" src/schema.rs
 manage migrate
 manage showmigrations
 expect 0 lback check
