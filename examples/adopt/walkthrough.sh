@@ -11,11 +11,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 base_url="${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 work=$(mktemp -d)
-schemas=()
-databases=()
+# The scratch schemas and databases, one a line (a file: they are made in
+# command substitutions, whose variables do not come back).
+: > "$work/scratch"
 cleanup() {
-  for s in "${schemas[@]}"; do psql -q "$base_url" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
-  for d in "${databases[@]}"; do psql -q "$base_url" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true; done
+  while read -r kind name; do
+    case "$kind" in
+      schema) psql -q "$base_url" -c "DROP SCHEMA IF EXISTS $name CASCADE" >/dev/null 2>&1 || true ;;
+      database) psql -q "$base_url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1 || true ;;
+    esac
+  done < "$work/scratch"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -28,7 +33,7 @@ expect() { local want=$1; shift; set +e; "$@"; local got=$?; set -e; [ "$got" = 
 # A scratch schema, and the URL whose search_path is that schema.
 scratch() {
   local schema="lback_walk_$1_$$"
-  schemas+=("$schema")
+  echo "schema $schema" >> "$work/scratch"
   psql -q "$base_url" -c "CREATE SCHEMA $schema" >/dev/null
   local sep='?'; case "$base_url" in *\?*) sep='&';; esac
   echo "${base_url}${sep}options=-csearch_path%3D${schema}"
@@ -38,7 +43,7 @@ scratch() {
 # schema of a database, not a search_path).
 scratch_db() {
   local db="lback_walk_$1_$$"
-  databases+=("$db")
+  echo "database $db" >> "$work/scratch"
   psql -q "$base_url" -c "CREATE DATABASE $db" >/dev/null
   echo "$base_url" | sed -E "s#/[^/?]+(\?|\$)#/${db}\1#"
 }
@@ -164,7 +169,8 @@ done
 
 say "diesel_cli printed its schema.rs (diesel migration run does so after migrating)"
 command -v diesel >/dev/null || { echo "needs diesel_cli: cargo install diesel_cli --no-default-features --features postgres" >&2; exit 1; }
-run diesel print-schema --database-url "$DATABASE_URL" > src/schema.rs
+echo "\$ diesel print-schema --database-url $DATABASE_URL > src/schema.rs"
+diesel print-schema --database-url "$DATABASE_URL" > src/schema.rs
 head -1 src/schema.rs
 cp src/schema.rs "$work/diesel-printed.rs"
 

@@ -83,8 +83,8 @@ impl OnConnection for Inspect<'_> {
                     return Err(Error::Migrations {
                         path: file.path.clone(),
                         message: format!(
-                            "exists and says more than lback's schema.rs for this database \
-                             (beyond the header; - the file, + lback's):\n  {}\nlback writes \
+                            "exists and differs from lback's schema.rs for this database \
+                             beyond the header (- the file, + lback's):\n  {}\nlback writes \
                              schema.rs from now on: give --force to replace it (nothing was \
                              written), or set \"schema_file\": \"none\" in \
                              migrations/.lback/settings.json to keep writing it yourself",
