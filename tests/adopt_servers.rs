@@ -55,6 +55,7 @@ on_servers! {
     diesel_project_continues => history::diesel_project_continues;
     fresh_database_from_diesel_history => history::fresh_database_from_diesel_history;
     fake_apply => history::fake_apply;
+    diesel_schema_rs_is_taken_over => history::diesel_schema_rs_is_taken_over;
 }
 
 #[test]

@@ -72,3 +72,11 @@ fn fresh_database_from_diesel_history_on_sqlite() {
 fn fake_apply_on_sqlite() {
     on_sqlite("fake-sqlite", history::fake_apply);
 }
+
+#[test]
+fn diesel_schema_rs_is_taken_over_on_sqlite() {
+    on_sqlite(
+        "diesel-schema-rs-sqlite",
+        history::diesel_schema_rs_is_taken_over,
+    );
+}

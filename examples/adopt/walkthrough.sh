@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's "Adopting lback on an existing database" and "Coming from
 # diesel_cli", step by step, on PostgreSQL (PG_DATABASE_URL, default the
-# local server; needs psql). Each part works in a scratch schema and a
+# local server; needs psql, and diesel_cli for Part 2's `diesel
+# print-schema`). Each part works in a scratch schema (or database) and a
 # scratch project, removed at the end.
 #
 #   bash examples/adopt/walkthrough.sh
@@ -10,9 +11,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 base_url="${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 work=$(mktemp -d)
-schemas=()
+# The scratch schemas and databases, one a line (a file: they are made in
+# command substitutions, whose variables do not come back).
+: > "$work/scratch"
 cleanup() {
-  for s in "${schemas[@]}"; do psql -q "$base_url" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
+  while read -r kind name; do
+    case "$kind" in
+      schema) psql -q "$base_url" -c "DROP SCHEMA IF EXISTS $name CASCADE" >/dev/null 2>&1 || true ;;
+      database) psql -q "$base_url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1 || true ;;
+    esac
+  done < "$work/scratch"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -25,10 +33,19 @@ expect() { local want=$1; shift; set +e; "$@"; local got=$?; set -e; [ "$got" = 
 # A scratch schema, and the URL whose search_path is that schema.
 scratch() {
   local schema="lback_walk_$1_$$"
-  schemas+=("$schema")
+  echo "schema $schema" >> "$work/scratch"
   psql -q "$base_url" -c "CREATE SCHEMA $schema" >/dev/null
   local sep='?'; case "$base_url" in *\?*) sep='&';; esac
   echo "${base_url}${sep}options=-csearch_path%3D${schema}"
+}
+
+# A scratch database, and its URL (diesel print-schema reads the `public`
+# schema of a database, not a search_path).
+scratch_db() {
+  local db="lback_walk_$1_$$"
+  echo "database $db" >> "$work/scratch"
+  psql -q "$base_url" -c "CREATE DATABASE $db" >/dev/null
+  echo "$base_url" | sed -E "s#/[^/?]+(\?|\$)#/${db}\1#"
 }
 
 # A project with a `manage` binary that sees the models in src/models.rs.
@@ -44,12 +61,14 @@ publish = false
 [dependencies]
 lback = { path = "$repo", default-features = false, features = ["derive", "postgres", "chrono"] }
 chrono = "0.4"
+diesel = { version = "2.3", default-features = false, features = ["postgres"] }
 
 [workspace]
 TOML
   cat > "$1/src/main.rs" <<'RS'
 #[allow(dead_code)] // the structs are for lback here; an app would use them with diesel
 mod models;
+mod schema; // diesel's schema module, written by lback with every migration
 
 fn main() -> std::process::ExitCode {
     lback::cli::main()
@@ -90,9 +109,10 @@ project="$work/existing"
 new_project "$project"
 cd "$project"
 
-say "1. inspect: models, snapshot and a baseline recorded as applied"
+say "1. inspect: models, snapshot, schema.rs and a baseline recorded as applied"
 lback inspect --output src/models.rs
 cat src/models.rs
+cat src/schema.rs
 ls migrations/
 
 say "2. What the models cannot say: check shows it"
@@ -102,7 +122,7 @@ say "3. Rename the foreign key the way lback names it; check is quiet"
 psql -q "$DATABASE_URL" -c "ALTER TABLE posts RENAME CONSTRAINT posts_author_id_fkey TO fk_posts_author_id"
 expect 0 lback check
 
-say "4. Build with the models: nothing to migrate"
+say "4. Build with the models and schema.rs: nothing to migrate, schema.rs in step"
 expect 0 manage makemigrations --check
 manage showmigrations
 
@@ -119,7 +139,7 @@ run env DATABASE_URL="$fresh" "$work/lback" check
 
 #######################################################################
 say "Part 2: coming from diesel_cli"
-export DATABASE_URL=$(scratch diesel)
+export DATABASE_URL=$(scratch_db diesel)
 project="$work/diesel"
 new_project "$project"
 cd "$project"
@@ -147,6 +167,13 @@ for dir in migrations/*/; do
   psql -q "$DATABASE_URL" -c "INSERT INTO __diesel_schema_migrations (version) VALUES ('$version')"
 done
 
+say "diesel_cli printed its schema.rs (diesel migration run does so after migrating)"
+command -v diesel >/dev/null || { echo "needs diesel_cli: cargo install diesel_cli --no-default-features --features postgres" >&2; exit 1; }
+echo "\$ diesel print-schema --database-url $DATABASE_URL > src/schema.rs"
+diesel print-schema --database-url "$DATABASE_URL" > src/schema.rs
+head -1 src/schema.rs
+cp src/schema.rs "$work/diesel-printed.rs"
+
 say "1. lback reads diesel's history as it is"
 lback showmigrations
 
@@ -157,12 +184,17 @@ say "3. inspect: models, and a baseline after diesel's migrations that runs noth
 lback inspect --output src/models.rs
 ls migrations/
 cat migrations/*_baseline/up.sql
+echo "schema.rs: diesel's text, lback's header (diff: the header only)"
+expect 1 diff "$work/diesel-printed.rs" src/schema.rs
+[ "$(tail -n +3 src/schema.rs)" = "$(tail -n +2 "$work/diesel-printed.rs")" ] || { echo "schema.rs differs beyond its header" >&2; exit 1; }
 expect 0 lback check
+expect 0 lback schema --check
 
 say "4. Build with the models; then lback's migrations follow diesel's"
 expect 0 manage makemigrations --check
 perl -0pi -e 's/(    pub email: String,\n)/$1    pub bio: Option<String>,\n/' src/models.rs
 manage makemigrations add_user_bio
+grep -n "bio" src/schema.rs
 manage migrate
 manage showmigrations
 expect 0 lback check

@@ -312,3 +312,81 @@ pub fn fake_apply<T: Target>(target: &mut T, project: &Project) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(target.count(checked), 2);
 }
+
+/// A diesel_cli project has diesel's schema.rs already. `inspect` writes
+/// lback's in its place when the two differ in their header only (what
+/// `diesel print-schema` printed for this database); one the user changed
+/// otherwise is refused without --force, and nothing is written. After
+/// inspect, the checks find schema.rs in step.
+pub fn diesel_schema_rs_is_taken_over<T: Target>(target: &mut T, project: &Project) {
+    diesel_applies(target, project, 3);
+    project.models(&Schema::new());
+    let url = target.url();
+    let schema_rs = project.dir.join("src/schema.rs");
+    std::fs::create_dir_all(schema_rs.parent().unwrap()).unwrap();
+    let edited = "// @generated automatically by Diesel CLI.\n\ndiesel::table! {\n    users (id) {\n        \
+                  id -> Integer,\n    }\n}\n\n// mine\n";
+    std::fs::write(&schema_rs, edited).unwrap();
+    let models = project.dir.join("src/models.rs");
+
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("give --force to replace it"), "{said}");
+    assert!(said.contains("-         id -> Integer,"), "{said}");
+    assert_eq!(std::fs::read_to_string(&schema_rs).unwrap(), edited);
+    assert!(!models.exists());
+    assert_eq!(project.folders().len(), 3);
+
+    // --force replaces it with lback's.
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs", "--force"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let lback_text = std::fs::read_to_string(&schema_rs).unwrap();
+    assert!(
+        lback_text.starts_with(lback::schema_rs::HEADER),
+        "{lback_text}"
+    );
+    assert!(
+        lback_text.contains("diesel::table! {\n    posts (id) {"),
+        "{lback_text}"
+    );
+    assert!(
+        text(&out).contains("Wrote src/schema.rs (diesel's schema for the models)."),
+        "{}",
+        text(&out)
+    );
+
+    // Back to before inspect: the baseline unrecorded and deleted.
+    let folders = project.folders();
+    let out = project.lback(&url, &["migrate", "--fake", "20240116000000"]);
+    assert!(out.status.success(), "{}", text(&out));
+    lback_core::migrations::Migrations::open(&project.migrations())
+        .unwrap()
+        .delete_newest(&[folders[3].clone()])
+        .unwrap();
+    std::fs::remove_file(&models).unwrap();
+    std::fs::remove_file(project.migrations().join(".lback/settings.json")).ok();
+    // What diesel_cli prints for this database: lback's body, diesel's header.
+    let body: String = lback_text
+        .lines()
+        .skip_while(|l| l.starts_with("//"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let diesel_text = format!("// @generated automatically by Diesel CLI.\n{body}");
+    std::fs::write(&schema_rs, &diesel_text).unwrap();
+
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&schema_rs).unwrap(), lback_text);
+    let read = lback::build::Builder::new()
+        .manifest_dir(&project.dir)
+        .models_in("src/models.rs")
+        .cfg(lback::build::Cfg::new())
+        .read_models()
+        .unwrap();
+    project.models(&read.schema);
+    let out = project.lback(&url, &["makemigrations", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = project.lback(&url, &["schema", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -171,7 +171,8 @@ pub enum Command {
         /// The baseline migration's name.
         #[arg(long, default_value = "baseline")]
         name: String,
-        /// Overwrite the models file if it exists.
+        /// Overwrite the models file if it exists, and a schema.rs that
+        /// differs from lback's beyond its header.
         #[arg(long)]
         force: bool,
     },

@@ -160,6 +160,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
                 output,
                 name,
                 force,
+                schema_setting: schema_setting.as_ref(),
             };
             with_connection(&url, inspect)
         }

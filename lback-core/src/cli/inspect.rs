@@ -1,5 +1,6 @@
 //! `inspect`: adopt an existing database. Writes its models, a baseline
-//! migration whose lback data is the schema they say, and records the
+//! migration whose lback data is the schema they say (and, as with every
+//! migration lback writes, diesel's schema.rs for it), and records the
 //! baseline as applied on that database.
 
 use std::path::{Path, PathBuf};
@@ -11,8 +12,9 @@ use diesel::Connection;
 
 use super::connect::OnConnection;
 use crate::introspect::Introspect;
-use crate::migrations::{validate_name, Draft, Migrations};
+use crate::migrations::{schema_file, validate_name, Draft, Migrations};
 use crate::runner::{MigrationSql, TrackedBackend};
+use crate::schema_rs::{self, SchemaFileSetting};
 use crate::sql::Dialect;
 use crate::Error;
 
@@ -21,7 +23,11 @@ pub(super) struct Inspect<'a> {
     pub dir: &'a Path,
     pub output: PathBuf,
     pub name: String,
+    /// Overwrite the models file, and a schema.rs that says more than its
+    /// header differently from lback's.
     pub force: bool,
+    /// `--schema-file`, if given.
+    pub schema_setting: Option<&'a SchemaFileSetting>,
 }
 
 impl OnConnection for Inspect<'_> {
@@ -63,6 +69,32 @@ impl OnConnection for Inspect<'_> {
         let draft = Draft::new(&migrations, inspection.schema.clone())?;
         draft.check_dialects(&dialects)?;
         let sql = draft.sql(&dialects);
+        // schema.rs, like every migration lback writes: rendered (and a
+        // user's file weighed) before anything is written.
+        let schema_file = schema_file(Path::new(""), &migrations, self.schema_setting)?;
+        if let Some(file) = &schema_file {
+            let text = schema_rs::render(&inspection.schema, &dialects, &file.options)?;
+            if let Ok(actual) = std::fs::read_to_string(&file.path) {
+                // diesel_cli's own print-schema output of this database
+                // differs from lback's in its header only: replaced, nothing
+                // lost. Anything else is the user's to give up (--force).
+                if !self.force && !schema_rs::same_but_header(&actual, &text) {
+                    let lines = schema_rs::differences(&text, &actual, 20);
+                    return Err(Error::Migrations {
+                        path: file.path.clone(),
+                        message: format!(
+                            "exists and differs from lback's schema.rs for this database \
+                             beyond the header (- the file, + lback's):\n  {}\nlback writes \
+                             schema.rs from now on: give --force to replace it (nothing was \
+                             written), or set \"schema_file\": \"none\" in \
+                             migrations/.lback/settings.json to keep writing it yourself",
+                            lines.join("\n  ")
+                        ),
+                    });
+                }
+            }
+        }
+        let models_existed = self.output.exists();
 
         if let Some(parent) = self.output.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| write_error(parent, &e))?;
@@ -74,8 +106,21 @@ impl OnConnection for Inspect<'_> {
             self.output.display(),
             inspection.schema.len()
         );
-        let folder =
-            migrations.write(draft.into_migration(self.name.clone(), sql, SystemTime::now()))?;
+        let folder = match draft.write(
+            &mut migrations,
+            self.name.clone(),
+            sql,
+            SystemTime::now(),
+            schema_file.as_ref(),
+        ) {
+            Ok(folder) => folder,
+            Err(e) => {
+                if !models_existed {
+                    let _ = std::fs::remove_file(&self.output);
+                }
+                return Err(e);
+            }
+        };
         let (version, id, path) = (folder.version.clone(), folder.id(), folder.path.clone());
         if history {
             // The migrations before it built this schema: the baseline only
@@ -86,6 +131,12 @@ impl OnConnection for Inspect<'_> {
             "Created {}/ with the schema as lback's baseline.",
             path.display()
         );
+        if let Some(file) = &schema_file {
+            println!(
+                "Wrote {} (diesel's schema for the models).",
+                file.path.display()
+            );
+        }
         let migrations = Migrations::open(self.dir)?;
         let list: Vec<&dyn MigrationSql> = migrations
             .folders()
@@ -111,13 +162,17 @@ impl OnConnection for Inspect<'_> {
     }
 }
 
-/// Replaces the baseline's SQL by comments: diesel's migrations before it
-/// already create the schema, on every database.
+/// Replaces the baseline's SQL by comments and a statement that changes
+/// nothing: diesel's migrations before it already create the schema, on
+/// every database, and the runner refuses an up.sql without a statement
+/// (a `makemigrations --empty` left unwritten).
 fn no_op_sql(folder: &Path, id: &str, dialects: &[Dialect]) -> Result<(), Error> {
     let text = format!(
         "-- lback: {id}, the baseline of a project whose earlier migrations (made with \
          diesel_cli)\n-- create this schema: nothing to run. lback.json records the schema as \
-         lback's starting point.\n"
+         lback's starting point.\n-- The statement below changes nothing: it tells the runner this SQL was \
+         written (an\n-- up.sql of comments only is refused as a migration left unwritten).\n\
+         SELECT 1;\n"
     );
     for (i, dialect) in dialects.iter().enumerate() {
         for direction in ["up", "down"] {

@@ -341,6 +341,31 @@ fn allow_tables(names: &[String]) -> String {
     out
 }
 
+/// Whether two schema.rs texts say the same once their headers (the
+/// `//` lines at the top, and the blank lines after them) are left out:
+/// what `diesel print-schema` wrote for a database and what lback writes
+/// for the same schema (`// @generated automatically by Diesel CLI.`
+/// against lback's header).
+///
+/// ```
+/// use lback_core::schema_rs::same_but_header;
+/// let body = "\ndiesel::table! {\n    users (id) {\n        id -> Int8,\n    }\n}\n";
+/// let diesel = format!("// @generated automatically by Diesel CLI.\n{body}");
+/// let lback = format!("{}{body}", lback_core::schema_rs::HEADER);
+/// assert!(same_but_header(&diesel, &lback));
+/// assert!(!same_but_header(&diesel, &lback.replace("Int8", "Int4")));
+/// ```
+pub fn same_but_header(a: &str, b: &str) -> bool {
+    fn body(text: &str) -> &str {
+        let mut rest = text;
+        while rest.starts_with("//") {
+            rest = rest.split_once('\n').map_or("", |(_, r)| r);
+        }
+        rest.trim_start_matches(['\n', '\r'])
+    }
+    body(a) == body(b)
+}
+
 /// The lines of `actual` that differ from `expected`, for messages: a
 /// line-by-line comparison, `-` for what the file has and `+` for what the
 /// models say, at most `limit` lines.
