@@ -497,6 +497,17 @@ pub trait TrackedBackend: Backend + Sized {
         Ok(())
     }
 
+    /// Runs `record`, a write that records a run's progress or outcome, so
+    /// that it commits only while this process holds lback's lock: with
+    /// MySQL's lease ([`lease`](super::lease)) in one transaction with a
+    /// renewal; elsewhere (a session lock cannot be lost) just runs it.
+    fn fenced<C: LoadConnection<Backend = Self>, T>(
+        conn: &mut C,
+        mut record: impl FnMut(&mut C) -> QueryResult<T>,
+    ) -> QueryResult<T> {
+        record(conn)
+    }
+
     /// Inside a migration's transaction, before anything else: SQLite takes
     /// the write lock now (waiting for other writers), so two processes
     /// cannot both find a migration pending.
@@ -738,6 +749,9 @@ impl TrackedBackend for diesel::mysql::Mysql {
     }
 
     fn lock_is_free<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<bool> {
+        if let Some(free) = super::lease::is_free(conn)? {
+            return Ok(free);
+        }
         #[derive(QueryableByName)]
         struct Free {
             #[diesel(sql_type = Nullable<BigInt>)]
@@ -749,6 +763,10 @@ impl TrackedBackend for diesel::mysql::Mysql {
     }
 
     fn lock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        // Galera (or LBACK_LOCK=lease): GET_LOCK holds on one node only.
+        if super::lease::lock(conn)? {
+            return Ok(());
+        }
         #[derive(QueryableByName)]
         struct Got {
             #[diesel(sql_type = Nullable<BigInt>)]
@@ -769,6 +787,16 @@ impl TrackedBackend for diesel::mysql::Mysql {
     }
 
     fn unlock<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<()> {
+        if super::lease::unlock(conn)? {
+            return Ok(());
+        }
         conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
+    }
+
+    fn fenced<C: LoadConnection<Backend = Self>, T>(
+        conn: &mut C,
+        record: impl FnMut(&mut C) -> QueryResult<T>,
+    ) -> QueryResult<T> {
+        super::lease::fenced(conn, record)
     }
 }

@@ -7,6 +7,8 @@
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod backend;
+#[cfg(feature = "mysql")]
+pub mod lease;
 mod plan;
 mod source;
 mod state;
@@ -250,6 +252,13 @@ mod connected {
             };
             scripts.push(sql);
         }
+        #[cfg(feature = "mysql")]
+        if dialect == Dialect::Mysql {
+            for (step, sql) in plan.steps.iter().zip(&scripts) {
+                let (Step::Apply(migration) | Step::Revert(migration)) = step;
+                refuse_on_galera(*migration, sql)?;
+            }
+        }
         let mut report = MigrationReport::default();
         for (step, sql) in plan.steps.iter().zip(&scripts) {
             let (migration, direction) = match step {
@@ -284,6 +293,26 @@ mod connected {
             }
         }
         Ok(report)
+    }
+
+    /// Refuses a migration Galera cannot run as written (`LOCK TABLES`),
+    /// when this thread holds a lease on Galera; before anything runs.
+    #[cfg(feature = "mysql")]
+    fn refuse_on_galera(migration: &dyn MigrationSql, sql: &str) -> Result<(), Error> {
+        if !super::lease::held().is_some_and(|lease| lease.on_galera()) {
+            return Ok(());
+        }
+        let statements = split_statements(sql, Dialect::Mysql);
+        match super::lease::unsupported_on_galera(&statements) {
+            None => Ok(()),
+            Some((index, statement, reason)) => Err(Error::UnsupportedOnCluster {
+                migration: migration.id().into_owned(),
+                index: index + 1,
+                total: statements.len(),
+                statement: statement.trim().to_owned(),
+                reason,
+            }),
+        }
     }
 
     /// How one step failed.
@@ -336,21 +365,25 @@ mod connected {
                 return Ok(false);
             }
             if mysql {
-                <B<C> as TrackedBackend>::write_attempt(
-                    conn,
-                    version,
-                    direction,
-                    false,
-                    0,
-                    total,
-                    statements.first().copied(),
-                    None,
-                )?;
+                <B<C> as TrackedBackend>::fenced(conn, |conn| {
+                    <B<C> as TrackedBackend>::write_attempt(
+                        conn,
+                        version,
+                        direction,
+                        false,
+                        0,
+                        total,
+                        statements.first().copied(),
+                        None,
+                    )
+                })?;
             }
             for (i, statement) in statements.iter().enumerate() {
                 if mysql && i > 0 {
                     phase.set(Phase::Recording(i));
-                    <B<C> as TrackedBackend>::progress(conn, version, i, statement)?;
+                    <B<C> as TrackedBackend>::fenced(conn, |conn| {
+                        <B<C> as TrackedBackend>::progress(conn, version, i, statement)
+                    })?;
                 }
                 phase.set(Phase::Statement(i));
                 conn.batch_execute(statement)?;
@@ -358,7 +391,9 @@ mod connected {
             phase.set(Phase::Finishing);
             if mysql {
                 // The bookkeeping is InnoDB rows: one transaction.
-                conn.transaction(|conn| conn.batch_execute(&bookkeeping))?;
+                <B<C> as TrackedBackend>::fenced(conn, |conn| {
+                    conn.transaction(|conn| conn.batch_execute(&bookkeeping))
+                })?;
             } else {
                 conn.batch_execute(&bookkeeping)?;
             }
@@ -542,7 +577,9 @@ mod connected {
         // Best effort: when even this fails (the connection is gone), MySQL
         // keeps the row written before the run, which says as much.
         let recorded = if mysql {
-            <B<C> as TrackedBackend>::fail_attempt(conn, version, done, statement, &message)
+            <B<C> as TrackedBackend>::fenced(conn, |conn| {
+                <B<C> as TrackedBackend>::fail_attempt(conn, version, done, statement, &message)
+            })
         } else {
             <B<C> as TrackedBackend>::write_attempt(
                 conn,
@@ -887,7 +924,8 @@ mod connected {
                     })
                 }
             }
-            let done = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            let done = <C::Backend as TrackedBackend>::fenced(conn, |conn| {
+                conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 match (resolution, applied, &up) {
                     (Resolution::Applied, false, Some(up)) => {
                         <C::Backend as TrackedBackend>::record(conn, &version, &super::checksum(up))
@@ -904,6 +942,7 @@ mod connected {
                     }
                     _ => <C::Backend as TrackedBackend>::clear_attempt(conn, &version),
                 }
+                })
             });
             done.map_err(db("recording the resolution"))?;
             Ok(match resolution {
