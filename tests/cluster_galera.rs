@@ -21,6 +21,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use lback::schema::Schema;
+use lback_core::runner::lease;
 use lback_core::sql::Dialect;
 
 lback::embed_migrations!("tests/fixtures/cluster/migrations");
@@ -606,4 +607,129 @@ impl Drop for Comeback {
     fn drop(&mut self) {
         restart_nodes();
     }
+}
+
+#[test]
+fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    let (dir, version) = slow_fixture("galera_fence");
+    let ids = fixture_ids();
+    let mut replicas = start_replicas(
+        &scratch,
+        &Via::Command(dir.clone()),
+        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
+    );
+    let holder = wait_for_the_slow_statement(&scratch, &version, &mut replicas);
+    // Paused (a long GC pause, a frozen VM): it neither renews nor runs on,
+    // and its slow statement goes on in the server.
+    let pid = replicas[holder].child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let paused = replicas.remove(holder);
+    let others = wait_all(replicas);
+    for (status, node, text) in &others {
+        assert_eq!(*status, Some(1), "node {}:\n{text}", node + 1);
+        assert!(
+            text.contains(&format!("migration {} did not finish applying", ids[3])),
+            "the lease was taken over and the half-way migration refused:\n{text}"
+        );
+    }
+    assert!(Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let output = paused.child.wait_with_output().unwrap();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("taken over"),
+        "the old holder says it lost the lease:\n{said}"
+    );
+    // It recorded nothing more: the run is as it was when the lease was
+    // lost, the next statement never ran.
+    let mut conn = scratch.conn(2);
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT COUNT(*) AS n FROM __lback_attempts \
+                 WHERE version = '{version}' AND state = 'started' AND statements_done = 0"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'products'"
+        ),
+        0,
+        "the migration's next statement did not run"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+        ),
+        3
+    );
+    drop(conn);
+    let second = recover_and_finish(&scratch, &dir, &version, 2);
+    assert_eq!(
+        applied_lines(second.iter().map(String::as_str)),
+        ids[3..].to_vec()
+    );
+    assert_every_node_matches_the_models(&scratch);
+}
+
+#[test]
+fn lock_tables_in_a_migration_is_refused_before_anything_runs() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_lock_tables"));
+    copy_dir(&source, &dir);
+    let ids = fixture_ids();
+    let up = dir.join(&ids[4]).join("up.sql");
+    let sql = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(
+        &up,
+        format!("LOCK TABLES products WRITE;\n{sql}\nUNLOCK TABLES;\n"),
+    )
+    .unwrap();
+    let migrated = lback_command(&dir, &scratch.url(0), &["migrate"])
+        .output()
+        .unwrap();
+    let said = text(&migrated);
+    assert_eq!(migrated.status.code(), Some(1), "{said}");
+    for part in [
+        format!(
+            "migration {} cannot run on this Galera cluster: statement 1 of 3",
+            ids[4]
+        ),
+        "`LOCK TABLES products WRITE`".to_owned(),
+        "Nothing ran".to_owned(),
+    ] {
+        assert!(said.contains(&part), "missing {part:?} in\n{said}");
+    }
+    let mut conn = scratch.conn(0);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+        ),
+        0,
+        "not even the migrations before it ran"
+    );
+    assert_eq!(
+        lease::read(&mut conn).unwrap().unwrap().owner,
+        None,
+        "the lease was released"
+    );
 }

@@ -156,3 +156,23 @@ fn a_lease_not_renewed_is_taken_over_and_its_old_holder_records_nothing() {
     new.release(&mut b).unwrap();
     assert_eq!(lease::read(&mut b).unwrap().unwrap().owner, None);
 }
+
+#[test]
+fn a_keepalive_renews_from_its_own_connection_until_dropped() {
+    let (mut a, scratch) = db::mysql();
+    let mut b = other(&scratch);
+    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
+    let holder = Lease::acquire(&mut a, settings(1_000, 0)).unwrap();
+    // The holder's own connection stays silent (a long statement).
+    let keepalive = lease::Keepalive::start(&url, &holder).unwrap();
+    let refused = Lease::acquire(&mut b, settings(1_000, 3_000)).unwrap_err();
+    assert!(refused.to_string().contains("kept renewing"), "{refused}");
+    holder.renew(&mut a).unwrap();
+    drop(keepalive);
+    let next = Lease::acquire(&mut b, settings(1_000, 10_000)).unwrap();
+    assert_eq!(next.token(), holder.token() + 1);
+    assert!(
+        holder.renew(&mut a).is_err(),
+        "lost once the keepalive stopped"
+    );
+}

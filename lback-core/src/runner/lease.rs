@@ -27,18 +27,24 @@
 //! the beat it watched, so a holder that renewed meanwhile keeps the lease.
 //!
 //! The lease is renewed whenever the holder records something (before every
-//! statement on MySQL): a single statement that runs longer than the time
-//! to live lets a waiter take over. It then finds the migration's run
-//! recorded as started and refuses to go on (the run is *dirty*, with the
-//! usual recovery steps), and the old holder can record nothing more:
-//! nothing runs twice. Set the time to live above the longest statement
-//! (`LBACK_LEASE_SECONDS`).
+//! statement on MySQL) and, where lback knows the database's URL (the
+//! command line), every third of the time to live from a second connection
+//! ([`Keepalive`]; diesel connections are not `Sync`, so the renewing thread
+//! has its own). Without that connection (`lback::migrate(&mut conn)`), a
+//! single statement that runs longer than the time to live lets a waiter
+//! take over. It then finds the migration's run recorded as started and
+//! refuses to go on (the run is *dirty*, with the usual recovery steps),
+//! and the old holder can record nothing more: nothing runs twice. Set the
+//! time to live above the longest statement (`LBACK_LEASE_SECONDS`), or
+//! keep the lease alive with [`keep_alive_from`].
 //!
 //! Which lock a MySQL connection gets ([`LockKind`]): the lease where the
 //! server runs Galera (`@@wsrep_on`), `GET_LOCK` elsewhere; `LBACK_LOCK=lease`
 //! or `LBACK_LOCK=session` chooses.
 
 use std::cell::RefCell;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use diesel::connection::LoadConnection;
@@ -454,10 +460,91 @@ fn pause(ttl: Duration, round: u32) -> Duration {
     base + Duration::from_millis(spread)
 }
 
+/// Renews a lease from a connection of its own, every third of its time to
+/// live, while the holder's connection is busy with a long statement.
+/// Stops (and joins its thread) when dropped, or when the lease is lost.
+#[derive(Debug)]
+pub struct Keepalive {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Keepalive {
+    /// Connects to `url` (the database the lease is in) and starts renewing.
+    pub fn start(url: &str, lease: &Lease) -> Result<Keepalive, diesel::ConnectionError> {
+        use diesel::Connection;
+        let mut conn = diesel::MysqlConnection::establish(url)?;
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let (lease, signal) = (lease.clone(), Arc::clone(&stop));
+        let every = (lease.ttl / 3).max(Duration::from_millis(100));
+        let thread = std::thread::spawn(move || {
+            let (stopped, wake) = &*signal;
+            let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                let (guard, _) = wake
+                    .wait_timeout(stopped, every)
+                    .unwrap_or_else(|p| p.into_inner());
+                stopped = guard;
+                if *stopped {
+                    return;
+                }
+                match lease.renew(&mut conn) {
+                    // Lost: the holder's next fence says so.
+                    Err(DieselError::QueryBuilderError(_)) => return,
+                    // A conflict with the holder's own renewal, or a
+                    // hiccup: the next round tries again.
+                    Err(_) | Ok(()) => {}
+                }
+            }
+        });
+        Ok(Keepalive {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Keepalive {
+    fn drop(&mut self) {
+        let (stopped, wake) = &*self.stop;
+        *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 thread_local! {
     /// The lease this thread's runner holds, between `lock` and `unlock`
-    /// (`TrackedBackend::lock` has no place to keep it).
-    static HELD: RefCell<Option<Lease>> = const { RefCell::new(None) };
+    /// (`TrackedBackend::lock` has no place to keep it), with its keepalive.
+    static HELD: RefCell<Option<(Lease, Option<Keepalive>)>> = const { RefCell::new(None) };
+    /// Where a keepalive connects, when this thread knows ([`keep_alive_from`]).
+    static KEEPALIVE_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Until the guard is dropped, a lease this thread takes is also renewed
+/// from a second connection to `url` ([`Keepalive`]), so a statement longer
+/// than the time to live does not lose it. The command line does this with
+/// its `--database-url`; `lback::migrate`, given only a connection, renews
+/// between statements unless the application does it too.
+pub fn keep_alive_from(url: &str) -> KeepaliveUrl {
+    let previous = KEEPALIVE_URL.with(|u| u.borrow_mut().replace(url.to_owned()));
+    KeepaliveUrl { previous }
+}
+
+/// Restores the keepalive URL when dropped ([`keep_alive_from`]).
+#[derive(Debug)]
+#[must_use = "the URL is used only while the guard lives"]
+pub struct KeepaliveUrl {
+    previous: Option<String>,
+}
+
+impl Drop for KeepaliveUrl {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        KEEPALIVE_URL.with(|u| *u.borrow_mut() = previous);
+    }
 }
 
 /// The runner's `lock` on MySQL: takes the lease when that is the lock
@@ -468,7 +555,11 @@ pub fn lock<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<boo
         return Ok(false);
     }
     let lease = Lease::acquire(conn, Settings::from_env()?)?;
-    HELD.with(|held| *held.borrow_mut() = Some(lease));
+    // Without its connection the lease is still renewed between statements.
+    let keepalive = KEEPALIVE_URL
+        .with(|u| u.borrow().clone())
+        .and_then(|url| Keepalive::start(&url, &lease).ok());
+    HELD.with(|held| *held.borrow_mut() = Some((lease, keepalive)));
     Ok(true)
 }
 
@@ -476,14 +567,17 @@ pub fn lock<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<boo
 /// `false` when it holds none (the session lock is the one to release).
 pub fn unlock<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<bool> {
     match HELD.with(|held| held.borrow_mut().take()) {
-        Some(lease) => lease.release(conn).map(|()| true),
+        Some((lease, keepalive)) => {
+            drop(keepalive);
+            lease.release(conn).map(|()| true)
+        }
         None => Ok(false),
     }
 }
 
 /// The lease this thread holds, if any.
 pub fn held() -> Option<Lease> {
-    HELD.with(|held| held.borrow().clone())
+    HELD.with(|held| held.borrow().as_ref().map(|(lease, _)| lease.clone()))
 }
 
 /// Runs `record` fenced by the lease this thread holds ([`Lease::fenced`]);
