@@ -499,7 +499,7 @@ pub trait TrackedBackend: Backend + Sized {
 
     /// Runs `record`, a write that records a run's progress or outcome, so
     /// that it commits only while this process holds lback's lock: with
-    /// MySQL's lease ([`lease`](super::lease)) in one transaction with a
+    /// MySQL's lease (`runner::lease`) in one transaction with a
     /// renewal; elsewhere (a session lock cannot be lost) just runs it.
     fn fenced<C: LoadConnection<Backend = Self>, T>(
         conn: &mut C,

@@ -488,12 +488,10 @@ impl Keepalive {
                 if *stopped {
                     return;
                 }
-                match lease.renew(&mut conn) {
-                    // Lost: the holder's next fence says so.
-                    Err(DieselError::QueryBuilderError(_)) => return,
-                    // A conflict with the holder's own renewal, or a
-                    // hiccup: the next round tries again.
-                    Err(_) | Ok(()) => {}
+                // Lost: the holder's next fence says so. A conflict with the
+                // holder's own renewal, or a hiccup: the next round tries again.
+                if let Err(DieselError::QueryBuilderError(_)) = lease.renew(&mut conn) {
+                    return;
                 }
             }
         });
