@@ -710,10 +710,11 @@ fn lock_tables_in_a_migration_is_refused_before_anything_runs() {
     assert_eq!(migrated.status.code(), Some(1), "{said}");
     for part in [
         format!(
-            "migration {} cannot run on this Galera cluster: statement 1 of 3",
+            "migration {} cannot run under lback's cluster lock (the lease, taken on a Galera \
+             cluster or with LBACK_LOCK=lease): statement 1 of 3",
             ids[4]
         ),
-        "`LOCK TABLES products WRITE`".to_owned(),
+        "`LOCK TABLES products WRITE`: Galera does not replicate table locks".to_owned(),
         "Nothing ran".to_owned(),
     ] {
         assert!(said.contains(&part), "missing {part:?} in\n{said}");

@@ -129,10 +129,14 @@ pub enum Error {
         message: String,
     },
 
-    /// A migration has a statement a Galera cluster cannot run as lback
-    /// needs (`LOCK TABLES`); refused before anything ran.
+    /// A migration has a statement that cannot run under lback's lease
+    /// lock (on a Galera cluster, or with `LBACK_LOCK=lease`), such as
+    /// `LOCK TABLES`; refused before anything ran.
     #[error(
-        "migration {migration} cannot run on this Galera cluster: statement {index} of {total},          `{statement}`: {reason}. Nothing ran. Remove the statement (lback's lease already keeps          other lback runs out while a migration runs) and run migrate again"
+        "migration {migration} cannot run under lback's cluster lock (the lease, taken on a \
+         Galera cluster or with LBACK_LOCK=lease): statement {index} of {total}, \
+         `{statement}`: {reason}. Nothing ran. Remove the statement (lback's lease already \
+         keeps other lback runs out while a migration runs) and run migrate again"
     )]
     UnsupportedOnCluster {
         /// The migration's id.

@@ -240,7 +240,7 @@ impl Lease {
         self.token
     }
 
-    /// Whether the server runs Galera (then `LOCK TABLES` is refused).
+    /// Whether the server runs Galera.
     pub fn on_galera(&self) -> bool {
         self.galera
     }
@@ -606,31 +606,37 @@ pub fn is_free<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<
     }
 }
 
-/// The first statement of `statements` that Galera cannot run as lback
-/// needs (`LOCK TABLES`, `FLUSH TABLES ... WITH READ LOCK`, `GET_LOCK`),
-/// with why; `None` when all can run.
-pub fn unsupported_on_galera<'a>(statements: &[&'a str]) -> Option<(usize, &'a str, &'static str)> {
+/// The first statement of `statements` that cannot run under the lease
+/// (`LOCK TABLES`, `FLUSH TABLES ... WITH READ LOCK`), with why; `None`
+/// when all can. `galera`: the lease is on a Galera cluster.
+pub fn unsupported_with_lease<'a>(
+    statements: &[&'a str],
+    galera: bool,
+) -> Option<(usize, &'a str, &'static str)> {
     statements.iter().enumerate().find_map(|(i, statement)| {
         let words = leading_words(statement, 8);
         let is = |prefix: &[&str]| {
             words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w == p)
         };
-        if is(&["LOCK", "TABLES"]) || is(&["LOCK", "TABLE"]) {
-            Some((
-                i,
-                *statement,
+        let reason = if is(&["LOCK", "TABLES"]) || is(&["LOCK", "TABLE"]) {
+            if galera {
                 "Galera does not replicate table locks: LOCK TABLES holds on one node only, \
-                 while the other nodes go on writing",
-            ))
+                 while the other nodes go on writing"
+            } else {
+                "lback's lease records the progress in a transaction before each statement, \
+                 and starting a transaction releases table locks: LOCK TABLES would hold for \
+                 one statement only"
+            }
         } else if is(&["FLUSH"]) && words.iter().any(|w| w == "LOCK") {
-            Some((
-                i,
-                *statement,
-                "FLUSH TABLES ... WITH READ LOCK / FOR EXPORT locks one node only on Galera",
-            ))
+            if galera {
+                "FLUSH TABLES ... WITH READ LOCK locks one node only on Galera"
+            } else {
+                "a read lock keeps lback from recording the progress of the migration"
+            }
         } else {
-            None
-        }
+            return None;
+        };
+        Some((i, *statement, reason))
     })
 }
 
@@ -660,7 +666,7 @@ mod tests {
 
     #[test]
     fn lock_tables_and_read_locks_are_found_behind_comments_in_any_case() {
-        let found = |sql: &[&str]| unsupported_on_galera(sql).map(|(i, _, _)| i);
+        let found = |sql: &[&str]| unsupported_with_lease(sql, true).map(|(i, _, _)| i);
         assert_eq!(
             found(&["CREATE TABLE a (id INT)", "lock tables a write"]),
             Some(1)
@@ -678,6 +684,8 @@ mod tests {
         assert_eq!(found(&["INSERT INTO t VALUES ('LOCK TABLES')"]), None);
         assert_eq!(found(&["FLUSH TABLES"]), None);
         assert_eq!(found(&[]), None);
+        let (_, _, elsewhere) = unsupported_with_lease(&["LOCK TABLES a WRITE"], false).unwrap();
+        assert!(elsewhere.contains("releases table locks"), "{elsewhere}");
     }
 
     #[test]

@@ -256,7 +256,7 @@ mod connected {
         if dialect == Dialect::Mysql {
             for (step, sql) in plan.steps.iter().zip(&scripts) {
                 let (Step::Apply(migration) | Step::Revert(migration)) = step;
-                refuse_on_galera(*migration, sql)?;
+                refuse_under_lease(*migration, sql)?;
             }
         }
         let mut report = MigrationReport::default();
@@ -295,15 +295,15 @@ mod connected {
         Ok(report)
     }
 
-    /// Refuses a migration Galera cannot run as written (`LOCK TABLES`),
-    /// when this thread holds a lease on Galera; before anything runs.
+    /// Refuses a migration that cannot run under the lease (`LOCK TABLES`),
+    /// when this thread holds one; before anything runs.
     #[cfg(feature = "mysql")]
-    fn refuse_on_galera(migration: &dyn MigrationSql, sql: &str) -> Result<(), Error> {
-        if !super::lease::held().is_some_and(|lease| lease.on_galera()) {
+    fn refuse_under_lease(migration: &dyn MigrationSql, sql: &str) -> Result<(), Error> {
+        let Some(lease) = super::lease::held() else {
             return Ok(());
-        }
+        };
         let statements = split_statements(sql, Dialect::Mysql);
-        match super::lease::unsupported_on_galera(&statements) {
+        match super::lease::unsupported_with_lease(&statements, lease.on_galera()) {
             None => Ok(()),
             Some((index, statement, reason)) => Err(Error::UnsupportedOnCluster {
                 migration: migration.id().into_owned(),
