@@ -454,6 +454,16 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
         &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
     );
     let holder = wait_for_the_slow_statement(&scratch, &version, &mut replicas);
+    // Seen from another node, the run is going on (the lease is held), not dirty.
+    let elsewhere = (replicas[holder].node + 1) % 3;
+    let show = lback_command(&dir, &scratch.url(elsewhere), &["showmigrations"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&show).contains(&format!("[~] {}  (applying now, started", ids[3])),
+        "{}",
+        text(&show)
+    );
     replicas[holder].child.kill().unwrap(); // SIGKILL
     let outputs = wait_all(replicas);
     assert_eq!(outputs[holder].0, None, "the holder was killed");
