@@ -481,6 +481,10 @@ impl Keepalive {
             let (stopped, wake) = &*signal;
             let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
             loop {
+                // Stopped before this thread first got here: no wake-up comes.
+                if *stopped {
+                    return;
+                }
                 let (guard, _) = wake
                     .wait_timeout(stopped, every)
                     .unwrap_or_else(|p| p.into_inner());
