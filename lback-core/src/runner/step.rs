@@ -8,6 +8,7 @@ use diesel::result::Error as DieselError;
 use diesel::{Connection, QueryResult};
 
 use super::backend::{forget_sql, record_sql, TrackedBackend};
+use super::lock::Fence;
 use super::{Attempt, Direction, FailedStatement, MigrationSql};
 use crate::sql::{split_cleanly, split_statements, Dialect};
 
@@ -172,7 +173,12 @@ pub(crate) struct StepFailure {
 
 /// What `failed` means for the migration: the error's parts, after the
 /// backend recorded the failure ([`TrackedBackend::after_failure`]).
-pub(crate) fn describe<B, C>(conn: &mut C, script: &Script<'_>, failed: Failed) -> StepFailure
+pub(crate) fn describe<B, C>(
+    conn: &mut C,
+    script: &Script<'_>,
+    failed: Failed,
+    fence: &Fence<'_, C>,
+) -> StepFailure
 where
     B: TrackedBackend,
     C: LoadConnection<Backend = B>,
@@ -199,7 +205,7 @@ where
                 error: Some(message.clone()),
                 started_on: String::new(),
             };
-            B::after_failure(conn, &attempt)
+            B::after_failure(conn, &attempt, fence)
         }
     };
     StepFailure {

@@ -11,6 +11,7 @@ use diesel::{QueryResult, RunQueryDsl};
 
 use super::tables::{record_failed, Count};
 use super::{Locker, TrackedBackend};
+use crate::runner::lock::Fence;
 use crate::runner::step::{in_transaction, phase_at, At, Failed, Phase, Script, ROLLED_BACK};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
@@ -52,9 +53,12 @@ impl TrackedBackend for Pg {
         .map(|c| c.n > 0)
     }
 
+    /// The records are in the migration's transaction, under a lock that
+    /// cannot be lost: no fence needed.
     fn run_script<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         script: &Script<'_>,
+        _fence: &Fence<'_, C>,
     ) -> Result<bool, Failed> {
         let sql = script.sql;
         let ran = in_transaction(conn, |conn| {
@@ -74,9 +78,13 @@ impl TrackedBackend for Pg {
         })
     }
 
-    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String {
+    fn after_failure<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        attempt: &Attempt,
+        fence: &Fence<'_, C>,
+    ) -> String {
         // Best effort: the row only explains the failure in `status`.
-        let _ = record_failed(conn, attempt);
+        let _ = fence.record(conn, |conn| record_failed(conn, attempt));
         ROLLED_BACK.to_owned()
     }
 
