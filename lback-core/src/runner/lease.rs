@@ -41,12 +41,9 @@
 //! Which lock a MySQL connection gets ([`LockKind`]): the lease where the
 //! server runs Galera (`@@wsrep_on`), `GET_LOCK` elsewhere; `LBACK_LOCK=lease`
 //! or `LBACK_LOCK=session` chooses. To the runner the lease is one
-//! [`Locker`], [`LeaseLock`], which MySQL's `TrackedBackend::locker`
+//! [`Locker`](super::Locker), [`LeaseLock`], which MySQL's `TrackedBackend::locker`
 //! returns where it applies; the runner passes every record through it.
 
-use std::cell::RefCell;
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use diesel::connection::LoadConnection;
@@ -54,9 +51,6 @@ use diesel::mysql::Mysql;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl};
-
-use super::{Locker, Script};
-use crate::Error;
 
 /// The environment variable that chooses the lock: `lease`, `session`, or
 /// `auto` (the default: the lease on Galera, `GET_LOCK` elsewhere).
@@ -270,22 +264,9 @@ impl Lease {
         let mut round: u32 = 0;
         loop {
             round += 1;
-            let row = match read(conn)? {
-                Some(row) => row,
-                None => {
-                    // Two processes inserting at once: one wins, the other
-                    // ignores or conflicts; either way, read again.
-                    match diesel::sql_query(
-                        "INSERT IGNORE INTO __lback_lock (name, token, beat, ttl_seconds) \
-                         VALUES (?, 0, 0, 0)",
-                    )
-                    .bind::<Text, _>(NAME)
-                    .execute(conn)
-                    {
-                        Err(e) if !is_conflict(&e) => return Err(e),
-                        _ => continue,
-                    }
-                }
+            let Some(row) = read(conn)? else {
+                insert_row(conn)?;
+                continue;
             };
             let seen = (row.token, row.beat);
             let takeable = match (&row.owner, watched) {
@@ -299,45 +280,16 @@ impl Lease {
                     false
                 }
             };
-            if takeable {
-                let taken = diesel::sql_query(
-                    "UPDATE __lback_lock SET owner = ?, pid = ?, token = token + 1, \
-                     beat = beat + 1, ttl_seconds = ?, renewed_on = NOW(6) \
-                     WHERE name = ? AND token = ? AND beat = ?",
-                )
-                .bind::<Text, _>(&owner)
-                .bind::<BigInt, _>(i64::from(std::process::id()))
-                .bind::<BigInt, _>(ttl_seconds)
-                .bind::<Text, _>(NAME)
-                .bind::<BigInt, _>(row.token)
-                .bind::<BigInt, _>(row.beat)
-                .execute(conn);
-                match taken {
-                    Ok(1) => {
-                        return Ok(Lease {
-                            owner,
-                            token: row.token + 1,
-                            ttl: settings.ttl,
-                            galera,
-                        })
-                    }
-                    Ok(_) => {}
-                    Err(e) if is_conflict(&e) => {}
-                    Err(e) => return Err(e),
-                }
+            if takeable && take(conn, &owner, ttl_seconds, &row)? {
+                return Ok(Lease {
+                    owner,
+                    token: row.token + 1,
+                    ttl: settings.ttl,
+                    galera,
+                });
             }
             if started.elapsed() >= settings.wait {
-                return Err(DieselError::QueryBuilderError(
-                    format!(
-                        "another process ({}) held lback's migration lease for {} s and kept \
-                         renewing it; is a migration stuck? (the lease is the row of \
-                         __lback_lock; lback waits {} s)",
-                        row.owner.as_deref().unwrap_or("unknown"),
-                        settings.wait.as_secs(),
-                        settings.wait.as_secs()
-                    )
-                    .into(),
-                ));
+                return Err(gave_up(&row, settings.wait));
             }
             std::thread::sleep(pause(settings.ttl, round));
         }
@@ -419,6 +371,62 @@ impl Lease {
     }
 }
 
+/// Inserts the free lease row. Two processes inserting at once: one wins,
+/// the other ignores or conflicts; either way the caller reads again.
+fn insert_row<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<()> {
+    let inserted = diesel::sql_query(
+        "INSERT IGNORE INTO __lback_lock (name, token, beat, ttl_seconds) VALUES (?, 0, 0, 0)",
+    )
+    .bind::<Text, _>(NAME)
+    .execute(conn);
+    match inserted {
+        Err(e) if !is_conflict(&e) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The compare-and-set that takes the lease from `row` as read: `true`
+/// when it did; `false` when the row changed meanwhile or another taker
+/// won the race.
+fn take<C: LoadConnection<Backend = Mysql>>(
+    conn: &mut C,
+    owner: &str,
+    ttl_seconds: i64,
+    row: &Row,
+) -> QueryResult<bool> {
+    let taken = diesel::sql_query(
+        "UPDATE __lback_lock SET owner = ?, pid = ?, token = token + 1, \
+         beat = beat + 1, ttl_seconds = ?, renewed_on = NOW(6) \
+         WHERE name = ? AND token = ? AND beat = ?",
+    )
+    .bind::<Text, _>(owner)
+    .bind::<BigInt, _>(i64::from(std::process::id()))
+    .bind::<BigInt, _>(ttl_seconds)
+    .bind::<Text, _>(NAME)
+    .bind::<BigInt, _>(row.token)
+    .bind::<BigInt, _>(row.beat)
+    .execute(conn);
+    match taken {
+        Ok(n) => Ok(n == 1),
+        Err(e) if is_conflict(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The error of a waiter that waited `wait` for a lease kept renewed.
+fn gave_up(row: &Row, wait: Duration) -> DieselError {
+    DieselError::QueryBuilderError(
+        format!(
+            "another process ({}) held lback's migration lease for {} s and kept renewing it; \
+             is a migration stuck? (the lease is the row of __lback_lock; lback waits {} s)",
+            row.owner.as_deref().unwrap_or("unknown"),
+            wait.as_secs(),
+            wait.as_secs()
+        )
+        .into(),
+    )
+}
+
 /// An owner name no other take shares: process, host, clock and a counter.
 fn new_owner() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -464,262 +472,15 @@ fn pause(ttl: Duration, round: u32) -> Duration {
     );
     base + Duration::from_millis(spread)
 }
+mod keepalive;
+mod locker;
 
-/// Renews a lease from a connection of its own, every third of its time to
-/// live, while the holder's connection is busy with a long statement.
-/// Stops (and joins its thread) when dropped, or when the lease is lost.
-#[derive(Debug)]
-pub struct Keepalive {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Keepalive {
-    /// Connects to `url` (the database the lease is in) and starts renewing.
-    pub fn start(url: &str, lease: &Lease) -> Result<Keepalive, diesel::ConnectionError> {
-        use diesel::Connection;
-        let mut conn = diesel::MysqlConnection::establish(url)?;
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let (lease, signal) = (lease.clone(), Arc::clone(&stop));
-        let every = (lease.ttl / 3).max(Duration::from_millis(100));
-        let thread = std::thread::spawn(move || {
-            let (stopped, wake) = &*signal;
-            let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
-            loop {
-                // Stopped before this thread first got here: no wake-up comes.
-                if *stopped {
-                    return;
-                }
-                let (guard, _) = wake
-                    .wait_timeout(stopped, every)
-                    .unwrap_or_else(|p| p.into_inner());
-                stopped = guard;
-                if *stopped {
-                    return;
-                }
-                // Lost: the holder's next fence says so. A conflict with the
-                // holder's own renewal, or a hiccup: the next round tries again.
-                if let Err(DieselError::QueryBuilderError(_)) = lease.renew(&mut conn) {
-                    return;
-                }
-            }
-        });
-        Ok(Keepalive {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Keepalive {
-    fn drop(&mut self) {
-        let (stopped, wake) = &*self.stop;
-        *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-thread_local! {
-    /// Where a keepalive connects, when this thread knows ([`keep_alive_from`]).
-    static KEEPALIVE_URL: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Until the guard is dropped, a lease this thread takes is also renewed
-/// from a second connection to `url` ([`Keepalive`]), so a statement longer
-/// than the time to live does not lose it. The command line does this with
-/// its `--database-url`; `lback::migrate`, given only a connection, renews
-/// between statements unless the application does it too.
-pub fn keep_alive_from(url: &str) -> KeepaliveUrl {
-    let previous = KEEPALIVE_URL.with(|u| u.borrow_mut().replace(url.to_owned()));
-    KeepaliveUrl { previous }
-}
-
-/// Restores the keepalive URL when dropped ([`keep_alive_from`]).
-#[derive(Debug)]
-#[must_use = "the URL is used only while the guard lives"]
-pub struct KeepaliveUrl {
-    previous: Option<String>,
-}
-
-impl Drop for KeepaliveUrl {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        KEEPALIVE_URL.with(|u| *u.borrow_mut() = previous);
-    }
-}
-
-/// The lease as lback's migration lock on MySQL/MariaDB (what
-/// `TrackedBackend::locker` returns where [`lock_kind`] says
-/// [`LockKind::Lease`]): takes the lease (with a [`Keepalive`] when this
-/// thread knows the URL, [`keep_alive_from`]), fences the run's records
-/// with it ([`Lease::fenced`]), refuses what cannot run under it
-/// ([`unsupported_with_lease`]), and gives it up.
-#[derive(Debug)]
-pub struct LeaseLock {
-    settings: Settings,
-    held: RefCell<Option<(Lease, Option<Keepalive>)>>,
-}
-
-impl LeaseLock {
-    /// A lease lock, not yet taken.
-    pub fn new(settings: Settings) -> LeaseLock {
-        LeaseLock {
-            settings,
-            held: RefCell::new(None),
-        }
-    }
-
-    /// The lease, while held.
-    pub fn held(&self) -> Option<Lease> {
-        self.held.borrow().as_ref().map(|(lease, _)| lease.clone())
-    }
-}
-
-impl<C: LoadConnection<Backend = Mysql>> Locker<C> for LeaseLock {
-    fn acquire(&self, conn: &mut C) -> QueryResult<()> {
-        let lease = Lease::acquire(conn, self.settings)?;
-        // Without its connection the lease is still renewed between statements.
-        let keepalive = KEEPALIVE_URL
-            .with(|u| u.borrow().clone())
-            .and_then(|url| Keepalive::start(&url, &lease).ok());
-        *self.held.borrow_mut() = Some((lease, keepalive));
-        Ok(())
-    }
-
-    fn release(&self, conn: &mut C) -> QueryResult<()> {
-        let Some((lease, keepalive)) = self.held.borrow_mut().take() else {
-            return Ok(());
-        };
-        drop(keepalive);
-        lease.release(conn)
-    }
-
-    fn is_free(&self, conn: &mut C) -> QueryResult<bool> {
-        match read(conn) {
-            Ok(row) => Ok(row.is_none_or(|r| r.owner.is_none())),
-            // No table yet: no lease was ever taken.
-            Err(DieselError::DatabaseError(..)) => Ok(true),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn fenced(
-        &self,
-        conn: &mut C,
-        record: &mut dyn FnMut(&mut C) -> QueryResult<()>,
-    ) -> QueryResult<()> {
-        match self.held() {
-            Some(lease) => lease.fenced(conn, record),
-            None => record(conn),
-        }
-    }
-
-    fn refuse(&self, scripts: &[Script<'_>]) -> Result<(), Error> {
-        let Some(lease) = self.held() else {
-            return Ok(());
-        };
-        for script in scripts {
-            let statements = &script.statements;
-            if let Some((index, statement, reason)) =
-                unsupported_with_lease(statements, lease.on_galera())
-            {
-                return Err(Error::UnsupportedOnCluster {
-                    migration: script.migration.id().into_owned(),
-                    index: index + 1,
-                    total: statements.len(),
-                    statement: statement.trim().to_owned(),
-                    reason,
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The first statement of `statements` that cannot run under the lease
-/// (`LOCK TABLES`, `FLUSH TABLES ... WITH READ LOCK`), with why; `None`
-/// when all can. `galera`: the lease is on a Galera cluster.
-pub fn unsupported_with_lease<'a>(
-    statements: &[&'a str],
-    galera: bool,
-) -> Option<(usize, &'a str, &'static str)> {
-    statements.iter().enumerate().find_map(|(i, statement)| {
-        let words = leading_words(statement, 8);
-        let is = |prefix: &[&str]| {
-            words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w == p)
-        };
-        let reason = if is(&["LOCK", "TABLES"]) || is(&["LOCK", "TABLE"]) {
-            if galera {
-                "Galera does not replicate table locks: LOCK TABLES holds on one node only, \
-                 while the other nodes go on writing"
-            } else {
-                "lback's lease records the progress in a transaction before each statement, \
-                 and starting a transaction releases table locks: LOCK TABLES would hold for \
-                 one statement only"
-            }
-        } else if is(&["FLUSH"]) && words.iter().any(|w| w == "LOCK") {
-            if galera {
-                "FLUSH TABLES ... WITH READ LOCK locks one node only on Galera"
-            } else {
-                "a read lock keeps lback from recording the progress of the migration"
-            }
-        } else {
-            return None;
-        };
-        Some((i, *statement, reason))
-    })
-}
-
-/// The first `n` words of a statement, upper-cased, after comments.
-fn leading_words(statement: &str, n: usize) -> Vec<String> {
-    let mut rest = statement;
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("--").or_else(|| rest.strip_prefix('#')) {
-            rest = after.split_once('\n').map_or("", |(_, r)| r);
-        } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.split_once("*/").map_or("", |(_, r)| r);
-        } else {
-            break;
-        }
-    }
-    rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .take(n)
-        .map(str::to_ascii_uppercase)
-        .collect()
-}
+pub use keepalive::{keep_alive_from, Keepalive, KeepaliveUrl};
+pub use locker::{unsupported_with_lease, LeaseLock};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lock_tables_and_read_locks_are_found_behind_comments_in_any_case() {
-        let found = |sql: &[&str]| unsupported_with_lease(sql, true).map(|(i, _, _)| i);
-        assert_eq!(
-            found(&["CREATE TABLE a (id INT)", "lock tables a write"]),
-            Some(1)
-        );
-        assert_eq!(
-            found(&["-- keep writers out\n/* now */ LOCK TABLE a READ"]),
-            Some(0)
-        );
-        assert_eq!(
-            found(&["# hash comment\nFlush Tables a With Read Lock"]),
-            Some(0)
-        );
-        assert_eq!(found(&["UNLOCK TABLES"]), None);
-        assert_eq!(found(&["CREATE TABLE lock_tables (id INT)"]), None);
-        assert_eq!(found(&["INSERT INTO t VALUES ('LOCK TABLES')"]), None);
-        assert_eq!(found(&["FLUSH TABLES"]), None);
-        assert_eq!(found(&[]), None);
-        let (_, _, elsewhere) = unsupported_with_lease(&["LOCK TABLES a WRITE"], false).unwrap();
-        assert!(elsewhere.contains("releases table locks"), "{elsewhere}");
-    }
 
     #[test]
     fn waiters_look_often_at_first_then_at_a_tenth_of_the_time_to_live() {
