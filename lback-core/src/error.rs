@@ -209,6 +209,28 @@ pub enum Error {
         message: String,
     },
 
+    /// A migration has a statement that cannot run under lback's lease
+    /// lock (on a Galera cluster, or with `LBACK_LOCK=lease`), such as
+    /// `LOCK TABLES`; refused before anything ran.
+    #[error(
+        "migration {migration} cannot run under lback's cluster lock (the lease, taken on a \
+         Galera cluster or with LBACK_LOCK=lease): statement {index} of {total}, \
+         `{statement}`: {reason}. Nothing ran. Remove the statement (lback's lease already \
+         keeps other lback runs out while a migration runs) and run migrate again"
+    )]
+    UnsupportedOnCluster {
+        /// The migration's id.
+        migration: String,
+        /// The statement's number (1-based).
+        index: usize,
+        /// Statements in the script.
+        total: usize,
+        /// The statement.
+        statement: String,
+        /// Why the cluster cannot run it.
+        reason: &'static str,
+    },
+
     /// `resolve` was asked about a migration with no unfinished run.
     #[error(
         "migration {migration} has no unfinished run to resolve (it is {state}); \

@@ -154,6 +154,8 @@ pub(super) fn with_connection<W: OnConnection>(url: &str, work: W) -> Result<W::
                 let url = url.replacen("mariadb://", "mysql://", 1);
                 let mut conn =
                     diesel::MysqlConnection::establish(&url).map_err(|e| failed(&url, e))?;
+                // A cluster's lease is renewed from a second connection too.
+                let _keepalive = crate::runner::lease::keep_alive_from(&url);
                 work.run(&mut conn)
             }
             #[cfg(not(feature = "mysql"))]

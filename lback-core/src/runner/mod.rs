@@ -31,6 +31,8 @@ mod checks;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod embedded;
 mod error;
+#[cfg(feature = "mysql")]
+pub mod lease;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod lock;
 mod plan;
@@ -61,7 +63,7 @@ pub use self::{
         Applied, AppliedVersion, Locker, StartupRead, StoredChecksum, TrackedBackend, Tracking,
     },
     embedded::{migrate_embedded, resolve_embedded, rollback_embedded, status_embedded},
-    lock::locked,
+    lock::{locked, Fence},
     resolve::resolve,
     run::{migrate, nothing_pending, run, Hooks, Job, Reach, StepInfo},
     status::status,

@@ -5,7 +5,7 @@ use diesel::connection::LoadConnection;
 
 use super::backend::{clear_attempt, forget_sql, record_sql, TrackedBackend, Tracking};
 use super::error::Context;
-use super::lock::locked;
+use super::lock::fenced;
 use super::tracking::Access;
 use super::{find, Attempt, MigrationSql, Resolution};
 use crate::sql::Dialect;
@@ -35,7 +35,7 @@ where
         )),
         Err(unknown) => Err(unknown),
     };
-    locked(conn, |conn| {
+    fenced(conn, |conn, fence| {
         let tracking = Tracking::read(conn, Access::SetUp)?;
         let (version, id, up) = match found {
             Ok(found) => found,
@@ -48,7 +48,10 @@ where
         let attempt = tracking.attempts.iter().find(|a| a.version == version);
         refuse_unless_dirty(attempt, &id, applied, B::DIALECT)?;
         let sql = resolution_sql(B::DIALECT, resolution, applied, &version, up.as_deref())?;
-        conn.transaction(|conn| conn.batch_execute(&sql))
+        fence
+            .record(conn, |conn| {
+                conn.transaction(|conn| conn.batch_execute(&sql))
+            })
             .context("recording the resolution")?;
         Ok(match resolution {
             Resolution::Applied => {

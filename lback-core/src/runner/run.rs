@@ -9,7 +9,7 @@ use diesel::connection::LoadConnection;
 
 use super::backend::{AppliedVersion, TrackedBackend, Tracking};
 use super::checks::{refuse_empty, refuse_transaction_control};
-use super::lock::locked;
+use super::lock::{fenced, Fence};
 use super::step::{describe, Phase, Script};
 use super::tracking::Access;
 use super::verify::verify_counting;
@@ -175,9 +175,10 @@ impl Hooks for () {}
 
 /// Runs `job` on `migrations`. A plain `migrate` first tries the start's
 /// one unlocked read ([`nothing_pending`]); otherwise, under the lock
-/// ([`locked`]): the tracking tables are read (and set up), a dirty
-/// migration refused, the applied ones verified, the plan made, every
-/// script read and checked, the plan shown to `hooks`, and executed.
+/// ([`locked`](super::locked)): the tracking tables are read (and set
+/// up), a dirty migration refused, the applied ones verified, the plan
+/// made, every script read and checked (also against what the lock
+/// cannot run under: [`Locker::refuse`](super::Locker::refuse)), the plan shown to `hooks`, and executed.
 pub fn run<B, C>(
     conn: &mut C,
     migrations: &[&dyn MigrationSql],
@@ -195,7 +196,7 @@ where
             return Ok(report);
         }
     }
-    locked(conn, |conn| {
+    fenced(conn, |conn, fence| {
         let (applied, warnings) = applied_and_verified(conn, migrations, options)?;
         hooks.warnings(&warnings);
         let plan = job.plan(migrations, &applied)?;
@@ -219,6 +220,7 @@ where
         if B::IN_TRANSACTION {
             refuse_transaction_control(&scripts, B::DIALECT)?;
         }
+        fence.refuse(&scripts)?;
         let mut report = MigrationReport::default();
         if hooks.review(&scripts, B::DIALECT)? {
             if let Job::Rollback { table, .. } = job {
@@ -227,7 +229,7 @@ where
                     hooks.confirm_rollback(&reach)?;
                 }
             }
-            report = execute(conn, &scripts, options, hooks)?;
+            report = execute(conn, &scripts, options, fence, hooks)?;
         }
         report.warnings = warnings;
         Ok(report)
@@ -274,11 +276,13 @@ fn scripts_of<'m>(plan: &Plan<'m>, dialect: Dialect) -> Result<Vec<Cow<'m, str>>
 /// Runs the scripts in order, each as its backend's strategy does
 /// ([`TrackedBackend::run_script`]). Stops at the first failure; the error
 /// names the migration, the statement and the database's message, and
-/// says what the failure left and what had already run.
+/// says what the failure left and what had already run. The run's
+/// records go through `fence`.
 fn execute<B, C>(
     conn: &mut C,
     scripts: &[Script<'_>],
     options: MigrateOptions,
+    fence: &Fence<'_, C>,
     hooks: &mut dyn Hooks,
 ) -> Result<MigrationReport, Error>
 where
@@ -298,7 +302,7 @@ where
         let start = Instant::now();
         let mut retries = options.lock_retries;
         let ran = loop {
-            let failed = match B::run_script(conn, script) {
+            let failed = match B::run_script(conn, script, fence) {
                 Ok(ran) => break ran,
                 Err(failed) => failed,
             };
@@ -313,7 +317,7 @@ where
                 continue;
             }
             {
-                let failure = describe(conn, script, failed);
+                let failure = describe(conn, script, failed, fence);
                 let mut message = failure.message;
                 if timed_out {
                     message.push_str(&lock_timeout_note(script, options));

@@ -8,6 +8,7 @@ use diesel::result::Error as DieselError;
 use diesel::{Connection, QueryResult};
 
 use super::backend::{forget_sql, record_sql, TrackedBackend};
+use super::lock::Fence;
 use super::{Attempt, Direction, FailedStatement, MigrationSql};
 use crate::sql::{split_cleanly, split_statements, Dialect};
 
@@ -182,7 +183,12 @@ pub(crate) struct StepFailure {
 
 /// What `failed` means for the migration: the error's parts, after the
 /// backend recorded the failure ([`TrackedBackend::after_failure`]).
-pub(crate) fn describe<B, C>(conn: &mut C, script: &Script<'_>, failed: Failed) -> StepFailure
+pub(crate) fn describe<B, C>(
+    conn: &mut C,
+    script: &Script<'_>,
+    failed: Failed,
+    fence: &Fence<'_, C>,
+) -> StepFailure
 where
     B: TrackedBackend,
     C: LoadConnection<Backend = B>,
@@ -210,7 +216,7 @@ where
                 started_on: String::new(),
                 outside_transaction: script.outside_transaction,
             };
-            B::after_failure(conn, &attempt)
+            B::after_failure(conn, &attempt, fence)
         }
     };
     StepFailure {

@@ -11,7 +11,8 @@
 //! - [`postgres`]: each migration and its bookkeeping as one batch in a
 //!   transaction; the failing statement found afterwards. Advisory lock.
 //! - [`mysql`]: statement by statement with progress rows in
-//!   `__lback_attempts` (DDL commits at once); `GET_LOCK`.
+//!   `__lback_attempts` (DDL commits at once); `GET_LOCK`, or on a Galera
+//!   cluster the lease (`runner::lease`), which fences every record.
 //!
 //! The tables and the SQL every database shares are in [`tables`].
 
@@ -31,9 +32,11 @@ use diesel::QueryResult;
 
 pub(crate) use self::tables::{clear_attempt, forget_sql, record_sql, setup};
 pub use self::tables::{Applied, AppliedVersion, StartupRead, StoredChecksum, Tracking};
+use super::lock::Fence;
 use super::step::{Failed, Script};
 use super::Attempt;
 use crate::sql::Dialect;
+use crate::Error;
 
 /// A diesel backend lback can migrate.
 pub trait TrackedBackend: Backend + Sized {
@@ -94,15 +97,24 @@ pub trait TrackedBackend: Backend + Sized {
     /// bookkeeping. `Ok(false)` when, checked again as its run starts, it
     /// turns out done already (by another process); a failure says how far
     /// the run got ([`Failed::phase`](super::step::Failed)).
+    /// Every write that records the run's progress or outcome goes through
+    /// `fence` ([`Fence::record`]), so it commits only while the run holds
+    /// the lock.
     fn run_script<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         script: &Script<'_>,
+        fence: &Fence<'_, C>,
     ) -> Result<bool, Failed>;
 
     /// After a failed run: records it in `__lback_attempts` (best effort)
     /// and says what the failure left, for the error: rolled back, or
-    /// (MySQL) what took effect and the ways out.
-    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String;
+    /// (MySQL) what took effect and the ways out. The record goes through
+    /// `fence`, as in [`run_script`](Self::run_script).
+    fn after_failure<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        attempt: &Attempt,
+        fence: &Fence<'_, C>,
+    ) -> String;
 
     /// The lock that serializes lback runs on this database, if it has
     /// one: an optional ability, asked for once per run (see [`Locker`]).
@@ -114,13 +126,15 @@ pub trait TrackedBackend: Backend + Sized {
 }
 
 /// A lock that serializes lback runs on one database: PostgreSQL's
-/// advisory lock, MySQL's `GET_LOCK`. A database without one (SQLite)
-/// has no `Locker`; its strategy takes the write lock per migration.
+/// advisory lock, MySQL's `GET_LOCK`, or (a MariaDB Galera cluster, whose
+/// nodes do not share `GET_LOCK`, or `LBACK_LOCK=lease`) the lease row of
+/// [`lease`](crate::runner::lease). A database without one (SQLite) has
+/// no `Locker`; its strategy takes the write lock per migration.
 ///
-/// This is the extension point for another kind of lock (a lease row in a
-/// table, for a cluster whose nodes do not share `GET_LOCK`): implement
-/// `Locker` for it and return it from the backend's
-/// [`locker`](TrackedBackend::locker) when it applies.
+/// A lock that can be lost while held (the lease, taken over when its
+/// holder stops renewing it) fences the run's records
+/// ([`fenced`](Self::fenced)) and refuses what cannot run under it
+/// ([`refuse`](Self::refuse)); a session lock keeps the defaults.
 pub trait Locker<C> {
     /// Takes the lock, waiting for another run to finish; fails when it
     /// cannot be had (after a long wait).
@@ -132,4 +146,22 @@ pub trait Locker<C> {
     /// Whether no session holds it now, so a run recorded as started
     /// is one that died, not one in progress.
     fn is_free(&self, conn: &mut C) -> QueryResult<bool>;
+
+    /// Runs `record`, a write that records a run's progress or outcome, so
+    /// that it commits only while this lock is held by this run. A session
+    /// lock cannot be lost: the default just runs it.
+    fn fenced(
+        &self,
+        conn: &mut C,
+        record: &mut dyn FnMut(&mut C) -> QueryResult<()>,
+    ) -> QueryResult<()> {
+        record(conn)
+    }
+
+    /// Refuses, before anything runs, a script that cannot run under this
+    /// lock while it is held. The default refuses nothing.
+    fn refuse(&self, scripts: &[Script<'_>]) -> Result<(), Error> {
+        let _ = scripts;
+        Ok(())
+    }
 }

@@ -3,7 +3,9 @@
 //! first statement and kept up to date before each (its progress rows), so
 //! a failure or crash leaves a record of how far it got; success records
 //! the version and deletes the row in one InnoDB transaction. `GET_LOCK`
-//! serializes runs.
+//! serializes runs; on a Galera cluster (or with `LBACK_LOCK=lease`) the
+//! lease of [`lease`](crate::runner::lease) does, and every one of those
+//! records is fenced by it (committed with a renewal, or not at all).
 
 use diesel::connection::LoadConnection;
 use diesel::mysql::Mysql;
@@ -12,6 +14,8 @@ use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use super::tables::{attempt_row, stored_text, Count, FAILED_STATE};
 use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
+use crate::runner::lease::{self, LeaseLock, LockKind, Settings};
+use crate::runner::lock::Fence;
 use crate::runner::step::{At, Failed, Phase, Script};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
@@ -62,10 +66,11 @@ impl TrackedBackend for Mysql {
     fn run_script<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         script: &Script<'_>,
+        fence: &Fence<'_, C>,
     ) -> Result<bool, Failed> {
         let ran = match script.lock_timeout {
-            None => run(conn, script),
-            Some(timeout) => with_lock_wait_timeout(conn, timeout, |conn| run(conn, script)),
+            None => run(conn, script, fence),
+            Some(timeout) => with_lock_wait_timeout(conn, timeout, |conn| run(conn, script, fence)),
         };
         if ran.is_err() {
             // A script that locked tables and failed would keep them locked
@@ -75,12 +80,16 @@ impl TrackedBackend for Mysql {
         ran
     }
 
-    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String {
+    fn after_failure<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        attempt: &Attempt,
+        fence: &Fence<'_, C>,
+    ) -> String {
         // The `started` row becomes `failed`, in place. Best effort: when
         // even this fails (the connection is gone), the row written before
         // the run says as much.
         let d = Self::DIALECT;
-        let recorded = conn.batch_execute(&format!(
+        let failed = format!(
             "UPDATE __lback_attempts SET state = {}, statements_done = {}, \
              current_statement = {}, error_message = {} WHERE version = {}",
             d.string_literal(FAILED_STATE),
@@ -88,7 +97,8 @@ impl TrackedBackend for Mysql {
             stored_text(d, attempt.statement.as_deref()),
             stored_text(d, attempt.error.as_deref()),
             d.string_literal(&attempt.version)
-        ));
+        );
+        let recorded = fence.record(conn, |conn| conn.batch_execute(&failed));
         let mut outcome = if attempt.is_dirty(d) {
             crate::runner::state::ways_out(attempt, d)
         } else if !attempt
@@ -114,19 +124,26 @@ impl TrackedBackend for Mysql {
         outcome
     }
 
+    /// `GET_LOCK`, or the lease where it applies ([`lease::lock_kind`]:
+    /// on Galera, or as `LBACK_LOCK` says).
     fn locker<C: LoadConnection<Backend = Self>>(
-        _conn: &mut C,
+        conn: &mut C,
     ) -> QueryResult<Option<Box<dyn Locker<C>>>> {
-        Ok(Some(Box::new(GetLock)))
+        Ok(Some(match lease::lock_kind(conn)? {
+            LockKind::Session => Box::new(GetLock),
+            LockKind::Lease => Box::new(LeaseLock::new(Settings::from_env()?)),
+        }))
     }
 }
 
 /// Checks the migration is still due (diesel_cli takes no lock, and a MySQL
 /// migration run twice commits its statements twice), records the start,
-/// runs it statement by statement with its progress, records it.
+/// runs it statement by statement with its progress, records it; every
+/// record through `fence`.
 fn run<C: LoadConnection<Backend = Mysql>>(
     conn: &mut C,
     script: &Script<'_>,
+    fence: &Fence<'_, C>,
 ) -> Result<bool, Failed> {
     let version = script.version();
     if Mysql::is_applied(conn, version).at(Phase::Before)? == script.applies() {
@@ -145,19 +162,26 @@ fn run<C: LoadConnection<Backend = Mysql>>(
     };
     // One statement, so an earlier row is never gone without its
     // replacement.
-    conn.batch_execute(&format!(
+    let start = format!(
         "REPLACE INTO __lback_attempts {}",
         attempt_row(Mysql::DIALECT, &started, false)
-    ))
-    .at(Phase::Before)?;
+    );
+    fence
+        .record(conn, |conn| conn.batch_execute(&start))
+        .at(Phase::Before)?;
     for (i, statement) in script.statements.iter().enumerate() {
         if i > 0 {
-            progress(conn, version, i, statement).at(Phase::Recording(i))?;
+            fence
+                .record(conn, |conn| progress(conn, version, i, statement))
+                .at(Phase::Recording(i))?;
         }
         conn.batch_execute(statement).at(Phase::Statement(i))?;
     }
     // The bookkeeping is InnoDB rows: one transaction.
-    conn.transaction(|conn| conn.batch_execute(&script.bookkeeping))
+    fence
+        .record(conn, |conn| {
+            conn.transaction(|conn| conn.batch_execute(&script.bookkeeping))
+        })
         .at(Phase::Finishing)?;
     Ok(true)
 }

@@ -11,6 +11,7 @@ use diesel::{QueryResult, RunQueryDsl};
 
 use super::tables::{attempt_row, record_failed, stored_text, Count};
 use super::{Locker, TrackedBackend};
+use crate::runner::lock::Fence;
 use crate::runner::step::{in_transaction, phase_at, At, Failed, Phase, Script, ROLLED_BACK};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
@@ -65,9 +66,12 @@ impl TrackedBackend for Pg {
         .map(|c| c.n > 0)
     }
 
+    /// The records are in the migration's transaction, under a lock that
+    /// cannot be lost: no fence needed.
     fn run_script<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         script: &Script<'_>,
+        _fence: &Fence<'_, C>,
     ) -> Result<bool, Failed> {
         if script.outside_transaction {
             return run_outside_transaction(conn, script);
@@ -91,11 +95,15 @@ impl TrackedBackend for Pg {
         })
     }
 
-    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String {
+    fn after_failure<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        attempt: &Attempt,
+        fence: &Fence<'_, C>,
+    ) -> String {
         // Best effort: in a transaction, the row only explains the failure
         // in `status`; outside one (`partial`), it makes the migration
         // dirty, as the `started` row written before the run already did.
-        let recorded = record_failed(conn, attempt);
+        let recorded = fence.record(conn, |conn| record_failed(conn, attempt));
         if !attempt.outside_transaction {
             return ROLLED_BACK.to_owned();
         }

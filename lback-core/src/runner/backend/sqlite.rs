@@ -10,6 +10,7 @@ use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use super::tables::{record_failed, Count};
 use super::{Locker, TrackedBackend};
+use crate::runner::lock::Fence;
 use crate::runner::step::{in_transaction, run_statements, At, Failed, Phase, Script, ROLLED_BACK};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
@@ -47,9 +48,12 @@ impl TrackedBackend for Sqlite {
         .map(|c| c.n > 0)
     }
 
+    /// The records are in the migration's transaction, under a lock that
+    /// cannot be lost: no fence needed.
     fn run_script<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         script: &Script<'_>,
+        _fence: &Fence<'_, C>,
     ) -> Result<bool, Failed> {
         if script.migration.needs_foreign_keys_off(Dialect::Sqlite) {
             with_foreign_keys_off(conn, script)
@@ -58,9 +62,13 @@ impl TrackedBackend for Sqlite {
         }
     }
 
-    fn after_failure<C: LoadConnection<Backend = Self>>(conn: &mut C, attempt: &Attempt) -> String {
+    fn after_failure<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        attempt: &Attempt,
+        fence: &Fence<'_, C>,
+    ) -> String {
         // Best effort: the row only explains the failure in `status`.
-        let _ = record_failed(conn, attempt);
+        let _ = fence.record(conn, |conn| record_failed(conn, attempt));
         ROLLED_BACK.to_owned()
     }
 
