@@ -39,6 +39,7 @@ struct SettingsFile {
     dialects: Vec<DialectName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     schema_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     lock_timeout_ms: Option<u64>,
 }
 
