@@ -308,9 +308,13 @@ where
             };
             let timed_out = is_lock_timeout(&failed.error);
             // Again only when nothing of it took effect: rolled back, or
-            // stopped at its first statement.
+            // stopped at its first statement after its guards.
             let nothing_took_effect = !script.outside_transaction
-                || matches!(failed.phase, Phase::Before | Phase::Statement(0));
+                || match failed.phase {
+                    Phase::Before => true,
+                    Phase::Recording(i) | Phase::Statement(i) => i <= script.guard_statements,
+                    _ => false,
+                };
             if timed_out && nothing_took_effect && retries > 0 {
                 retries -= 1;
                 std::thread::sleep(options.retry_delay);
