@@ -14,6 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::PgConnection;
 use lback::{Error, MigrationState};
 use lback_core::migrations::Migrations;
 use lback_core::runner::{self, MigrateOptions, MigrationSql};
@@ -732,6 +733,8 @@ fn guarded_migration_blocked<T: Target>(
     for part in [
         "The migration waited 500ms for a lock",
         "nothing of it took effect",
+        // The library does not read settings.json: the note says so.
+        "with the lback command, also `lock_timeout_ms` in .lback/settings.json",
     ] {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
@@ -803,6 +806,63 @@ fn a_guarded_migration_behind_a_long_transaction_is_not_dirty_on_mysql() {
         ],
         None,
         None,
+    );
+}
+
+/// A migration in a transaction that times out waiting for a lock runs
+/// (and waits) once per attempt, not again to find the failing statement:
+/// its first statement takes a number from a sequence, which a rollback
+/// does not give back.
+#[test]
+fn a_timed_out_migration_runs_once_per_attempt_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut target = PgServer::new();
+    let project = Project::new("lock-timeout-once-pg");
+    let dir = project.migrations();
+    write_migration(
+        &dir,
+        "20261201000001_create_t",
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
+            "CREATE SEQUENCE runs",
+        ],
+        &["DROP SEQUENCE runs", "DROP TABLE t"],
+        None,
+    );
+    write_migration(
+        &dir,
+        "20261201000002_add_w",
+        &[
+            "SELECT nextval('runs')",
+            "ALTER TABLE t ADD COLUMN w INTEGER",
+        ],
+        &["ALTER TABLE t DROP COLUMN w"],
+        None,
+    );
+    let folders = open(&dir).folders().to_vec();
+    let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
+    runner::migrate(target.conn(), &list[..1], MigrateOptions::default()).unwrap();
+    let mut blocker = PgConnection::establish(&target.url()).unwrap();
+    blocker
+        .batch_execute("BEGIN; SELECT COUNT(*) FROM t")
+        .unwrap();
+    let options = MigrateOptions::default().lock_timeout(Some(Duration::from_millis(300)));
+    let error = runner::migrate(target.conn(), &list, options).unwrap_err();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    // Twice, retried once: two runs.
+    let error = runner::migrate(
+        target.conn(),
+        &list,
+        options.retry_on_lock_timeout(1, Duration::from_millis(10)),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    blocker.batch_execute("COMMIT").unwrap();
+    assert_eq!(
+        target.count("SELECT last_value AS n FROM runs"),
+        3,
+        "one run per attempt"
     );
 }
 

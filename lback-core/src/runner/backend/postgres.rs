@@ -232,8 +232,9 @@ fn run_statements_outside<C: LoadConnection<Backend = Pg>>(
         conn.batch_execute(&script.bookkeeping).at(Phase::Finishing)
     })
     .map_err(|failed| match failed.phase {
-        // The bookkeeping's COMMIT failing is recording failing.
-        Phase::Commit => Failed {
+        // Every statement took effect: the bookkeeping's BEGIN or COMMIT
+        // failing is recording failing, not "nothing ran".
+        Phase::Before | Phase::Commit => Failed {
             phase: Phase::Finishing,
             ..failed
         },
@@ -278,7 +279,8 @@ impl<C: LoadConnection<Backend = Pg>> Locker<C> for AdvisoryLock {
 /// statement holding it, without running anything again. Otherwise the
 /// statements and the bookkeeping run again one by one in a transaction
 /// that is always rolled back; a migration that fails that way therefore
-/// runs twice before the error is reported. The original error is kept.
+/// runs twice before the error is reported (not after a lock timeout,
+/// which says no more run again). The original error is kept.
 fn diagnose<C: LoadConnection<Backend = Pg>>(
     conn: &mut C,
     script: &Script<'_>,
@@ -290,6 +292,11 @@ fn diagnose<C: LoadConnection<Backend = Pg>>(
             .and_then(|position| phase_at(script, position))
         {
             return Failed { phase, ..failed };
+        }
+        // A lock wait that timed out has no position, and running again
+        // would only wait as long again (a retry runs it anyway).
+        if crate::runner::state::is_lock_timeout_message(info.message()) {
+            return failed;
         }
     }
     let note = match run_again(conn, script) {
