@@ -555,6 +555,20 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_timeout_right_after_the_guards_changed_nothing() {
+        let timed_out = |done, guard_statements| Attempt {
+            statements_done: done,
+            guard_statements,
+            error: Some("Lock wait timeout exceeded; try restarting transaction".to_owned()),
+            ..attempt(Direction::Up, false, done)
+        };
+        assert!(!timed_out(4, 4).is_dirty(Dialect::Mysql));
+        assert!(timed_out(5, 4).is_dirty(Dialect::Mysql));
+        assert!(timed_out(4, 0).is_dirty(Dialect::Mysql));
+        assert!(!timed_out(0, 0).is_dirty(Dialect::Mysql));
+    }
+
+    #[test]
     fn status_lines() {
         let line = |applied_on: Option<&str>, last_attempt: Option<Attempt>, dirty| {
             let status = MigrationStatus {
