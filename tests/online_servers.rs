@@ -14,6 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::PgConnection;
 use lback::{Error, MigrationState};
 use lback_core::migrations::Migrations;
 use lback_core::runner::{self, MigrateOptions, MigrationSql};
@@ -664,6 +665,204 @@ fn a_migration_behind_a_long_transaction_times_out_on_mysql() {
         &mut MysqlServer::new(),
         "lock-timeout-mysql",
         "START TRANSACTION; SELECT COUNT(*) FROM t",
+    );
+}
+
+/// A migration that starts with a guard prelude, as generated migrations
+/// do (MySQL: the helper procedure dropped, created, called, dropped;
+/// PostgreSQL, outside a transaction: the `DO` block), and whose first
+/// real statement waits for a lock another session holds: it times out
+/// with nothing changed, is not dirty, and with retries applies once the
+/// blocker ends. On PostgreSQL, a guard that stops the migration leaves
+/// it not dirty either.
+fn guarded_migration_blocked<T: Target>(
+    target: &mut T,
+    label: &str,
+    hold: &str,
+    guard: &[&str],
+    failing_guard: Option<&str>,
+    run_in_transaction: Option<bool>,
+) where
+    T::Conn: diesel::Connection + Send,
+{
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let project = Project::new(label);
+    let dir = project.migrations();
+    write_migration(
+        &dir,
+        "20261201000001_create_t",
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
+            "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)",
+        ],
+        &["DROP TABLE t"],
+        None,
+    );
+    let run = |target: &mut T, options: MigrateOptions| {
+        let folders = open(&dir).folders().to_vec();
+        let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
+        runner::migrate(target.conn(), &list, options)
+    };
+    let dirty = |target: &mut T| -> Vec<bool> {
+        let folders = open(&dir).folders().to_vec();
+        let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
+        runner::status(target.conn(), &list)
+            .unwrap()
+            .0
+            .iter()
+            .map(|s| s.state() == MigrationState::Dirty)
+            .collect()
+    };
+    run(target, MigrateOptions::default()).unwrap();
+    let mut up: Vec<&str> = guard.to_vec();
+    up.push("ALTER TABLE t ADD COLUMN w INTEGER");
+    write_migration(
+        &dir,
+        "20261201000002_add_w",
+        &up,
+        &["ALTER TABLE t DROP COLUMN w"],
+        run_in_transaction,
+    );
+    let timeout = MigrateOptions::default().lock_timeout(Some(Duration::from_millis(500)));
+    let mut blocker = T::Conn::establish(&target.url()).unwrap();
+    blocker.batch_execute(hold).unwrap();
+    let error = run(target, timeout).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, Error::MigrationFailed { .. }), "{error:?}");
+    for part in [
+        "The migration waited 500ms for a lock",
+        "nothing of it took effect",
+        // The library does not read settings.json: the note says so.
+        "with the lback command, also `lock_timeout_ms` in .lback/settings.json",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    assert_eq!(dirty(target), [false, false], "{text}");
+    let has_w = |target: &mut T| {
+        target
+            .introspect()
+            .table("t")
+            .unwrap()
+            .column("w")
+            .is_some()
+    };
+    assert!(!has_w(target), "nothing applied");
+    // Retried: the blocker ends while lback waits.
+    let options = timeout.retry_on_lock_timeout(40, Duration::from_millis(100));
+    let report = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            blocker.batch_execute("COMMIT").unwrap();
+        });
+        run(target, options)
+    })
+    .unwrap();
+    assert_eq!(report.applied, ["20261201000002_add_w"]);
+    assert!(has_w(target));
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
+    if let Some(failing) = failing_guard {
+        write_migration(
+            &dir,
+            "20261201000003_add_x",
+            &[failing, "ALTER TABLE t ADD COLUMN x INTEGER"],
+            &["ALTER TABLE t DROP COLUMN x"],
+            run_in_transaction,
+        );
+        let error = run(target, MigrateOptions::default()).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("rows of t do not fit"), "{text}");
+        assert!(text.contains("guard stopped it"), "{text}");
+        assert_eq!(dirty(target), [false, false, false], "{text}");
+    }
+}
+
+#[test]
+fn a_guarded_migration_behind_a_long_transaction_is_not_dirty_on_postgres() {
+    guarded_migration_blocked(
+        &mut PgServer::new(),
+        "guarded-lock-timeout-pg",
+        "BEGIN; SELECT COUNT(*) FROM t",
+        &["DO $lback_guard$\n-- lback guards: stop the migration\nDECLARE\n  failing bigint;\nBEGIN\n  SELECT count(*) INTO failing FROM t WHERE v < 0;\n  IF failing > 0 THEN\n    RAISE EXCEPTION USING MESSAGE = 'rows of t do not fit';\n  END IF;\nEND\n$lback_guard$"],
+        Some("DO $lback_guard$\n-- lback guards: stop the migration\nDECLARE\n  failing bigint;\nBEGIN\n  SELECT count(*) INTO failing FROM t WHERE v > 0;\n  IF failing > 0 THEN\n    RAISE EXCEPTION USING MESSAGE = 'rows of t do not fit';\n  END IF;\nEND\n$lback_guard$"),
+        Some(false),
+    );
+}
+
+#[test]
+fn a_guarded_migration_behind_a_long_transaction_is_not_dirty_on_mysql() {
+    guarded_migration_blocked(
+        &mut MysqlServer::new(),
+        "guarded-lock-timeout-mysql",
+        "START TRANSACTION; SELECT COUNT(*) FROM t",
+        &[
+            "DROP PROCEDURE IF EXISTS `__lback_guard`",
+            "CREATE PROCEDURE `__lback_guard`()\n-- lback guards: stop the migration\nBEGIN\n  DECLARE v_failing BIGINT;\n  SELECT COUNT(*) INTO v_failing FROM t WHERE v < 0;\n  IF v_failing > 0 THEN\n    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rows of t do not fit';\n  END IF;\nEND",
+            "CALL `__lback_guard`()",
+            "DROP PROCEDURE `__lback_guard`",
+        ],
+        None,
+        None,
+    );
+}
+
+/// A migration in a transaction that times out waiting for a lock runs
+/// (and waits) once per attempt, not again to find the failing statement:
+/// its first statement takes a number from a sequence, which a rollback
+/// does not give back.
+#[test]
+fn a_timed_out_migration_runs_once_per_attempt_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut target = PgServer::new();
+    let project = Project::new("lock-timeout-once-pg");
+    let dir = project.migrations();
+    write_migration(
+        &dir,
+        "20261201000001_create_t",
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
+            "CREATE SEQUENCE runs",
+        ],
+        &["DROP SEQUENCE runs", "DROP TABLE t"],
+        None,
+    );
+    write_migration(
+        &dir,
+        "20261201000002_add_w",
+        &[
+            "SELECT nextval('runs')",
+            "ALTER TABLE t ADD COLUMN w INTEGER",
+        ],
+        &["ALTER TABLE t DROP COLUMN w"],
+        None,
+    );
+    let folders = open(&dir).folders().to_vec();
+    let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
+    runner::migrate(target.conn(), &list[..1], MigrateOptions::default()).unwrap();
+    let mut blocker = PgConnection::establish(&target.url()).unwrap();
+    blocker
+        .batch_execute("BEGIN; SELECT COUNT(*) FROM t")
+        .unwrap();
+    let options = MigrateOptions::default().lock_timeout(Some(Duration::from_millis(300)));
+    let error = runner::migrate(target.conn(), &list, options).unwrap_err();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    // Twice, retried once: two runs.
+    let error = runner::migrate(
+        target.conn(),
+        &list,
+        options.retry_on_lock_timeout(1, Duration::from_millis(10)),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    blocker.batch_execute("COMMIT").unwrap();
+    assert_eq!(
+        target.count("SELECT last_value AS n FROM runs"),
+        3,
+        "one run per attempt"
     );
 }
 

@@ -308,9 +308,13 @@ where
             };
             let timed_out = is_lock_timeout(&failed.error);
             // Again only when nothing of it took effect: rolled back, or
-            // stopped at its first statement.
+            // stopped at its first statement after its guards.
             let nothing_took_effect = !script.outside_transaction
-                || matches!(failed.phase, Phase::Before | Phase::Statement(0));
+                || match failed.phase {
+                    Phase::Before => true,
+                    Phase::Recording(i) | Phase::Statement(i) => i <= script.guard_statements,
+                    _ => false,
+                };
             if timed_out && nothing_took_effect && retries > 0 {
                 retries -= 1;
                 std::thread::sleep(options.retry_delay);
@@ -372,8 +376,10 @@ fn lock_timeout_note(script: &Script<'_>, options: MigrateOptions) -> String {
          likely a long transaction on the same table (look in pg_stat_activity / SHOW \
          PROCESSLIST); lback gives up rather than make every query on the table queue behind \
          it. Run migrate again once that transaction ends, or allow a longer wait: \
-         `lock_timeout_ms` in the migration's metadata.toml or in .lback/settings.json, \
-         MigrateOptions::lock_timeout / retry_on_lock_timeout from code."
+         `lock_timeout_ms` in the migration's metadata.toml; from code, \
+         MigrateOptions::lock_timeout / retry_on_lock_timeout; with the lback command, \
+         also `lock_timeout_ms` in .lback/settings.json (code calling lback does not read \
+         that file)."
     )
 }
 

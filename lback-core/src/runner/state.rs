@@ -75,6 +75,11 @@ pub struct Attempt {
     /// migration whose `metadata.toml` says `run_in_transaction = false`.
     /// Statements before the failing one then took effect.
     pub outside_transaction: bool,
+    /// How many of the script's first statements are known to change no
+    /// table: its guards ([`crate::sql::guard_statements`]). Read back from
+    /// a row recorded as having changed nothing, every statement up to and
+    /// including the one it stopped at; otherwise 0 for a row.
+    pub guard_statements: usize,
 }
 
 impl Attempt {
@@ -91,12 +96,15 @@ impl Attempt {
             || ((dialect == Dialect::Mysql || self.outside_transaction) && !self.changed_nothing())
     }
 
-    /// Whether the run failed before anything changed: at its guard's
-    /// call, or at its first statement waiting for a lock (a statement
-    /// that timed out waiting for its lock did nothing).
+    /// Whether the run failed before anything changed: at one of its
+    /// guard statements ([`guard_statements`](Self::guard_statements)), at
+    /// its guard's call, or at its first statement after the guards
+    /// waiting for a lock (a statement that timed out waiting for its lock
+    /// did nothing).
     pub fn changed_nothing(&self) -> bool {
-        self.statement.as_deref().is_some_and(is_guard_call)
-            || (self.statements_done == 0
+        self.statements_done < self.guard_statements
+            || self.statement.as_deref().is_some_and(is_guard_call)
+            || (self.statements_done <= self.guard_statements
                 && !self.interrupted
                 && self.error.as_deref().is_some_and(is_lock_timeout_message))
     }
@@ -486,6 +494,7 @@ mod tests {
             error: (!interrupted).then(|| "Duplicate column name 'x'".into()),
             started_on: "2026-11-25 10:00:00".into(),
             outside_transaction: false,
+            guard_statements: 0,
         }
     }
 
@@ -539,9 +548,24 @@ mod tests {
         assert!(attempt(Direction::Up, true, 1).is_dirty(Dialect::Postgres));
         let outside = Attempt {
             outside_transaction: true,
+            guard_statements: 0,
             ..failed
         };
         assert!(outside.is_dirty(Dialect::Postgres));
+    }
+
+    #[test]
+    fn a_lock_timeout_right_after_the_guards_changed_nothing() {
+        let timed_out = |done, guard_statements| Attempt {
+            statements_done: done,
+            guard_statements,
+            error: Some("Lock wait timeout exceeded; try restarting transaction".to_owned()),
+            ..attempt(Direction::Up, false, done)
+        };
+        assert!(!timed_out(4, 4).is_dirty(Dialect::Mysql));
+        assert!(timed_out(5, 4).is_dirty(Dialect::Mysql));
+        assert!(timed_out(4, 0).is_dirty(Dialect::Mysql));
+        assert!(!timed_out(0, 0).is_dirty(Dialect::Mysql));
     }
 
     #[test]

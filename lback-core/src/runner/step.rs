@@ -36,6 +36,9 @@ pub struct Script<'a> {
     /// How long each statement waits for a lock (`None`: the server's
     /// setting): the migration's own, else the run's.
     pub lock_timeout: Option<std::time::Duration>,
+    /// How many of its first statements are its guards, which change no
+    /// table ([`crate::sql::guard_statements`]).
+    pub guard_statements: usize,
 }
 
 impl<'a> Script<'a> {
@@ -51,6 +54,7 @@ impl<'a> Script<'a> {
         let split = split_cleanly(sql, dialect);
         let ends_cleanly = split.is_some();
         let statements = split.unwrap_or_else(|| split_statements(sql, dialect));
+        let guard_statements = crate::sql::guard_statements(&statements, dialect);
         let version = migration.version();
         let bookkeeping = match direction {
             Direction::Up => record_sql(dialect, version, &super::checksum(sql)),
@@ -66,6 +70,7 @@ impl<'a> Script<'a> {
             outside_transaction: dialect == Dialect::Mysql
                 || migration.outside_transaction(dialect),
             lock_timeout: migration.lock_timeout(),
+            guard_statements,
         }
     }
 
@@ -215,6 +220,7 @@ where
                 error: Some(message.clone()),
                 started_on: String::new(),
                 outside_transaction: script.outside_transaction,
+                guard_statements: script.guard_statements,
             };
             B::after_failure(conn, &attempt, fence)
         }

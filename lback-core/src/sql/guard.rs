@@ -594,21 +594,71 @@ fn track(op: &Operation, origins: &mut BTreeMap<Name, TableOrigin>) {
     }
 }
 
-/// Whether `statement` is the call that runs a migration's MySQL guards:
-/// when it fails, no statement before it changed a table (they only
+/// Whether `statement` is the one that runs a migration's guards: MySQL's
+/// `CALL` of the helper procedure, or PostgreSQL's `DO` block. When it
+/// fails, no statement before it changed a table (on MySQL they only
 /// replaced the helper procedure), so the migration is not dirty.
 ///
 /// ```
 /// assert!(lback_core::sql::is_guard_call("-- lback guards\nCALL `__lback_guard`()"));
+/// assert!(lback_core::sql::is_guard_call("DO $lback_guard$\nBEGIN\nEND\n$lback_guard$"));
 /// assert!(!lback_core::sql::is_guard_call("CALL `other`()"));
 /// ```
 pub fn is_guard_call(statement: &str) -> bool {
-    let code: Vec<&str> = statement
+    let code: Vec<&str> = code_lines(statement).collect();
+    code == [format!("CALL `{GUARD}`()")]
+        || (code.first() == Some(&"DO $lback_guard$") && code.last() == Some(&"$lback_guard$"))
+}
+
+/// A statement's lines, trimmed, without blank lines and `--` comments.
+fn code_lines(statement: &str) -> impl Iterator<Item = &str> {
+    statement
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("--"))
-        .collect();
-    code == [format!("CALL `{GUARD}`()")]
+}
+
+/// How many of a script's first `statements` are its guards ([`render`]),
+/// which change no table: a failure there, or a lock timeout at the first
+/// statement after them, leaves the database as it was. SQLite's run in the
+/// migration's transaction and are not counted.
+///
+/// ```
+/// use lback_core::sql::{guard_statements, Dialect};
+/// let mysql = [
+///     "DROP PROCEDURE IF EXISTS `__lback_guard`",
+///     "CREATE PROCEDURE `__lback_guard`()\nBEGIN\nEND",
+///     "CALL `__lback_guard`()",
+///     "DROP PROCEDURE `__lback_guard`",
+///     "ALTER TABLE `t` MODIFY `a` INT NOT NULL",
+/// ];
+/// assert_eq!(guard_statements(&mysql, Dialect::Mysql), 4);
+/// assert_eq!(guard_statements(&mysql[4..], Dialect::Mysql), 0);
+/// let pg = ["DO $lback_guard$\nBEGIN\nEND\n$lback_guard$", "ALTER TABLE t ALTER a SET NOT NULL"];
+/// assert_eq!(guard_statements(&pg, Dialect::Postgres), 1);
+/// assert_eq!(guard_statements(&pg[1..], Dialect::Postgres), 0);
+/// ```
+pub fn guard_statements(statements: &[&str], d: Dialect) -> usize {
+    match d {
+        Dialect::Postgres => usize::from(statements.first().is_some_and(|s| is_guard_call(s))),
+        Dialect::Mysql => {
+            let name = d.quote(GUARD);
+            let prelude = [
+                format!("DROP PROCEDURE IF EXISTS {name}"),
+                format!("CREATE PROCEDURE {name}()"),
+                format!("CALL {name}()"),
+                format!("DROP PROCEDURE {name}"),
+            ];
+            statements
+                .iter()
+                .zip(&prelude)
+                .take_while(|(statement, start)| {
+                    code_lines(statement).next() == Some(start.as_str())
+                })
+                .count()
+        }
+        Dialect::Sqlite => 0,
+    }
 }
 
 /// The guards as SQL statements for `d`, to run first.

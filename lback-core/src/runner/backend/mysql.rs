@@ -12,7 +12,7 @@ use diesel::mysql::Mysql;
 use diesel::sql_types::{BigInt, Nullable};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-use super::tables::{attempt_row, stored_text, Count, FAILED_STATE};
+use super::tables::{attempt_row, failed_state, stored_text, Count};
 use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
 use crate::runner::lease::{self, LeaseLock, LockKind, Settings};
 use crate::runner::lock::Fence;
@@ -92,7 +92,7 @@ impl TrackedBackend for Mysql {
         let failed = format!(
             "UPDATE __lback_attempts SET state = {}, statements_done = {}, \
              current_statement = {}, error_message = {} WHERE version = {}",
-            d.string_literal(FAILED_STATE),
+            d.string_literal(failed_state(attempt)),
             attempt.statements_done,
             stored_text(d, attempt.statement.as_deref()),
             stored_text(d, attempt.error.as_deref()),
@@ -106,7 +106,8 @@ impl TrackedBackend for Mysql {
             .as_deref()
             .is_some_and(crate::sql::is_guard_call)
         {
-            "Its first statement timed out waiting for a lock, so nothing of it took effect."
+            "It timed out waiting for a lock before it changed anything (after its guards, if \
+             any), so nothing of it took effect."
                 .to_owned()
         } else {
             // Stopped by its guard (`sql::is_guard_call`), which runs before
@@ -159,6 +160,7 @@ fn run<C: LoadConnection<Backend = Mysql>>(
         error: None,
         started_on: String::new(),
         outside_transaction: true,
+        guard_statements: script.guard_statements,
     };
     // One statement, so an earlier row is never gone without its
     // replacement.

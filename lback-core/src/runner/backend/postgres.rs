@@ -39,7 +39,7 @@ impl TrackedBackend for Pg {
         let mut applied = diesel::sql_query(
             "SELECT version, checksum FROM __diesel_schema_migrations \
              UNION ALL SELECT '', NULL FROM (SELECT 1 FROM __lback_attempts \
-             WHERE state <> 'failed' LIMIT 1) AS a",
+             WHERE state NOT IN ('failed', 'intact') LIMIT 1) AS a",
         )
         .load::<super::AppliedVersion>(conn)?;
         let before = applied.len();
@@ -108,9 +108,18 @@ impl TrackedBackend for Pg {
             return ROLLED_BACK.to_owned();
         }
         if !attempt.is_dirty(Self::DIALECT) {
-            return "Its first statement timed out waiting for a lock, so nothing of it took \
-                    effect."
-                .to_owned();
+            return if attempt
+                .statement
+                .as_deref()
+                .is_some_and(crate::sql::is_guard_call)
+            {
+                "The migration's guard stopped it before it changed anything. Correct the rows \
+                 as the message says, then run it again."
+            } else {
+                "It timed out waiting for a lock before it changed anything (after its guard, \
+                 if any), so nothing of it took effect."
+            }
+            .to_owned();
         }
         let mut outcome = crate::runner::state::ways_out(attempt, Self::DIALECT);
         if recorded.is_err() {
@@ -193,6 +202,7 @@ fn run_statements_outside<C: LoadConnection<Backend = Pg>>(
         error: None,
         started_on: String::new(),
         outside_transaction: true,
+        guard_statements: script.guard_statements,
     };
     conn.batch_execute(&format!(
         "INSERT INTO __lback_attempts {} ON CONFLICT (version) DO UPDATE SET \
@@ -222,8 +232,9 @@ fn run_statements_outside<C: LoadConnection<Backend = Pg>>(
         conn.batch_execute(&script.bookkeeping).at(Phase::Finishing)
     })
     .map_err(|failed| match failed.phase {
-        // The bookkeeping's COMMIT failing is recording failing.
-        Phase::Commit => Failed {
+        // Every statement took effect: the bookkeeping's BEGIN or COMMIT
+        // failing is recording failing, not "nothing ran".
+        Phase::Before | Phase::Commit => Failed {
             phase: Phase::Finishing,
             ..failed
         },
@@ -268,7 +279,8 @@ impl<C: LoadConnection<Backend = Pg>> Locker<C> for AdvisoryLock {
 /// statement holding it, without running anything again. Otherwise the
 /// statements and the bookkeeping run again one by one in a transaction
 /// that is always rolled back; a migration that fails that way therefore
-/// runs twice before the error is reported. The original error is kept.
+/// runs twice before the error is reported (not after a lock timeout,
+/// which says no more run again). The original error is kept.
 fn diagnose<C: LoadConnection<Backend = Pg>>(
     conn: &mut C,
     script: &Script<'_>,
@@ -280,6 +292,11 @@ fn diagnose<C: LoadConnection<Backend = Pg>>(
             .and_then(|position| phase_at(script, position))
         {
             return Failed { phase, ..failed };
+        }
+        // A lock wait that timed out has no position, and running again
+        // would only wait as long again (a retry runs it anyway).
+        if crate::runner::state::is_lock_timeout_message(info.message()) {
+            return failed;
         }
     }
     let note = match run_again(conn, script) {

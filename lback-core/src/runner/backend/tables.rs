@@ -205,7 +205,7 @@ impl From<AttemptRow> for Attempt {
             // A direction this version does not know is treated as the
             // safer of the two readings: a run that did not finish.
             direction: Direction::from_name(&row.direction).unwrap_or(Direction::Up),
-            interrupted: row.state != FAILED && row.state != PARTIAL,
+            interrupted: row.state != FAILED && row.state != PARTIAL && row.state != UNTOUCHED,
             statements_done: usize::try_from(row.statements_done).unwrap_or(0),
             statements_total: usize::try_from(row.statements_total).unwrap_or(0),
             statement: row.current_statement,
@@ -213,6 +213,11 @@ impl From<AttemptRow> for Attempt {
             // Only runs outside a transaction record their start.
             outside_transaction: row.state != FAILED,
             started_on: row.started_on,
+            guard_statements: if row.state == UNTOUCHED {
+                usize::try_from(row.statements_done).map_or(0, |done| done + 1)
+            } else {
+                0
+            },
         }
     }
 }
@@ -222,6 +227,10 @@ const FAILED: &str = "failed";
 /// PostgreSQL: a run outside a transaction (`run_in_transaction = false`)
 /// failed at a statement; the ones before it took effect.
 const PARTIAL: &str = "partial";
+/// A run outside a transaction failed before it changed anything
+/// ([`Attempt::changed_nothing`]): at a guard, or timed out waiting for a
+/// lock at the first statement after the guards.
+const UNTOUCHED: &str = "intact";
 
 /// Longest statement or error text stored (the message keeps all of it).
 const STORED_TEXT: usize = 4000;
@@ -429,6 +438,7 @@ pub(super) fn attempt_row(dialect: Dialect, attempt: &Attempt, failed: bool) -> 
         dialect.string_literal(match (failed, attempt.outside_transaction) {
             (false, _) => STARTED,
             (true, false) => FAILED,
+            (true, true) if attempt.changed_nothing() => UNTOUCHED,
             (true, true) => PARTIAL,
         }),
         attempt.statements_done,
@@ -459,4 +469,10 @@ where
 
 /// MySQL: `state` column value of a failed run.
 #[cfg(feature = "mysql")]
-pub(super) const FAILED_STATE: &str = FAILED;
+pub(super) fn failed_state(attempt: &Attempt) -> &'static str {
+    if attempt.changed_nothing() {
+        UNTOUCHED
+    } else {
+        FAILED
+    }
+}
