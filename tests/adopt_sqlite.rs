@@ -80,3 +80,64 @@ fn diesel_schema_rs_is_taken_over_on_sqlite() {
         history::diesel_schema_rs_is_taken_over,
     );
 }
+
+#[test]
+fn inspect_refuses_pending_history_on_sqlite() {
+    on_sqlite(
+        "diesel-pending-sqlite",
+        history::inspect_refuses_pending_history,
+    );
+}
+
+/// A baseline written but not recorded (the database refused the write)
+/// says what was written and how to finish; that way finishes it.
+#[test]
+fn inspect_says_how_to_finish_when_recording_fails_on_sqlite() {
+    let project = Project::new("inspect-unrecorded-sqlite");
+    let mut target = SqliteFile::new(&project.dir);
+    targets::Target::execute(
+        &mut target,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY NOT NULL)",
+    );
+    project.models(&lback::schema::Schema::new());
+    let read_only = format!("file:{}?mode=ro", targets::Target::url(&target));
+    let out = project.lback(&read_only, &["inspect", "--output", "src/models.rs"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let folders = project.folders();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let version = folders[0].split('_').next().unwrap().to_owned();
+    assert!(
+        said.contains("recording the baseline as applied failed: "),
+        "{said}"
+    );
+    assert!(said.contains("Written: src/models.rs, "), "{said}");
+    assert!(
+        said.contains(&format!(
+            "finish with `lback migrate --fake {version}` (running `inspect` again refuses"
+        )),
+        "{said}"
+    );
+    assert!(project.dir.join("src/models.rs").exists());
+    let out = project.lback(
+        &targets::Target::url(&target),
+        &["migrate", "--fake", &version],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        targets::Target::count(
+            &mut target,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+        ),
+        1
+    );
+}
+
+#[test]
+fn fake_allow_changed_on_sqlite() {
+    on_sqlite("fake-allow-changed-sqlite", history::fake_allow_changed);
+}

@@ -5,7 +5,7 @@
 use diesel::connection::LoadConnection;
 use diesel::Connection;
 
-use crate::runner::{self, Applied, MigrateOptions, MigrationReport, MigrationSql, Step};
+use crate::runner::{self, Applied, Fence, MigrateOptions, MigrationReport, MigrationSql, Step};
 use crate::runner::{Direction, TrackedBackend};
 use crate::Error;
 
@@ -16,8 +16,12 @@ use crate::Error;
 ///
 /// The checksum is that of the SQL here now: lback cannot know what ran
 /// before it watched.
+///
+/// Each record goes through `fence` (the run's lock, [`runner::Fence`]): it
+/// commits only while the lock is held.
 pub fn record_missing_checksums<C>(
     conn: &mut C,
+    fence: &Fence<'_, C>,
     migrations: &[&dyn MigrationSql],
     applied: &[Applied],
 ) -> Result<Vec<String>, Error>
@@ -38,10 +42,12 @@ where
             dialect.string_literal(&checksum),
             dialect.string_literal(&record.version)
         );
-        conn.batch_execute(&sql).map_err(|e| Error::Database {
-            context: format!("recording the checksum of {}", migration.id()),
-            message: e.to_string(),
-        })?;
+        fence
+            .record(conn, |conn| conn.batch_execute(&sql))
+            .map_err(|e| Error::Database {
+                context: format!("recording the checksum of {}", migration.id()),
+                message: e.to_string(),
+            })?;
         notes.push(format!(
             "recorded the checksum of {}, applied without one (by diesel_cli?): from now on \
              a change to its SQL is noticed",
@@ -77,13 +83,28 @@ where
     C: Connection + LoadConnection,
     C::Backend: TrackedBackend,
 {
+    fake_with(conn, migrations, target, MigrateOptions::default())
+}
+
+/// [`fake`] with `options` for checking what is applied (e.g.
+/// [`MigrateOptions::warn_on_changed`]: an applied migration whose SQL
+/// changed is a warning, not a refusal): `migrate --fake --allow-changed`.
+pub fn fake_with<C>(
+    conn: &mut C,
+    migrations: &[&dyn MigrationSql],
+    target: Option<&str>,
+    options: MigrateOptions,
+) -> Result<MigrationReport, Error>
+where
+    C: Connection + LoadConnection,
+    C::Backend: TrackedBackend,
+{
     let dialect = <C::Backend as TrackedBackend>::DIALECT;
     if let Some(target) = target {
         runner::find(migrations, target)?;
     }
-    runner::locked(conn, |conn| {
-        let (applied, warnings) =
-            runner::applied_and_verified(conn, migrations, MigrateOptions::default())?;
+    runner::fenced(conn, |conn, fence| {
+        let (applied, warnings) = runner::applied_and_verified(conn, fence, migrations, options)?;
         let plan = runner::plan_migrate(migrations, &applied, target)?;
         let mut report = MigrationReport {
             warnings,
@@ -96,20 +117,24 @@ where
                 Step::Revert(m) => (*m, Direction::Down, None),
             });
         }
-        conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            for (m, _, checksum) in &steps {
-                let sql = match checksum {
-                    Some(checksum) => runner::record_sql(dialect, m.version(), checksum),
-                    None => runner::forget_sql(dialect, m.version()),
-                };
-                conn.batch_execute(&sql)?;
-            }
-            Ok(())
-        })
-        .map_err(|e| Error::Database {
-            context: "recording fake-applied migrations".into(),
-            message: e.to_string(),
-        })?;
+        // One transaction, committed only while the lock is held.
+        fence
+            .record(conn, |conn| {
+                conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                    for (m, _, checksum) in &steps {
+                        let sql = match checksum {
+                            Some(checksum) => runner::record_sql(dialect, m.version(), checksum),
+                            None => runner::forget_sql(dialect, m.version()),
+                        };
+                        conn.batch_execute(&sql)?;
+                    }
+                    Ok(())
+                })
+            })
+            .map_err(|e| Error::Database {
+                context: "recording fake-applied migrations".into(),
+                message: e.to_string(),
+            })?;
         for (m, direction, _) in steps {
             match direction {
                 Direction::Up => report.applied.push(m.id().into_owned()),

@@ -390,3 +390,85 @@ pub fn diesel_schema_rs_is_taken_over<T: Target>(target: &mut T, project: &Proje
     let out = project.lback(&url, &["schema", "--check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// `inspect` on a database where part of diesel's history is not applied
+/// refuses before writing anything: the baseline would record those
+/// migrations as applied though their SQL never ran. After `migrate` it
+/// adopts the database.
+pub fn inspect_refuses_pending_history<T: Target>(target: &mut T, project: &Project) {
+    diesel_applies(target, project, 2);
+    project.models(&Schema::new());
+    let url = target.url();
+    let models = project.dir.join("src/models.rs");
+    let recorded = "SELECT COUNT(*) AS n FROM __diesel_schema_migrations";
+
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains(
+            "holds migrations not applied to this database (2024-01-16-000000_add_bio): the \
+             baseline would record them as applied though their SQL never ran here; nothing \
+             was written. Run `lback migrate` first, or `lback migrate --fake 20240116000000` \
+             if the database already has those changes, then `inspect` again"
+        ),
+        "{said}"
+    );
+    assert!(!models.exists());
+    assert_eq!(project.folders().len(), 3);
+    assert_eq!(target.count(recorded), 2);
+
+    let out = project.lback(&url, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(project.folders().len(), 4);
+    assert_eq!(target.count(recorded), 4);
+}
+
+/// `migrate --fake --allow-changed`: an applied migration whose SQL changed
+/// is a warning then, as for `migrate --allow-changed`, not a refusal.
+pub fn fake_allow_changed<T: Target>(target: &mut T, project: &Project) {
+    let dir = project.migrations();
+    write_migration(&dir, drift_targets(), T::DIALECT, "first");
+    let mut next = drift_targets();
+    next.upsert(
+        Table::new("later")
+            .with_column(Column::new("id", Ty::BigInt).auto_increment())
+            .with_primary_key(["id"]),
+    );
+    write_migration(&dir, next.clone(), T::DIALECT, "later");
+    project.models(&next);
+    let folders = project.folders();
+    let first = folders[0].split('_').next().unwrap().to_owned();
+    let url = target.url();
+    let out = project.lback(&url, &["migrate", &first]);
+    assert!(out.status.success(), "{}", text(&out));
+    let up = dir.join(&folders[0]).join("up.sql");
+    let sql = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(&up, format!("{sql}-- edited\n")).unwrap();
+
+    let out = project.lback(&url, &["migrate", "--fake"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("its up SQL has changed since"),
+        "{}",
+        text(&out)
+    );
+    let out = project.lback(&url, &["migrate", "--fake", "--allow-changed"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stdout_lines(&out),
+        [
+            format!("Recorded {} as applied (its SQL did not run)", folders[1]),
+            format!(
+                "warning: migration {} was applied, but its up SQL has changed since",
+                folders[0]
+            )
+        ]
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations"),
+        2
+    );
+}

@@ -662,7 +662,14 @@ pub fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
         &["makemigrations", "require_nick", "--fill", "people.name=x"],
     );
     assert_ne!(status(&wrong), 0);
-    assert!(stderr(&wrong).contains("makes no column people.name NOT NULL"));
+    assert!(
+        stderr(&wrong).contains(
+            "--fill people.name: this migration makes no column people.name NOT NULL; give \
+             --fill only for a column that changes from Option<T> to T"
+        ),
+        "{}",
+        stderr(&wrong)
+    );
 
     let filled = project.lback(
         &url,

@@ -7,13 +7,16 @@ use diesel::Connection;
 
 use super::connect::OnConnection;
 use crate::migrations::Migrations;
-use crate::runner::{MigrationSql, TrackedBackend};
+use crate::runner::{MigrateOptions, MigrationSql, TrackedBackend};
 use crate::Error;
 
-/// `migrate --fake [<version>]`.
+/// `migrate --fake [<version>] [--allow-changed]`.
 pub(super) struct Fake<'a> {
     pub migrations: &'a Migrations,
     pub target: Option<&'a str>,
+    /// `--allow-changed`: an applied migration whose SQL changed is a
+    /// warning.
+    pub options: MigrateOptions,
 }
 
 impl OnConnection for Fake<'_> {
@@ -29,7 +32,7 @@ impl OnConnection for Fake<'_> {
             .iter()
             .map(|f| f as &dyn MigrationSql)
             .collect();
-        let report = crate::adopt::fake(conn, &list, self.target)?;
+        let report = crate::adopt::fake_with(conn, &list, self.target, self.options)?;
         for line in crate::adopt::fake_lines(&report) {
             println!("{line}");
         }

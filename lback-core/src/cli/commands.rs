@@ -76,18 +76,19 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
         } => {
             let migrations = open(&cli.migrations_dir)?;
             let url = need_url(url, "migrate")?;
-            if fake {
-                let fake = super::adopt::Fake {
-                    migrations: &migrations,
-                    target: version.as_deref(),
-                };
-                return with_connection(&url, fake);
-            }
             let options = if allow_changed {
                 MigrateOptions::default().warn_on_changed()
             } else {
                 MigrateOptions::default()
             };
+            if fake {
+                let fake = super::adopt::Fake {
+                    migrations: &migrations,
+                    target: version.as_deref(),
+                    options,
+                };
+                return with_connection(&url, fake);
+            }
             let options = project_lock_timeout(&migrations, options);
             with_connection(
                 &url,

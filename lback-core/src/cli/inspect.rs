@@ -13,7 +13,7 @@ use diesel::Connection;
 use super::connect::OnConnection;
 use crate::introspect::Introspect;
 use crate::migrations::{schema_file, validate_name, Draft, Migrations};
-use crate::runner::{MigrationSql, TrackedBackend};
+use crate::runner::{Access, MigrationSql, TrackedBackend, Tracking};
 use crate::schema_rs::{self, SchemaFileSetting};
 use crate::sql::Dialect;
 use crate::Error;
@@ -58,6 +58,9 @@ impl OnConnection for Inspect<'_> {
             });
         }
         let history = !migrations.folders().is_empty();
+        if history {
+            refuse_pending_history(conn, &migrations)?;
+        }
         let live = conn.introspect()?;
         let outside = conn.outside_models()?;
         let inspection = crate::inspect::inspect(&live, dialect, outside);
@@ -143,7 +146,24 @@ impl OnConnection for Inspect<'_> {
             .iter()
             .map(|f| f as &dyn MigrationSql)
             .collect();
-        let report = crate::adopt::fake(conn, &list, Some(&version))?;
+        let report = crate::adopt::fake(conn, &list, Some(&version)).map_err(|e| {
+            let mut written = vec![
+                self.output.display().to_string(),
+                path.display().to_string(),
+            ];
+            if let Some(file) = &schema_file {
+                written.push(file.path.display().to_string());
+            }
+            Error::Migrations {
+                path: path.clone(),
+                message: format!(
+                    "recording the baseline as applied failed: {e}\nWritten: {}. Once the \
+                     database is reachable, finish with `lback migrate --fake {version}` \
+                     (running `inspect` again refuses: lback's migrations are here now)",
+                    written.join(", ")
+                ),
+            }
+        })?;
         for line in crate::adopt::fake_lines(&report) {
             println!("{line}");
         }
@@ -160,6 +180,43 @@ impl OnConnection for Inspect<'_> {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Refuses, before anything is written, when a migration of the diesel_cli
+/// history is not applied to this database: recording the baseline as
+/// applied would record it too, though its SQL never ran here.
+fn refuse_pending_history<C>(conn: &mut C, migrations: &Migrations) -> Result<(), Error>
+where
+    C: Connection + LoadConnection,
+    C::Backend: TrackedBackend,
+{
+    // No tracking table to read: nothing is applied.
+    let applied = Tracking::read(conn, Access::AsItIs)
+        .map(|t| t.applied)
+        .unwrap_or_default();
+    let pending: Vec<String> = migrations
+        .folders()
+        .iter()
+        .filter(|f| !applied.iter().any(|a| a.version == f.version))
+        .map(|f| f.id())
+        .collect();
+    let Some(last) = migrations.folders().last() else {
+        return Ok(());
+    };
+    if pending.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Migrations {
+        path: migrations.dir().to_path_buf(),
+        message: format!(
+            "holds migrations not applied to this database ({}): the baseline would record \
+             them as applied though their SQL never ran here; nothing was written. Run \
+             `lback migrate` first, or `lback migrate --fake {}` if the database already has \
+             those changes, then `inspect` again",
+            pending.join(", "),
+            last.version
+        ),
+    })
 }
 
 /// Replaces the baseline's SQL by comments and a statement that changes

@@ -108,7 +108,8 @@ impl Draft {
         });
         let Some((ty, fill)) = op else {
             return Err(Error::Fill(format!(
-                "--fill {table}.{column}: this migration makes no column {table}.{column} NOT NULL;                  give --fill only for a column that changes from Option<T> to T"
+                "--fill {table}.{column}: this migration makes no column {table}.{column} NOT NULL; \
+                 give --fill only for a column that changes from Option<T> to T"
             )));
         };
         *fill = Some(

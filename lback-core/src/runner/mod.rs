@@ -55,6 +55,7 @@ use std::fmt;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub(crate) use self::{
     backend::{forget_sql, record_sql},
+    lock::fenced,
     run::applied_and_verified,
 };
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

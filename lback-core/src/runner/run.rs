@@ -197,7 +197,7 @@ where
         }
     }
     fenced(conn, |conn, fence| {
-        let (applied, warnings) = applied_and_verified(conn, migrations, options)?;
+        let (applied, warnings) = applied_and_verified(conn, fence, migrations, options)?;
         hooks.warnings(&warnings);
         let plan = job.plan(migrations, &applied)?;
         let texts = scripts_of(&plan, B::DIALECT)?;
@@ -428,6 +428,7 @@ where
 /// ([`verify`]); and the warnings.
 pub(crate) fn applied_and_verified<B, C>(
     conn: &mut C,
+    fence: &Fence<'_, C>,
     migrations: &[&dyn MigrationSql],
     options: MigrateOptions,
 ) -> Result<(Vec<String>, Vec<String>), Error>
@@ -448,6 +449,7 @@ where
     // Versions diesel applied get their checksum the first time lback sees them.
     warnings.extend(crate::adopt::record_missing_checksums(
         conn,
+        fence,
         migrations,
         &tracking.applied,
     )?);
