@@ -80,8 +80,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target/walkthrough}"
 
 say "The generic lback command (built once)"
 (cd "$repo" && cargo build -q --features postgres,mysql --bin lback)
-# A copy: another build of the repository may replace target/debug/lback.
-cp "$repo/target/debug/lback" "$work/lback"
+# A copy of what this build made (the walkthrough's own target folder): another
+# build may replace it.
+cp "$CARGO_TARGET_DIR/debug/lback" "$work/lback"
 lback() { echo "\$ lback $*"; "$work/lback" "$@"; }
 manage() { echo "\$ manage $*"; cargo run -q --offline -- "$@"; }
 
