@@ -618,8 +618,9 @@ fn code_lines(statement: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.is_empty() && !l.starts_with("--"))
 }
 
-/// How many of a script's first `statements` are its guards ([`render`]),
-/// which change no table: a failure there, or a lock timeout at the first
+/// How many of a script's first `statements` are its guards (written by
+/// [`render`](crate::sql::render)), which change no table: a failure
+/// there, or a lock timeout at the first
 /// statement after them, leaves the database as it was. SQLite's run in the
 /// migration's transaction and are not counted.
 ///
