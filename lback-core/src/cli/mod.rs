@@ -18,6 +18,8 @@ mod check;
 mod commands;
 mod connect;
 mod inspect;
+mod makemigrations;
+mod migrate;
 mod source;
 
 use std::process::ExitCode;

@@ -14,10 +14,12 @@
 //! hand touches no known table; its effect shows as drift until it ran.
 
 mod compare;
+mod difference;
 
 use std::fmt;
 
-pub use compare::{compare, Difference};
+pub use compare::compare;
+pub use difference::Difference;
 
 /// What [`check`] found.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,0 +1,424 @@
+//! Reading a struct as a whole: the table's name, the fields, the primary
+//! key and the struct-level lists (indexes, uniques, foreign keys), each
+//! checked and named.
+
+use std::collections::BTreeMap;
+
+use syn::ext::IdentExt;
+use syn::{Data, DeriveInput, Fields, Ident};
+
+use super::attr::{self, ColumnList};
+use super::ctxt::Ctxt;
+use super::diesel;
+use super::field::read_field;
+use super::foreign_key::{read_composite_foreign_key, read_foreign_key};
+use super::{infer_table_name, names, same_name, ModelDef, ReadField};
+use crate::schema::{constraint_name, ForeignKey, Index, Name, UniqueConstraint};
+
+pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
+    let struct_attrs = attr::struct_attrs(cx, &input.attrs);
+    let diesel_attrs = diesel::struct_attrs(&input.attrs);
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics,
+            "lback models cannot have generic parameters; derive Model on a struct that owns its data",
+        );
+    }
+    let named = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => named,
+            Fields::Unnamed(_) => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "lback models need named fields (one per column); tuple structs are not supported",
+                );
+                return None;
+            }
+            Fields::Unit => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "lback models need named fields, one per column",
+                );
+                return None;
+            }
+        },
+        Data::Enum(data) => {
+            cx.error_spanned_by(
+                data.enum_token,
+                "lback::Model derives on structs only; an enum is not a table",
+            );
+            return None;
+        }
+        Data::Union(data) => {
+            cx.error_spanned_by(data.union_token, "lback::Model derives on structs only");
+            return None;
+        }
+    };
+
+    let table = match &struct_attrs.table {
+        Some(table) if table.value.trim().is_empty() => {
+            cx.syn_error(syn::Error::new(table.span, "`table` needs a name"));
+            String::new()
+        }
+        Some(table) => table.value.clone(),
+        None => match &diesel_attrs.table_name {
+            Some(diesel) => diesel.name.clone(),
+            None => infer_table_name(&input.ident.unraw().to_string()),
+        },
+    };
+    if let (Some(lback), Some(diesel)) = (&struct_attrs.table, &diesel_attrs.table_name) {
+        if !same_name(&lback.value, &diesel.name, None) {
+            cx.syn_error(syn::Error::new(
+                diesel.span,
+                format!(
+                    "`#[lback(table = {:?})]` and `#[diesel({})]` name different tables \
+                     (diesel's `table!` module for table `{}` is `{}`); remove `table = ...` \
+                     (lback reads diesel's `table_name`) or make the two agree",
+                    lback.value,
+                    diesel.written,
+                    lback.value,
+                    crate::schema_rs::rust_name(&lback.value, None)
+                ),
+            ));
+        }
+    }
+
+    // Read every field first: struct-level lists refer to them.
+    let mut fields = Vec::new();
+    let mut columns_seen: BTreeMap<String, &Ident> = BTreeMap::new();
+    // A key written somewhere, even wrongly: its mistake is reported, and
+    // "no primary key" would only repeat it.
+    let mut key_written = struct_attrs.mentioned.contains("primary_key");
+    for field in &named.named {
+        let ident = field.ident.as_ref().expect("named fields have names");
+        let attrs = attr::field_attrs(cx, &field.attrs);
+        key_written |= attrs.mentioned.contains("primary_key");
+        if let Some(skip) = attrs.skip {
+            if attrs.primary_key.is_some() {
+                cx.syn_error(syn::Error::new(
+                    skip,
+                    "a primary key field cannot be skipped",
+                ));
+            } else if let Some(other) = attrs.first_other {
+                cx.syn_error(syn::Error::new(
+                    other,
+                    "`skip` leaves this field out of the table; remove its other lback attributes",
+                ));
+            }
+            continue;
+        }
+        let column = match &attrs.column {
+            Some(c) if c.value.trim().is_empty() => {
+                cx.syn_error(syn::Error::new(c.span, "`column` needs a name"));
+                ident.unraw().to_string()
+            }
+            Some(c) => c.value.clone(),
+            None => ident.unraw().to_string(),
+        };
+        let column = match (diesel::column_name(&field.attrs), &attrs.column) {
+            (Some(diesel), None) => diesel.name,
+            (Some(diesel), Some(lback)) if !same_name(&lback.value, &diesel.name, Some(&table)) => {
+                cx.syn_error(syn::Error::new(
+                    diesel.span,
+                    format!(
+                        "`#[lback(column = {:?})]` and `#[diesel({})]` name different columns \
+                         (diesel's name for column `{}` is `{}`); remove `column = ...` (lback \
+                         reads diesel's `column_name`) or make the two agree",
+                        lback.value,
+                        diesel.written,
+                        lback.value,
+                        crate::schema_rs::rust_name(
+                            &lback.value,
+                            Some(&crate::schema_rs::rust_name(&table, None))
+                        )
+                    ),
+                ));
+                column
+            }
+            _ => column,
+        };
+        if let Some(previous) = columns_seen.get(&column) {
+            let at = attrs.column.as_ref().map_or(ident.span(), |c| c.span);
+            cx.syn_error(syn::Error::new(
+                at,
+                format!(
+                    "fields `{previous}` and `{ident}` both map to column `{column}`; \
+                     give one of them another `column = \"...\"`"
+                ),
+            ));
+        } else {
+            columns_seen.insert(column.clone(), ident);
+        }
+        fields.push(ReadField {
+            field,
+            ident,
+            attrs,
+            column,
+        });
+    }
+
+    // diesel's `primary_key(...)` is the key when lback's names none, and
+    // must agree with it when lback's does.
+    let lback_key =
+        struct_attrs.primary_key.is_some() || fields.iter().any(|f| f.attrs.primary_key.is_some());
+    let diesel_key = diesel_attrs.primary_key.as_ref().map(|(columns, span)| {
+        (
+            attr::ColumnList {
+                columns: columns.clone(),
+                name: None,
+                unique: false,
+            },
+            *span,
+        )
+    });
+    let on_struct = match (&diesel_key, lback_key) {
+        (Some((list, _)), false) => Some(list.clone()),
+        _ => struct_attrs.primary_key.clone(),
+    };
+    let primary_key = read_primary_key(
+        cx,
+        input,
+        &on_struct,
+        &fields,
+        named,
+        key_written || diesel_key.is_some(),
+    );
+    if let (Some((list, span)), true) = (&diesel_key, lback_key) {
+        let diesel_columns = resolve_list(cx, list, &fields, named, "primary_key");
+        if diesel_columns != primary_key {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "lback's primary key ({}) and `#[diesel(primary_key({}))]` disagree; \
+                     remove lback's (it reads diesel's) or make the two agree",
+                    primary_key.join(", "),
+                    list.columns
+                        .iter()
+                        .map(|c| c.unraw().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+
+    let mut indexes = Vec::new();
+    let mut uniques = Vec::new();
+    let mut foreign_keys = Vec::new();
+    let mut defs = Vec::new();
+    for read in &fields {
+        let def = read_field(cx, read, &primary_key);
+        let a = &read.attrs;
+        let column = read.column.as_str();
+        if let Some(index) = a.index {
+            if a.unique.is_some() {
+                cx.syn_error(syn::Error::new(
+                    index,
+                    "`unique` already creates an index; remove `index`",
+                ));
+            } else if a.primary_key.is_some() {
+                cx.syn_error(syn::Error::new(
+                    index,
+                    "a primary key is already indexed; remove `index`",
+                ));
+            } else {
+                indexes.push(Index {
+                    name: constraint_name("ix", &table, &[column], None).into(),
+                    columns: vec![Name::from(column.to_owned())].into(),
+                    unique: false,
+                });
+            }
+        }
+        if let Some(unique) = a.unique {
+            if a.primary_key.is_some() {
+                cx.syn_error(syn::Error::new(
+                    unique,
+                    "a primary key is already unique; remove `unique`",
+                ));
+            } else {
+                uniques.push(UniqueConstraint {
+                    name: constraint_name("uq", &table, &[column], None).into(),
+                    columns: vec![Name::from(column.to_owned())].into(),
+                });
+            }
+        }
+        if let Some(fk) = read_foreign_key(cx, read, &def, &table) {
+            foreign_keys.push(fk);
+        }
+        defs.push(def);
+    }
+    for list in &struct_attrs.indexes {
+        let columns = resolve_list(cx, list, &fields, named, "index");
+        let prefix = if list.unique { "ux" } else { "ix" };
+        indexes.push(Index {
+            name: list_name(&table, prefix, list, &columns),
+            columns: names(&columns),
+            unique: list.unique,
+        });
+    }
+    for list in &struct_attrs.uniques {
+        let columns = resolve_list(cx, list, &fields, named, "unique");
+        uniques.push(UniqueConstraint {
+            name: list_name(&table, "uq", list, &columns),
+            columns: names(&columns),
+        });
+    }
+    for list in &struct_attrs.foreign_keys {
+        if let Some(fk) = read_composite_foreign_key(cx, list, &fields, &defs, named, &table) {
+            foreign_keys.push(fk);
+        }
+    }
+    check_distinct_names(cx, input, &indexes, &uniques, &foreign_keys);
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    uniques.sort_by(|a, b| a.name.cmp(&b.name));
+    foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+
+    if let Some(renamed) = &struct_attrs.renamed_from {
+        if renamed.value == table {
+            cx.syn_error(syn::Error::new(
+                renamed.span,
+                "`renamed_from` names the table's current name; give the previous one",
+            ));
+        }
+    }
+
+    Some(ModelDef {
+        ident: input.ident.clone(),
+        table,
+        renamed_from: struct_attrs.renamed_from.map(|r| r.value),
+        fields: defs,
+        primary_key,
+        indexes,
+        unique_constraints: uniques,
+        foreign_keys,
+    })
+}
+
+fn read_primary_key(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    on_struct: &Option<ColumnList>,
+    fields: &[ReadField],
+    named: &syn::FieldsNamed,
+    key_written: bool,
+) -> Vec<String> {
+    let on_fields: Vec<&ReadField> = fields
+        .iter()
+        .filter(|f| f.attrs.primary_key.is_some())
+        .collect();
+    if let Some(list) = on_struct {
+        for field in &on_fields {
+            cx.syn_error(syn::Error::new(
+                field.attrs.primary_key.expect("filtered on it"),
+                "the struct already lists its primary key with `primary_key(...)`; remove this one",
+            ));
+        }
+        return resolve_list(cx, list, fields, named, "primary_key");
+    }
+    match on_fields.as_slice() {
+        [] if key_written => Vec::new(),
+        [] => {
+            cx.error_spanned_by(
+                &input.ident,
+                format!(
+                    "lback model `{}` has no primary key: mark a field `#[lback(primary_key)]`, \
+                     or list the columns with `#[lback(primary_key(a, b))]` on the struct",
+                    input.ident
+                ),
+            );
+            Vec::new()
+        }
+        [one] => vec![one.column.clone()],
+        [first, rest @ ..] => {
+            for field in rest {
+                cx.syn_error(syn::Error::new(
+                    field.attrs.primary_key.expect("filtered on it"),
+                    format!(
+                        "a second primary key (the first is `{}`); for a composite key write \
+                         `#[lback(primary_key({}, {}))]` on the struct instead",
+                        first.ident, first.ident, field.ident
+                    ),
+                ));
+            }
+            vec![first.column.clone()]
+        }
+    }
+}
+
+/// Resolves the names of a struct-level list to columns: a field name, or
+/// else a column name.
+pub(super) fn resolve_list(
+    cx: &Ctxt,
+    list: &ColumnList,
+    fields: &[ReadField],
+    named: &syn::FieldsNamed,
+    what: &str,
+) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for ident in &list.columns {
+        let wanted = ident.unraw().to_string();
+        let found = fields
+            .iter()
+            .find(|f| f.ident.unraw() == wanted)
+            .or_else(|| fields.iter().find(|f| f.column == wanted));
+        match found {
+            Some(field) if columns.contains(&field.column) => {
+                cx.error_spanned_by(
+                    ident,
+                    format!("`{wanted}` is listed twice in `{what}(...)`"),
+                );
+            }
+            Some(field) => columns.push(field.column.clone()),
+            None if named
+                .named
+                .iter()
+                .any(|f| f.ident.as_ref().is_some_and(|i| i.unraw() == wanted)) =>
+            {
+                cx.error_spanned_by(
+                    ident,
+                    format!("field `{wanted}` is skipped, so `{what}(...)` cannot use it"),
+                );
+            }
+            None => cx.error_spanned_by(
+                ident,
+                format!("`{what}(...)` names `{wanted}`, which is not a field of this struct"),
+            ),
+        }
+    }
+    columns
+}
+
+pub(super) fn list_name(table: &str, prefix: &str, list: &ColumnList, columns: &[String]) -> Name {
+    match &list.name {
+        Some(name) => name.value().into(),
+        None => {
+            let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+            constraint_name(prefix, table, &columns, None).into()
+        }
+    }
+}
+
+fn check_distinct_names(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    indexes: &[Index],
+    uniques: &[UniqueConstraint],
+    foreign_keys: &[ForeignKey],
+) {
+    let mut seen = BTreeMap::new();
+    let all = indexes
+        .iter()
+        .map(|i| &i.name)
+        .chain(uniques.iter().map(|u| &u.name))
+        .chain(foreign_keys.iter().map(|f| &f.name));
+    for name in all {
+        if name.trim().is_empty() {
+            cx.error_spanned_by(&input.ident, "an index or constraint `name` is empty");
+        } else if seen.insert(name.clone(), ()).is_some() {
+            cx.error_spanned_by(
+                &input.ident,
+                format!("two indexes or constraints of this table are named `{name}`; give one another `name = \"...\"`"),
+            );
+        }
+    }
+}
