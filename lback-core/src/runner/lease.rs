@@ -226,6 +226,7 @@ pub struct Lease {
     token: i64,
     ttl: Duration,
     galera: bool,
+    took_over: bool,
 }
 
 impl Lease {
@@ -242,6 +243,14 @@ impl Lease {
     /// Whether the server runs Galera.
     pub fn on_galera(&self) -> bool {
         self.galera
+    }
+
+    /// Whether this take was a takeover: the row was held by a process
+    /// that had not renewed it for its time to live, and the take went
+    /// through the fence (a compare-and-set on the token and the beat
+    /// watched), so that process can record nothing more.
+    pub fn took_over(&self) -> bool {
+        self.took_over
     }
 
     /// Takes the lease, waiting while another live process holds it (up to
@@ -286,6 +295,7 @@ impl Lease {
                     token: row.token + 1,
                     ttl: settings.ttl,
                     galera,
+                    took_over: row.owner.is_some(),
                 });
             }
             if started.elapsed() >= settings.wait {

@@ -39,6 +39,8 @@ mod plan;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod resolve;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod resume;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod run;
 mod source;
 mod state;

@@ -65,6 +65,10 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for LeaseLock {
         }
     }
 
+    fn took_over(&self) -> bool {
+        self.held().is_some_and(|lease| lease.took_over())
+    }
+
     fn fenced(
         &self,
         conn: &mut C,
