@@ -1,8 +1,11 @@
 //! lback on a MariaDB Galera cluster of three nodes, as replicas of an
 //! application deploy onto it: sixteen processes spread over the nodes
 //! migrate one fresh database with six pending migrations at once; the
-//! same with the lock holder killed with SIGKILL half way, and with the
-//! holder's node killed half way.
+//! same with the lock holder killed with SIGKILL half way through a
+//! migration or between two, frozen half way, or with its node killed:
+//! the others take the lease over and finish, each migration applied
+//! once. And a statement longer than the lease, from the library with and
+//! without `lback::keep_lease_alive`.
 //!
 //! `GALERA_DATABASE_URLS` holds the three nodes' URLs (space- or
 //! comma-separated); `.ci/galera.sh start` runs such a cluster on
