@@ -28,6 +28,7 @@ use crate::sql::Dialect;
 /// A state of `__lback_attempts`: the run stopped before or during its
 /// current statement, which is a [`Ddl`] whose object was checked to be as
 /// before the statement just before lback recorded it as next.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 pub(crate) const CHECKED: &str = "checked";
 
 /// Where a run left half way goes on: statement `from` (0-based) and the

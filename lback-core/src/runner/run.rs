@@ -200,8 +200,11 @@ where
     }
     fenced(conn, |conn, fence| {
         let may_resume = matches!(job, Job::Migrate { .. });
-        let (applied, mut warnings, mut resumed) =
-            read_and_verify(conn, fence, migrations, options, may_resume)?;
+        let Verified {
+            applied,
+            mut warnings,
+            mut resumed,
+        } = read_and_verify(conn, fence, migrations, options, may_resume)?;
         if let Some(r) = &resumed {
             warnings.push(r.resume.note.clone());
         }
@@ -454,8 +457,15 @@ where
     B: TrackedBackend,
     C: LoadConnection<Backend = B>,
 {
-    read_and_verify(conn, fence, migrations, options, false)
-        .map(|(applied, warnings, _)| (applied, warnings))
+    read_and_verify(conn, fence, migrations, options, false).map(|v| (v.applied, v.warnings))
+}
+
+/// What [`read_and_verify`] found: the applied versions, the warnings and
+/// the migration the run goes on with, if any.
+struct Verified {
+    applied: Vec<String>,
+    warnings: Vec<String>,
+    resumed: Option<Resumed>,
 }
 
 /// A migration left half way by a process that died, which this run goes
@@ -477,7 +487,7 @@ fn read_and_verify<B, C>(
     migrations: &[&dyn MigrationSql],
     options: MigrateOptions,
     may_resume: bool,
-) -> Result<(Vec<String>, Vec<String>, Option<Resumed>), Error>
+) -> Result<Verified, Error>
 where
     B: TrackedBackend,
     C: LoadConnection<Backend = B>,
@@ -515,7 +525,11 @@ where
         &tracking.applied,
     )?);
     let applied = tracking.applied.into_iter().map(|a| a.version).collect();
-    Ok((applied, warnings, resumed))
+    Ok(Verified {
+        applied,
+        warnings,
+        resumed,
+    })
 }
 
 /// Where the one dirty migration goes on, when it can: its run was

@@ -165,9 +165,10 @@ pub trait Locker<C> {
     /// process is known to have ended, its writes fenced off: a session
     /// lock (`GET_LOCK`) is released only when its session ends, after the
     /// statement it was running; a lease taken over from a holder that
-    /// stopped renewing it ([`Lease::took_over`](crate::runner::lease::Lease::took_over))
-    /// can no longer record anything. Only then may a run left half way
+    /// stopped renewing it can no longer record anything. Only then may a run left half way
     /// be resumed (MySQL/MariaDB). The default: not known.
+    ///
+    /// (The lease's side: `lease::Lease::took_over`, feature `mysql`.)
     fn took_over(&self) -> bool {
         false
     }

@@ -298,8 +298,8 @@ fn server_has_atomic_ddl<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> bo
         .is_ok_and(|found| atomic_ddl(&found.v))
 }
 
-/// Where a run left half way goes on, when certain (see
-/// [`resume`](crate::runner::resume)): from the start of its guard
+/// Where a run left half way goes on, when certain (see `runner::resume`):
+/// from the start of its guard
 /// prelude when it died there; at its statement in flight when that
 /// statement changes nothing, or is DDL on one named object that was
 /// checked before it ran (the row's state is `checked`) on a server whose
