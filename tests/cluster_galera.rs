@@ -2,7 +2,9 @@
 //! application deploy onto it: sixteen processes spread over the nodes
 //! migrate one fresh database with six pending migrations at once; the
 //! same with the lock holder killed with SIGKILL half way through a
-//! migration or between two, frozen half way, or with its node killed:
+//! migration (during a statement that changes nothing, or during a
+//! `CREATE INDEX` under TOI) or between two, frozen half way, or with its
+//! node killed:
 //! the others take the lease over and finish, each migration applied
 //! once. And a statement longer than the lease, from the library with and
 //! without `lback::keep_lease_alive`.
@@ -232,7 +234,12 @@ struct Replica {
 
 /// Starts `PROCESSES` processes, spread over the nodes in turn.
 fn start_replicas(scratch: &Scratch, via: &Via, env: &[(&str, &str)]) -> Vec<Replica> {
-    (0..PROCESSES)
+    start_n_replicas(scratch, via, env, PROCESSES)
+}
+
+/// Starts `n` processes, spread over the nodes in turn.
+fn start_n_replicas(scratch: &Scratch, via: &Via, env: &[(&str, &str)], n: usize) -> Vec<Replica> {
+    (0..n)
         .map(|i| {
             let node = i % scratch.nodes.len();
             let url = scratch.url(node);
@@ -528,6 +535,83 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
 }
 
 #[test]
+fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_twice() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    let ids = fixture_ids();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_ddl"));
+    copy_dir(&source, &dir);
+    let five = lback_command(&dir, &scratch.url(0), &["migrate", &ids[4][..14]])
+        .output()
+        .unwrap();
+    assert_eq!(five.status.code(), Some(0), "{}", text(&five));
+    // Enough rows that the last migration's `CREATE INDEX` takes a moment.
+    let mut conn = scratch.conn(0);
+    db::exec(
+        &mut conn,
+        "INSERT INTO products (name, price) \
+         SELECT CONCAT('product ', seq), 1 FROM seq_1_to_200000",
+    );
+    let mut replicas = start_n_replicas(
+        &scratch,
+        &Via::Command(dir.clone()),
+        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
+        6,
+    );
+    // The holder sent the statement: it runs on its node. (Plain
+    // connections: a causal read would wait for the DDL to end.)
+    let mut plain: Vec<MysqlConnection> = (0..3)
+        .map(|node| MysqlConnection::establish(&scratch.url(node)).unwrap())
+        .collect();
+    let started = Instant::now();
+    let holder = loop {
+        let building = plain.iter_mut().any(|conn| {
+            count(
+                conn,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+                     WHERE DB = '{}' AND USER <> 'system user' AND INFO LIKE 'CREATE INDEX%'",
+                    scratch.database
+                ),
+            ) > 0
+        });
+        if building {
+            let pid = lease::read(&mut plain[0]).unwrap().unwrap().pid.unwrap();
+            break replicas
+                .iter()
+                .position(|r| i64::from(r.child.id()) == pid)
+                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no process started the last migration's statement"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    drop(conn);
+    replicas[holder].child.kill().unwrap(); // SIGKILL
+                                            // Checked before it ran: the index was not there.
+    let node = replicas[holder].node;
+    assert_eq!(
+        count(
+            &mut plain[node],
+            &format!(
+                "SELECT COUNT(*) AS n FROM __lback_attempts WHERE version = '{}' \
+                 AND state = 'checked' AND statements_done = 0",
+                &ids[5][..14]
+            )
+        ),
+        1
+    );
+    drop(plain);
+    let outputs = wait_all(replicas);
+    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    assert_the_others_finished(&outputs, holder, &ids[5..], |_| false);
+    assert_every_node_matches_the_models(&scratch);
+}
+
+#[test]
 fn the_lease_holder_killed_between_two_migrations_is_replaced_and_all_finish() {
     let _one = one_at_a_time();
     let scratch = Scratch::new();
@@ -614,11 +698,14 @@ fn without_a_keepalive_a_statement_longer_than_the_lease_loses_it_and_nothing_ru
     let ids = fixture_ids();
     // `lback::migrate(&mut conn)` alone renews between statements: during
     // the 8 s statement a waiter takes the 3 s lease over and goes on with
-    // the migration; the first holder stops at its next record.
-    let outputs = wait_all(start_replicas(
+    // the migration; the first holder stops at its next record. (Four
+    // processes: each holder after the first may lose the lease the same
+    // way, one after the other.)
+    let outputs = wait_all(start_n_replicas(
         &scratch,
         &Via::Library,
         &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS), (CHILD_SLOW, "1")],
+        4,
     ));
     // Each holder after it goes on with the migration by running the slow
     // statement again, and may lose the lease the same way.
