@@ -34,6 +34,34 @@ pub use lback_core::runner::{
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use lback_core::runner::{Hooks, Reach, StepInfo};
 
+/// Keeps lback's migration lease renewed from a second connection to
+/// `url` (the database `conn` is connected to) while [`migrate`] and the
+/// other runs on this thread hold it, until the returned guard is dropped.
+///
+/// The lease is lback's lock on a MariaDB Galera cluster (or with
+/// `LBACK_LOCK=lease`): a row that another process takes over when its
+/// holder has not renewed it for `LBACK_LEASE_SECONDS` (60 by default).
+/// Given only a connection, `migrate` renews it between statements, so a
+/// single statement that runs longer than that lets a waiting process take
+/// over. With the guard, a thread of lback's renews it every third of the
+/// time, from its own connection, while a statement runs (the `lback`
+/// command does this with its `--database-url`). Elsewhere the guard does
+/// nothing. See the README, "Running on a cluster".
+///
+/// ```no_run
+/// use diesel::Connection;
+///
+/// let url = std::env::var("DATABASE_URL")?;
+/// let mut conn = diesel::MysqlConnection::establish(&url)?;
+/// let _lease = lback::keep_lease_alive(&url);
+/// lback::migrate(&mut conn)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "mysql")]
+pub fn keep_lease_alive(url: &str) -> lback_core::runner::lease::KeepaliveUrl {
+    lback_core::runner::lease::keep_alive_from(url)
+}
+
 /// The command line: put `fn main() -> std::process::ExitCode {
 /// lback::cli::main() }` in `src/bin/manage.rs`.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -1,8 +1,13 @@
 //! lback on a MariaDB Galera cluster of three nodes, as replicas of an
 //! application deploy onto it: sixteen processes spread over the nodes
 //! migrate one fresh database with six pending migrations at once; the
-//! same with the lock holder killed with SIGKILL half way, and with the
-//! holder's node killed half way.
+//! same with the lock holder killed with SIGKILL half way through a
+//! migration (during a statement that changes nothing, or during a
+//! `CREATE INDEX` under TOI) or between two, frozen half way, or with its
+//! node killed:
+//! the others take the lease over and finish, each migration applied
+//! once. And a statement longer than the lease, from the library with and
+//! without `lback::keep_lease_alive`.
 //!
 //! `GALERA_DATABASE_URLS` holds the three nodes' URLs (space- or
 //! comma-separated); `.ci/galera.sh start` runs such a cluster on
@@ -21,7 +26,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use lback::schema::Schema;
-use lback_core::runner::lease;
+use lback_core::runner::{lease, MigrationSql};
 use lback_core::sql::Dialect;
 
 lback::embed_migrations!("tests/fixtures/cluster/migrations");
@@ -135,6 +140,16 @@ impl Drop for Scratch {
     }
 }
 
+/// The variable that makes a child keep the lease alive from a second
+/// connection (`lback::keep_lease_alive`).
+const CHILD_KEEPALIVE: &str = "LBACK_CHILD_KEEPALIVE";
+/// The variable that makes a child's fourth migration start with a
+/// statement that takes a while (`SELECT SLEEP(8)`).
+const CHILD_SLOW: &str = "LBACK_CHILD_SLOW";
+/// The variable naming the migration after which a child stops, holding
+/// the lease, between that migration and the next.
+const CHILD_PAUSE_AFTER: &str = "LBACK_CHILD_PAUSE_AFTER";
+
 /// A child process: what an application's `main` does.
 #[test]
 #[ignore = "a child process of the cluster tests"]
@@ -142,9 +157,64 @@ fn child_migrates_with_the_library() {
     let url = std::env::var(CHILD_URL)
         .unwrap_or_else(|_| panic!("{CHILD_URL} is not set: this test is a child process"));
     let mut conn = MysqlConnection::establish(&url).unwrap();
-    let report = lback::migrate(&mut conn).unwrap();
+    let _lease = std::env::var_os(CHILD_KEEPALIVE).map(|_| lback::keep_lease_alive(&url));
+    let report = if let Ok(id) = std::env::var(CHILD_PAUSE_AFTER) {
+        lback::migrate_with_hooks(
+            &mut conn,
+            lback::MigrateOptions::default(),
+            &mut PauseAfter(id),
+        )
+    } else if std::env::var_os(CHILD_SLOW).is_some() {
+        // The embedded migrations, the fourth made slow: the same run as
+        // `lback::migrate`'s.
+        let set = lback_core::runner::embedded().unwrap();
+        let list = set.list();
+        let slow = Slow(list[3]);
+        let mut migrations = list.clone();
+        migrations[3] = &slow;
+        lback_core::runner::migrate(&mut conn, &migrations, lback::MigrateOptions::default())
+    } else {
+        lback::migrate(&mut conn)
+    }
+    .unwrap();
     // On a line of its own (libtest has written `test ... ` before it).
     println!("\n{report}");
+}
+
+/// Stops the process, holding the lease, once the migration named
+/// finished: between it and the next.
+struct PauseAfter(String);
+
+impl lback::Hooks for PauseAfter {
+    fn finished(&mut self, step: &lback::StepInfo<'_>, _: Duration, ran: bool) {
+        if ran && step.id == self.0 {
+            std::thread::sleep(Duration::from_secs(600));
+        }
+    }
+}
+
+/// A migration whose up SQL starts with `SELECT SLEEP(8)`.
+struct Slow<'a>(&'a dyn MigrationSql);
+
+impl MigrationSql for Slow<'_> {
+    fn version(&self) -> &str {
+        self.0.version()
+    }
+    fn id(&self) -> std::borrow::Cow<'_, str> {
+        self.0.id()
+    }
+    fn up(&self, dialect: Dialect) -> Result<std::borrow::Cow<'_, str>, lback::Error> {
+        Ok(format!("SELECT SLEEP(8);\n{}", self.0.up(dialect)?).into())
+    }
+    fn down(&self, dialect: Dialect) -> Result<Option<std::borrow::Cow<'_, str>>, lback::Error> {
+        self.0.down(dialect)
+    }
+    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
+        self.0.needs_foreign_keys_off(dialect)
+    }
+    fn tables(&self) -> Vec<&str> {
+        self.0.tables()
+    }
 }
 
 /// How each process migrates.
@@ -164,7 +234,12 @@ struct Replica {
 
 /// Starts `PROCESSES` processes, spread over the nodes in turn.
 fn start_replicas(scratch: &Scratch, via: &Via, env: &[(&str, &str)]) -> Vec<Replica> {
-    (0..PROCESSES)
+    start_n_replicas(scratch, via, env, PROCESSES)
+}
+
+/// Starts `n` processes, spread over the nodes in turn.
+fn start_n_replicas(scratch: &Scratch, via: &Via, env: &[(&str, &str)], n: usize) -> Vec<Replica> {
+    (0..n)
         .map(|i| {
             let node = i % scratch.nodes.len();
             let url = scratch.url(node);
@@ -391,55 +466,42 @@ fn wait_for_the_slow_statement(
     }
 }
 
-/// The replicas other than the holder: each waited for the dead holder's
-/// lease to run out, took it and refused the migration left half way, with
-/// the recovery steps (exit 1); none applied it.
-fn assert_the_others_refused_the_half_way_migration(
+/// The replicas other than the holder and those `is_allowed_failure`
+/// excuses: every one exits 0, and exactly one of them, the holder after
+/// the dead one, went on with the migration left half way (it says so)
+/// and applied it and the rest, `rest`, each once.
+fn assert_the_others_finished(
     outputs: &[(Option<i32>, usize, String)],
     holder: usize,
-    fourth_id: &str,
-    is_allowed_failure: impl Fn(usize, &str) -> bool,
+    rest: &[String],
+    is_allowed_failure: impl Fn(usize) -> bool,
 ) {
+    let mut went_on = 0;
+    let mut texts = Vec::new();
     for (i, (status, node, text)) in outputs.iter().enumerate() {
-        if i == holder || is_allowed_failure(*node, text) {
+        if i == holder || is_allowed_failure(*node) {
             continue;
         }
         assert_eq!(
             *status,
-            Some(1),
+            Some(0),
             "replica {i} on node {}:\n{text}",
             node + 1
         );
-        assert!(
-            text.contains(&format!("migration {fourth_id} did not finish applying")),
-            "replica {i} on node {} reports the migration left half way:\n{text}",
-            node + 1
-        );
+        if text.contains(&format!("migration {} was left at statement 1 of", rest[0])) {
+            went_on += 1;
+        }
+        texts.push(text.as_str());
     }
-}
-
-/// Follows the recovery steps (the slow statement changed nothing: the
-/// migration is recorded as not applied) through `node`, then sixteen
-/// processes migrate again, all successfully.
-fn recover_and_finish(scratch: &Scratch, dir: &Path, version: &str, node: usize) -> Vec<String> {
-    let resolved = lback_command(
-        dir,
-        &scratch.url(node),
-        &["resolve", version, "--not-applied"],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(resolved.status.code(), Some(0), "{}", text(&resolved));
-    let again = wait_all(start_replicas(scratch, &Via::Command(dir.to_owned()), &[]));
-    for (status, node, text) in &again {
-        assert_eq!(
-            *status,
-            Some(0),
-            "a process on node {} failed:\n{text}",
-            node + 1
-        );
-    }
-    again.into_iter().map(|(_, _, t)| t).collect()
+    assert_eq!(
+        went_on, 1,
+        "one process went on with the migration left half way"
+    );
+    assert_eq!(
+        applied_lines(texts),
+        rest.to_vec(),
+        "the rest applied exactly once"
+    );
 }
 
 #[test]
@@ -467,28 +529,238 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
     replicas[holder].child.kill().unwrap(); // SIGKILL
     let outputs = wait_all(replicas);
     assert_eq!(outputs[holder].0, None, "the holder was killed");
-    assert_the_others_refused_the_half_way_migration(&outputs, holder, &ids[3], |_, _| false);
-    let first = applied_lines(outputs.iter().map(|(_, _, t)| t.as_str()));
-    // The holder printed nothing (killed); what it applied is recorded.
-    let mut conn = scratch.conn(1);
+    // The holder printed nothing (killed): it applied the first three.
+    assert_the_others_finished(&outputs, holder, &ids[3..], |_| false);
+    assert_every_node_matches_the_models(&scratch);
+}
+
+#[test]
+fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_twice() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    let ids = fixture_ids();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_ddl"));
+    copy_dir(&source, &dir);
+    let five = lback_command(&dir, &scratch.url(0), &["migrate", &ids[4][..14]])
+        .output()
+        .unwrap();
+    assert_eq!(five.status.code(), Some(0), "{}", text(&five));
+    // Enough rows that the last migration's `CREATE INDEX` takes a moment.
+    let mut conn = scratch.conn(0);
+    db::exec(
+        &mut conn,
+        "INSERT INTO products (name, price) \
+         SELECT CONCAT('product ', seq), 1 FROM seq_1_to_200000",
+    );
+    let mut replicas = start_n_replicas(
+        &scratch,
+        &Via::Command(dir.clone()),
+        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
+        6,
+    );
+    // The holder sent the statement: it runs on its node. (Plain
+    // connections: a causal read would wait for the DDL to end.)
+    let mut plain: Vec<MysqlConnection> = (0..3)
+        .map(|node| MysqlConnection::establish(&scratch.url(node)).unwrap())
+        .collect();
+    let started = Instant::now();
+    let holder = loop {
+        let building = plain.iter_mut().any(|conn| {
+            count(
+                conn,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+                     WHERE DB = '{}' AND USER <> 'system user' AND INFO LIKE 'CREATE INDEX%'",
+                    scratch.database
+                ),
+            ) > 0
+        });
+        if building {
+            let pid = lease::read(&mut plain[0]).unwrap().unwrap().pid.unwrap();
+            break replicas
+                .iter()
+                .position(|r| i64::from(r.child.id()) == pid)
+                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no process started the last migration's statement"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    drop(conn);
+    replicas[holder].child.kill().unwrap(); // SIGKILL
+                                            // Checked before it ran: the index was not there.
+    let node = replicas[holder].node;
     assert_eq!(
         count(
-            &mut conn,
-            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+            &mut plain[node],
+            &format!(
+                "SELECT COUNT(*) AS n FROM __lback_attempts WHERE version = '{}' \
+                 AND state = 'checked' AND statements_done = 0",
+                &ids[5][..14]
+            )
         ),
-        3,
-        "the three migrations before the slow one are applied, the slow one is not"
+        1
     );
-    assert!(
-        first.is_empty(),
-        "only the holder applied anything: {first:?}"
-    );
+    drop(plain);
+    let outputs = wait_all(replicas);
+    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    assert_the_others_finished(&outputs, holder, &ids[5..], |_| false);
+    assert_every_node_matches_the_models(&scratch);
+}
 
-    let second = recover_and_finish(&scratch, &dir, &version, 1);
+#[test]
+fn the_lease_holder_killed_between_two_migrations_is_replaced_and_all_finish() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    let ids = fixture_ids();
+    let mut replicas = start_replicas(
+        &scratch,
+        &Via::Library,
+        &[
+            ("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS),
+            (CHILD_PAUSE_AFTER, ids[2].as_str()),
+        ],
+    );
+    // The holder recorded the third migration and stopped before the fourth.
+    let mut conn = scratch.conn(0);
+    let started = Instant::now();
+    let holder = loop {
+        #[derive(QueryableByName)]
+        struct Seen {
+            #[diesel(sql_type = Nullable<BigInt>)]
+            pid: Option<i64>,
+            #[diesel(sql_type = BigInt)]
+            applied: i64,
+            #[diesel(sql_type = BigInt)]
+            unfinished: i64,
+        }
+        let seen = diesel::sql_query(
+            "SELECT l.pid, \
+             (SELECT COUNT(*) FROM __diesel_schema_migrations) AS applied, \
+             (SELECT COUNT(*) FROM __lback_attempts) AS unfinished \
+             FROM __lback_lock l WHERE l.name = 'migrate'",
+        )
+        .get_result::<Seen>(&mut conn)
+        .optional();
+        if let Ok(Some(Seen {
+            pid: Some(pid),
+            applied: 3,
+            unfinished,
+        })) = seen
+        {
+            assert_eq!(unfinished, 0, "the holder is between two migrations");
+            break replicas
+                .iter()
+                .position(|r| i64::from(r.child.id()) == pid)
+                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no process applied the third migration"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(conn);
+    replicas[holder].child.kill().unwrap(); // SIGKILL
+    let outputs = wait_all(replicas);
+    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let mut texts = Vec::new();
+    for (i, (status, node, text)) in outputs.iter().enumerate() {
+        if i != holder {
+            assert_eq!(
+                *status,
+                Some(0),
+                "replica {i} on node {}:\n{text}",
+                node + 1
+            );
+            assert!(
+                !text.contains("was left at statement"),
+                "nothing was left half way:\n{text}"
+            );
+            texts.push(text.as_str());
+        }
+    }
     assert_eq!(
-        applied_lines(second.iter().map(String::as_str)),
+        applied_lines(texts),
         ids[3..].to_vec(),
-        "the rest applied exactly once"
+        "the rest applied exactly once, after the lease ran out"
+    );
+    assert_every_node_matches_the_models(&scratch);
+}
+
+#[test]
+fn without_a_keepalive_a_statement_longer_than_the_lease_loses_it_and_nothing_runs_twice() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    let ids = fixture_ids();
+    // `lback::migrate(&mut conn)` alone renews between statements: during
+    // the 8 s statement a waiter takes the 3 s lease over and goes on with
+    // the migration; the first holder stops at its next record. (Four
+    // processes: each holder after the first may lose the lease the same
+    // way, one after the other.)
+    let outputs = wait_all(start_n_replicas(
+        &scratch,
+        &Via::Library,
+        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS), (CHILD_SLOW, "1")],
+        4,
+    ));
+    // Each holder after it goes on with the migration by running the slow
+    // statement again, and may lose the lease the same way.
+    let mut finished = Vec::new();
+    for (i, (status, node, text)) in outputs.iter().enumerate() {
+        if *status == Some(0) {
+            finished.push(text.as_str());
+            continue;
+        }
+        assert_eq!(
+            *status,
+            Some(101),
+            "replica {i} on node {}:\n{text}",
+            node + 1
+        );
+        for part in ["taken over", "lback::keep_lease_alive"] {
+            assert!(text.contains(part), "replica {i}: {part:?} in\n{text}");
+        }
+        // It ran nothing more: its next statement (creating `products`)
+        // would have failed on the table a later holder made.
+        assert!(!text.contains("already exists"), "replica {i}:\n{text}");
+    }
+    assert!(
+        finished.len() < outputs.len(),
+        "the first holder lost the lease"
+    );
+    // The first three were applied by the first holder (which printed no
+    // report); the rest once, by the processes that finished.
+    assert_eq!(applied_lines(finished), ids[3..].to_vec());
+    assert_every_node_matches_the_models(&scratch);
+}
+
+#[test]
+fn a_library_run_keeps_the_lease_through_a_statement_longer_than_it() {
+    let _one = one_at_a_time();
+    let scratch = Scratch::new();
+    // The slow statement runs 8 s, the lease lives 3 s: kept alive from a
+    // second connection, no one takes it over, so every process exits 0
+    // (a holder that lost the lease fails at its next record).
+    let outputs = wait_all(start_replicas(
+        &scratch,
+        &Via::Library,
+        &[
+            ("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS),
+            (CHILD_SLOW, "1"),
+            (CHILD_KEEPALIVE, "1"),
+        ],
+    ));
+    for (status, node, text) in &outputs {
+        assert_eq!(*status, Some(0), "a process on node {}:\n{text}", node + 1);
+        assert!(!text.contains("was left at statement"), "{text}");
+    }
+    assert_eq!(
+        applied_lines(outputs.iter().map(|(_, _, t)| t.as_str())),
+        fixture_ids()
     );
     assert_every_node_matches_the_models(&scratch);
 }
@@ -557,36 +829,9 @@ fn a_node_killed_half_way_fails_its_processes_and_a_surviving_node_finishes() {
         holder_text.contains(&format!("applying migration {} failed", ids[3])),
         "the holder names the migration it was applying:\n{holder_text}"
     );
-    // The processes on the surviving nodes waited for the lease to run out
-    // and refused the migration left half way.
-    assert_the_others_refused_the_half_way_migration(&outputs, holder, &ids[3], |node, _| {
-        node == dead
-    });
-    let survivor = (dead + 1) % 3;
-    let mut conn = scratch.conn(survivor);
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
-        ),
-        3
-    );
-    drop(conn);
-
-    // The recovery steps, then migrate, through a surviving node.
-    let resolved = lback_command(
-        &dir,
-        &scratch.url(survivor),
-        &["resolve", &version, "--not-applied"],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(resolved.status.code(), Some(0), "{}", text(&resolved));
-    let migrated = lback_command(&dir, &scratch.url(survivor), &["migrate"])
-        .output()
-        .unwrap();
-    assert_eq!(migrated.status.code(), Some(0), "{}", text(&migrated));
-    assert_eq!(applied_lines([text(&migrated).as_str()]), ids[3..].to_vec());
+    // The processes on the surviving nodes waited for the lease to run out;
+    // one went on with the migration left half way, and the rest.
+    assert_the_others_finished(&outputs, holder, &ids[3..], |node| node == dead);
 
     // The node comes back (state transfer from the others) with the same
     // schema.
@@ -641,13 +886,9 @@ fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
         .success());
     let paused = replicas.remove(holder);
     let others = wait_all(replicas);
-    for (status, node, text) in &others {
-        assert_eq!(*status, Some(1), "node {}:\n{text}", node + 1);
-        assert!(
-            text.contains(&format!("migration {} did not finish applying", ids[3])),
-            "the lease was taken over and the half-way migration refused:\n{text}"
-        );
-    }
+    // The others took the lease over after its time to live, one went on
+    // with the migration (its slow statement changes nothing: run again).
+    assert_the_others_finished(&others, usize::MAX, &ids[3..], |_| false);
     assert!(Command::new("kill")
         .args(["-CONT", &pid])
         .status()
@@ -660,41 +901,9 @@ fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
         said.contains("taken over"),
         "the old holder says it lost the lease:\n{said}"
     );
-    // It recorded nothing more: the run is as it was when the lease was
-    // lost, the next statement never ran.
-    let mut conn = scratch.conn(2);
-    assert_eq!(
-        count(
-            &mut conn,
-            &format!(
-                "SELECT COUNT(*) AS n FROM __lback_attempts \
-                 WHERE version = '{version}' AND state = 'started' AND statements_done = 0"
-            )
-        ),
-        1
-    );
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT COUNT(*) AS n FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'products'"
-        ),
-        0,
-        "the migration's next statement did not run"
-    );
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
-        ),
-        3
-    );
-    drop(conn);
-    let second = recover_and_finish(&scratch, &dir, &version, 2);
-    assert_eq!(
-        applied_lines(second.iter().map(String::as_str)),
-        ids[3..].to_vec()
-    );
+    // It ran nothing more: its next statement (creating `products`) would
+    // have failed on the table the new holder made.
+    assert!(!said.contains("already exists"), "{said}");
     assert_every_node_matches_the_models(&scratch);
 }
 

@@ -81,6 +81,7 @@ fn a_free_lease_is_taken_at_once_and_a_released_one_by_the_next() {
     let mut b = other(&scratch);
     let first = Lease::acquire(&mut a, settings(60_000, 0)).unwrap();
     assert_eq!(first.token(), 1);
+    assert!(!first.took_over(), "a free row is no takeover");
     // Held and renewed: the other gives up after its wait.
     let refused = Lease::acquire(&mut b, settings(60_000, 300)).unwrap_err();
     assert!(
@@ -91,6 +92,7 @@ fn a_free_lease_is_taken_at_once_and_a_released_one_by_the_next() {
     first.release(&mut a).unwrap();
     let second = Lease::acquire(&mut b, settings(60_000, 0)).unwrap();
     assert_eq!(second.token(), 2, "each take counts");
+    assert!(!second.took_over(), "a released row is free: no takeover");
     let row = lease::read(&mut b).unwrap().unwrap();
     assert_eq!(row.owner.as_deref(), Some(second.owner()));
     assert_eq!(row.pid, Some(i64::from(std::process::id())));
@@ -130,6 +132,7 @@ fn a_lease_not_renewed_is_taken_over_and_its_old_holder_records_nothing() {
     // The old holder stops renewing (as one killed, paused or cut off).
     let new = Lease::acquire(&mut b, settings(500, 10_000)).unwrap();
     assert_eq!(new.token(), old.token() + 1);
+    assert!(new.took_over(), "taken from a holder that stopped renewing");
 
     let renewed = old.renew(&mut a).unwrap_err().to_string();
     assert!(

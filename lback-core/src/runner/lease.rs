@@ -28,16 +28,19 @@
 //!
 //! The lease is renewed whenever the holder records something (before every
 //! statement on MySQL) and, where lback knows the database's URL (the
-//! command line), every third of the time to live from a second connection
+//! command line, or `lback::keep_lease_alive` around `lback::migrate`),
+//! every third of the time to live from a second connection
 //! ([`Keepalive`]; diesel connections are not `Sync`, so the renewing thread
-//! has its own). Without that connection (`lback::migrate(&mut conn)`), a
-//! single statement that runs longer than the time to live lets a waiter
-//! take over. It then finds the migration's run recorded as started and
-//! refuses to go on (the run is *dirty*, with the usual recovery steps),
-//! and the old holder can record nothing more: nothing runs twice. Set the
-//! time to live above the longest statement (`LBACK_LEASE_SECONDS`), or
-//! keep the lease alive with [`keep_alive_from`].
-//!
+//! has its own). Without that connection a single statement that runs
+//! longer than the time to live lets a waiter take over: the old holder
+//! can record nothing more and fails at its next record, and the new one
+//! goes on with the migration where that is certain (the statement in
+//! flight changes nothing, or is DDL on one named object: see
+//! `runner::resume`), else refuses it as dirty with the usual recovery
+//! steps. A takeover ([`Lease::took_over`]) is what lets a new holder
+//! resume a run left half way at all: the old holder's records are fenced
+//! off.
+
 //! Which lock a MySQL connection gets ([`LockKind`]): the lease where the
 //! server runs Galera (`@@wsrep_on`), `GET_LOCK` elsewhere; `LBACK_LOCK=lease`
 //! or `LBACK_LOCK=session` chooses. To the runner the lease is one
@@ -226,6 +229,7 @@ pub struct Lease {
     token: i64,
     ttl: Duration,
     galera: bool,
+    took_over: bool,
 }
 
 impl Lease {
@@ -242,6 +246,14 @@ impl Lease {
     /// Whether the server runs Galera.
     pub fn on_galera(&self) -> bool {
         self.galera
+    }
+
+    /// Whether this take was a takeover: the row was held by a process
+    /// that had not renewed it for its time to live, and the take went
+    /// through the fence (a compare-and-set on the token and the beat
+    /// watched), so that process can record nothing more.
+    pub fn took_over(&self) -> bool {
+        self.took_over
     }
 
     /// Takes the lease, waiting while another live process holds it (up to
@@ -286,6 +298,7 @@ impl Lease {
                     token: row.token + 1,
                     ttl: settings.ttl,
                     galera,
+                    took_over: row.owner.is_some(),
                 });
             }
             if started.elapsed() >= settings.wait {

@@ -84,6 +84,12 @@ impl<C> Fence<'_, C> {
         }
     }
 
+    /// Whether runs recorded as started by others are known to have ended
+    /// ([`Locker::took_over`]).
+    pub fn took_over(&self) -> bool {
+        self.locker.is_some_and(|locker| locker.took_over())
+    }
+
     /// Refuses scripts that cannot run under the lock ([`Locker::refuse`]).
     pub fn refuse(&self, scripts: &[Script<'_>]) -> Result<(), Error> {
         self.locker.map_or(Ok(()), |locker| locker.refuse(scripts))

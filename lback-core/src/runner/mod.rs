@@ -39,6 +39,8 @@ mod plan;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod resolve;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod resume;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod run;
 mod source;
 mod state;
@@ -66,6 +68,7 @@ pub use self::{
     embedded::{migrate_embedded, resolve_embedded, rollback_embedded, status_embedded},
     lock::{locked, Fence},
     resolve::resolve,
+    resume::{atomic_ddl, Ddl, Object, Repeat, Resume},
     run::{migrate, nothing_pending, run, Hooks, Job, Reach, StepInfo},
     status::status,
     step::{Failed, Phase, Script},

@@ -7,15 +7,17 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::LoadConnection;
 
+use super::backend::stored;
 use super::backend::{AppliedVersion, TrackedBackend, Tracking};
 use super::checks::{refuse_empty, refuse_transaction_control};
 use super::lock::{fenced, Fence};
+use super::resume::Resume;
 use super::step::{describe, Phase, Script};
 use super::tracking::Access;
 use super::verify::verify_counting;
 use super::{
-    plan_migrate, plan_rollback, refuse_dirty, verify, Direction, MigrateOptions, MigrationReport,
-    MigrationSql, Plan, Recorded, Step,
+    plan_migrate, plan_rollback, refuse_dirty, verify, Attempt, Direction, MigrateOptions,
+    MigrationReport, MigrationSql, Plan, Recorded, Step,
 };
 use crate::schema::Schema;
 use crate::sql::Dialect;
@@ -197,7 +199,15 @@ where
         }
     }
     fenced(conn, |conn, fence| {
-        let (applied, warnings) = applied_and_verified(conn, fence, migrations, options)?;
+        let may_resume = matches!(job, Job::Migrate { .. });
+        let Verified {
+            applied,
+            mut warnings,
+            mut resumed,
+        } = read_and_verify(conn, fence, migrations, options, may_resume)?;
+        if let Some(r) = &resumed {
+            warnings.push(r.resume.note.clone());
+        }
         hooks.warnings(&warnings);
         let plan = job.plan(migrations, &applied)?;
         let texts = scripts_of(&plan, B::DIALECT)?;
@@ -216,6 +226,17 @@ where
                 script
             })
             .collect();
+        let mut scripts = scripts;
+        if let Some(r) = resumed.take() {
+            // The migration left half way is the first to apply, or the
+            // run refuses as it would without resuming.
+            match scripts.first_mut() {
+                Some(first) if first.applies() && first.version() == r.version => {
+                    first.resume = Some(r.resume);
+                }
+                _ => return Err(r.refusal),
+            }
+        }
         refuse_empty(&scripts)?;
         if B::IN_TRANSACTION {
             refuse_transaction_control(&scripts, B::DIALECT)?;
@@ -436,6 +457,41 @@ where
     B: TrackedBackend,
     C: LoadConnection<Backend = B>,
 {
+    read_and_verify(conn, fence, migrations, options, false).map(|v| (v.applied, v.warnings))
+}
+
+/// What [`read_and_verify`] found: the applied versions, the warnings and
+/// the migration the run goes on with, if any.
+struct Verified {
+    applied: Vec<String>,
+    warnings: Vec<String>,
+    resumed: Option<Resumed>,
+}
+
+/// A migration left half way by a process that died, which this run goes
+/// on with ([`TrackedBackend::resume_point`]).
+struct Resumed {
+    version: String,
+    resume: Resume,
+    /// The refusal the run returns if the plan does not start with it.
+    refusal: Error,
+}
+
+/// [`applied_and_verified`]; with `may_resume`, a dirty migration whose
+/// run was interrupted is resumed instead of refused where the lock says
+/// its process ended ([`Fence::took_over`]) and the backend can tell what
+/// its statement in flight did.
+fn read_and_verify<B, C>(
+    conn: &mut C,
+    fence: &Fence<'_, C>,
+    migrations: &[&dyn MigrationSql],
+    options: MigrateOptions,
+    may_resume: bool,
+) -> Result<Verified, Error>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
     let tracking = Tracking::read(conn, Access::SetUp)?;
     let id_of = |v: &str| {
         migrations
@@ -443,7 +499,22 @@ where
             .find(|m| m.version() == v)
             .map(|m| m.id().into_owned())
     };
-    refuse_dirty(&tracking.attempts, id_of, B::DIALECT)?;
+    let mut resumed = None;
+    if let Err(refusal) = refuse_dirty(&tracking.attempts, id_of, B::DIALECT) {
+        let found = if may_resume && fence.took_over() {
+            resume_point::<B, C>(conn, &tracking.attempts, migrations)
+        } else {
+            None
+        };
+        let Some((version, resume)) = found else {
+            return Err(refusal);
+        };
+        resumed = Some(Resumed {
+            version,
+            resume,
+            refusal,
+        });
+    }
     let records: Vec<Recorded<'_>> = tracking.applied.iter().map(|a| a.recorded()).collect();
     let mut warnings = verify(migrations, &records, B::DIALECT, options)?;
     // Versions diesel applied get their checksum the first time lback sees them.
@@ -454,5 +525,44 @@ where
         &tracking.applied,
     )?);
     let applied = tracking.applied.into_iter().map(|a| a.version).collect();
-    Ok((applied, warnings))
+    Ok(Verified {
+        applied,
+        warnings,
+        resumed,
+    })
+}
+
+/// Where the one dirty migration goes on, when it can: its run was
+/// interrupted while applying it (not failed: a failure is for a person),
+/// no other run is dirty, its script is the one that ran (as many
+/// statements, the same statement in flight), and the backend is certain
+/// of what that statement did.
+fn resume_point<B, C>(
+    conn: &mut C,
+    attempts: &[Attempt],
+    migrations: &[&dyn MigrationSql],
+) -> Option<(String, Resume)>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    let mut dirty = attempts.iter().filter(|a| a.is_dirty(B::DIALECT));
+    let (Some(attempt), None) = (dirty.next(), dirty.next()) else {
+        return None;
+    };
+    if !attempt.interrupted || attempt.direction != Direction::Up {
+        return None;
+    }
+    let migration = migrations.iter().find(|m| m.version() == attempt.version)?;
+    let sql = migration.up(B::DIALECT).ok()?;
+    let script = Script::new(*migration, Direction::Up, &sql, B::DIALECT);
+    let done = attempt.statements_done;
+    let in_flight = script.statements.get(done)?;
+    if attempt.statements_total != script.statements.len()
+        || attempt.statement.as_deref() != Some(stored(in_flight).as_str())
+    {
+        return None;
+    }
+    let resume = B::resume_point(conn, &script, attempt).ok()??;
+    Some((attempt.version.clone(), resume))
 }

@@ -7,7 +7,10 @@
 //! PostgreSQL a failed migration was rolled back: the record only explains
 //! the failure, and the next run tries again. On MySQL the record makes the
 //! migration *dirty*: `migrate` and `rollback` refuse until someone has put
-//! the database right and said so with `resolve`.
+//! the database right and said so with `resolve`; except that a run whose
+//! process ended during it (the lock proves it: `Locker::took_over`) is
+//! resumed by the next `migrate` when lback is certain what its statement in
+//! flight did (`runner::resume`).
 
 use std::fmt;
 

@@ -39,6 +39,9 @@ pub struct Script<'a> {
     /// How many of its first statements are its guards, which change no
     /// table ([`crate::sql::guard_statements`]).
     pub guard_statements: usize,
+    /// Where a run of it left half way by a process that died goes on
+    /// (MySQL/MariaDB); `None`: from the start.
+    pub(crate) resume: Option<super::resume::Resume>,
 }
 
 impl<'a> Script<'a> {
@@ -71,6 +74,7 @@ impl<'a> Script<'a> {
                 || migration.outside_transaction(dialect),
             lock_timeout: migration.lock_timeout(),
             guard_statements,
+            resume: None,
         }
     }
 

@@ -30,9 +30,10 @@ use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
 use diesel::QueryResult;
 
-pub(crate) use self::tables::{clear_attempt, forget_sql, record_sql, setup};
+pub(crate) use self::tables::{clear_attempt, forget_sql, record_sql, setup, stored};
 pub use self::tables::{Applied, AppliedVersion, StartupRead, StoredChecksum, Tracking};
 use super::lock::Fence;
+use super::resume::Resume;
 use super::step::{Failed, Script};
 use super::Attempt;
 use crate::sql::Dialect;
@@ -116,6 +117,19 @@ pub trait TrackedBackend: Backend + Sized {
         fence: &Fence<'_, C>,
     ) -> String;
 
+    /// Where a run of `script` that stopped half way (`attempt`, recorded
+    /// as started by a process that ended: [`Locker::took_over`]) may go
+    /// on, when lback can be certain of what its statement in flight did
+    /// ([`Resume`]); `None` keeps it dirty. The default: never.
+    fn resume_point<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        script: &Script<'_>,
+        attempt: &Attempt,
+    ) -> QueryResult<Option<Resume>> {
+        let _ = (conn, script, attempt);
+        Ok(None)
+    }
+
     /// The lock that serializes lback runs on this database, if it has
     /// one: an optional ability, asked for once per run (see [`Locker`]).
     /// Also readies the session for a run (SQLite raises its busy timeout,
@@ -146,6 +160,18 @@ pub trait Locker<C> {
     /// Whether no session holds it now, so a run recorded as started
     /// is one that died, not one in progress.
     fn is_free(&self, conn: &mut C) -> QueryResult<bool>;
+
+    /// Whether, as held now, any run recorded as started by another
+    /// process is known to have ended, its writes fenced off: a session
+    /// lock (`GET_LOCK`) is released only when its session ends, after the
+    /// statement it was running; a lease taken over from a holder that
+    /// stopped renewing it can no longer record anything. Only then may a run left half way
+    /// be resumed (MySQL/MariaDB). The default: not known.
+    ///
+    /// (The lease's side: `lease::Lease::took_over`, feature `mysql`.)
+    fn took_over(&self) -> bool {
+        false
+    }
 
     /// Runs `record`, a write that records a run's progress or outcome, so
     /// that it commits only while this lock is held by this run. A session

@@ -12,13 +12,15 @@ use diesel::mysql::Mysql;
 use diesel::sql_types::{BigInt, Nullable};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-use super::tables::{attempt_row, failed_state, stored_text, Count};
+use super::tables::{attempt_row_in, failed_state, stored_text, Count, STARTED};
 use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
 use crate::runner::lease::{self, LeaseLock, LockKind, Settings};
 use crate::runner::lock::Fence;
+use crate::runner::resume::{atomic_ddl, Repeat, Resume, CHECKED};
 use crate::runner::step::{At, Failed, Phase, Script};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
+use diesel::result::Error as DieselError;
 
 impl TrackedBackend for Mysql {
     const DIALECT: Dialect = Dialect::Mysql;
@@ -125,6 +127,14 @@ impl TrackedBackend for Mysql {
         outcome
     }
 
+    fn resume_point<C: LoadConnection<Backend = Self>>(
+        conn: &mut C,
+        script: &Script<'_>,
+        attempt: &Attempt,
+    ) -> QueryResult<Option<Resume>> {
+        resume_point(conn, script, attempt)
+    }
+
     /// `GET_LOCK`, or the lease where it applies ([`lease::lock_kind`]:
     /// on Galera, or as `LBACK_LOCK` says).
     fn locker<C: LoadConnection<Backend = Self>>(
@@ -162,22 +172,43 @@ fn run<C: LoadConnection<Backend = Mysql>>(
         outside_transaction: true,
         guard_statements: script.guard_statements,
     };
-    // One statement, so an earlier row is never gone without its
-    // replacement.
-    let start = format!(
-        "REPLACE INTO __lback_attempts {}",
-        attempt_row(Mysql::DIALECT, &started, false)
-    );
-    fence
-        .record(conn, |conn| conn.batch_execute(&start))
-        .at(Phase::Before)?;
-    for (i, statement) in script.statements.iter().enumerate() {
-        if i > 0 {
+    let mut atomic = None;
+    let resume = script.resume.as_ref();
+    if resume.is_none() {
+        let state = state_before(conn, script.statements.first().copied(), &mut atomic);
+        // One statement, so an earlier row is never gone without its
+        // replacement.
+        let start = format!(
+            "REPLACE INTO __lback_attempts {}",
+            attempt_row_in(Mysql::DIALECT, &started, state)
+        );
+        fence
+            .record(conn, |conn| conn.batch_execute(&start))
+            .at(Phase::Before)?;
+    }
+    let first = resume.map_or(0, |r| r.from);
+    for (i, statement) in script.statements.iter().enumerate().skip(first) {
+        // The statement in flight when the holder died, run again.
+        let in_flight = resume.filter(|_| i == first);
+        if i > 0 || in_flight.is_some() {
+            let state = match in_flight {
+                // Checked before its first run; it may have taken effect since.
+                Some(Resume {
+                    in_flight: Some(_), ..
+                }) => CHECKED,
+                _ => state_before(conn, Some(statement), &mut atomic),
+            };
             fence
-                .record(conn, |conn| progress(conn, version, i, statement))
+                .record(conn, |conn| progress(conn, version, i, statement, state))
                 .at(Phase::Recording(i))?;
         }
-        conn.batch_execute(statement).at(Phase::Statement(i))?;
+        match conn.batch_execute(statement) {
+            Err(DieselError::DatabaseError(_, info))
+                if in_flight
+                    .and_then(|r| r.in_flight.as_ref())
+                    .is_some_and(|ddl| ddl.already_done(info.message())) => {}
+            ran => ran.at(Phase::Statement(i))?,
+        }
     }
     // The bookkeeping is InnoDB rows: one transaction.
     fence
@@ -211,20 +242,122 @@ fn with_lock_wait_timeout<C: LoadConnection<Backend = Mysql>>(
     ran
 }
 
-/// Before statement `done + 1` runs: how far the run got.
+/// Before statement `done + 1` runs: how far the run got, and in which
+/// state (`started`, or `checked`: [`state_before`]).
 fn progress<C: LoadConnection<Backend = Mysql>>(
     conn: &mut C,
     version: &str,
     done: usize,
     statement: &str,
+    state: &str,
 ) -> QueryResult<()> {
     let d = Mysql::DIALECT;
     conn.batch_execute(&format!(
-        "UPDATE __lback_attempts SET statements_done = {done}, current_statement = {} \
-         WHERE version = {}",
+        "UPDATE __lback_attempts SET state = {}, statements_done = {done}, \
+         current_statement = {} WHERE version = {}",
+        d.string_literal(state),
         stored_text(d, Some(statement)),
         d.string_literal(version)
     ))
+}
+
+/// The state to record a run in before `statement` runs: `checked` when it
+/// is DDL on one named object ([`Repeat::Ddl`]), the server's DDL is
+/// atomic, and the object is as before the statement (absent for a
+/// create, present for a drop), so that, should the process die during
+/// it, a new holder can tell from the server's error whether it took
+/// effect; `started` otherwise (also when the check cannot be made).
+/// `atomic` caches whether the server's DDL is atomic.
+fn state_before<C: LoadConnection<Backend = Mysql>>(
+    conn: &mut C,
+    statement: Option<&str>,
+    atomic: &mut Option<bool>,
+) -> &'static str {
+    let Some(Repeat::Ddl(ddl)) = statement.and_then(Repeat::of) else {
+        return STARTED;
+    };
+    if !*atomic.get_or_insert_with(|| server_has_atomic_ddl(conn)) {
+        return STARTED;
+    }
+    match diesel::sql_query(ddl.probe_sql()).get_result::<Count>(conn) {
+        Ok(found) if (found.n > 0) != ddl.present_after() => CHECKED,
+        _ => STARTED,
+    }
+}
+
+/// Whether the server's DDL is atomic ([`atomic_ddl`]); `false` when its
+/// version cannot be read.
+fn server_has_atomic_ddl<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> bool {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    diesel::sql_query("SELECT VERSION() AS v")
+        .get_result::<Version>(conn)
+        .is_ok_and(|found| atomic_ddl(&found.v))
+}
+
+/// Where a run left half way goes on, when certain (see `runner::resume`):
+/// from the start of its guard
+/// prelude when it died there; at its statement in flight when that
+/// statement changes nothing, or is DDL on one named object that was
+/// checked before it ran (the row's state is `checked`) on a server whose
+/// DDL is atomic.
+fn resume_point<C: LoadConnection<Backend = Mysql>>(
+    conn: &mut C,
+    script: &Script<'_>,
+    attempt: &Attempt,
+) -> QueryResult<Option<Resume>> {
+    #[derive(QueryableByName)]
+    struct State {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
+    }
+    let done = attempt.statements_done;
+    let total = script.statements.len();
+    let Some(statement) = script.statements.get(done) else {
+        return Ok(None);
+    };
+    let id = script.migration.id();
+    let number = done + 1;
+    if done < script.guard_statements {
+        return Ok(Some(Resume {
+            from: 0,
+            in_flight: None,
+            note: format!(
+                "migration {id} was left at statement {number} of {total} by a process that                  ended; that statement is one of its guards, which change no table, so lback                  ran the migration from its first statement"
+            ),
+        }));
+    }
+    let resume = match Repeat::of(statement) {
+        Some(Repeat::Harmless) => Resume {
+            from: done,
+            in_flight: None,
+            note: format!(
+                "migration {id} was left at statement {number} of {total} by a process that                  ended; that statement changes nothing, so lback ran it again and went on"
+            ),
+        },
+        Some(Repeat::Ddl(ddl)) => {
+            let state = diesel::sql_query(format!(
+                "SELECT state FROM __lback_attempts WHERE version = {}",
+                Mysql::DIALECT.string_literal(&attempt.version)
+            ))
+            .get_result::<State>(conn)?;
+            if state.state != CHECKED || !server_has_atomic_ddl(conn) {
+                return Ok(None);
+            }
+            Resume {
+                from: done,
+                in_flight: Some(ddl),
+                note: format!(
+                    "migration {id} was left at statement {number} of {total} by a process                      that ended; lback ran that statement again (the server's error would                      have said it had taken effect) and went on"
+                ),
+            }
+        }
+        None => return Ok(None),
+    };
+    Ok(Some(resume))
 }
 
 /// `GET_LOCK`, named after the database (lock names are server-wide).
@@ -254,6 +387,12 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
 
     fn release(&self, conn: &mut C) -> QueryResult<()> {
         conn.batch_execute("DO RELEASE_LOCK(CONCAT('lback migrate ', DATABASE()))")
+    }
+
+    /// A session that recorded a run as started held this lock; it is
+    /// free only once that session ended, after its last statement.
+    fn took_over(&self) -> bool {
+        true
     }
 
     fn is_free(&self, conn: &mut C) -> QueryResult<bool> {

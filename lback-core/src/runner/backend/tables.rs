@@ -222,7 +222,7 @@ impl From<AttemptRow> for Attempt {
     }
 }
 
-const STARTED: &str = "started";
+pub(super) const STARTED: &str = "started";
 const FAILED: &str = "failed";
 /// PostgreSQL: a run outside a transaction (`run_in_transaction = false`)
 /// failed at a statement; the ones before it took effect.
@@ -416,6 +416,11 @@ pub(crate) fn clear_attempt(dialect: Dialect, version: &str) -> String {
     )
 }
 
+/// Text as stored: at most [`STORED_TEXT`] characters.
+pub(crate) fn stored(text: &str) -> String {
+    shorten(text, STORED_TEXT)
+}
+
 /// Stored text: at most [`STORED_TEXT`] characters, as a literal, or `NULL`.
 pub(super) fn stored_text(dialect: Dialect, text: Option<&str>) -> String {
     text.map_or_else(
@@ -429,18 +434,28 @@ pub(super) fn stored_text(dialect: Dialect, text: Option<&str>) -> String {
 /// rolling back, SQLite and PostgreSQL) or `partial` (PostgreSQL outside a
 /// transaction: what ran before took effect). `statement` is the
 /// statement that failed, or the one about to run.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(super) fn attempt_row(dialect: Dialect, attempt: &Attempt, failed: bool) -> String {
+    attempt_row_in(
+        dialect,
+        attempt,
+        match (failed, attempt.outside_transaction) {
+            (false, _) => STARTED,
+            (true, false) => FAILED,
+            (true, true) if attempt.changed_nothing() => UNTOUCHED,
+            (true, true) => PARTIAL,
+        },
+    )
+}
+
+/// [`attempt_row`] in a given state (MySQL: `started`, or `checked`).
+pub(super) fn attempt_row_in(dialect: Dialect, attempt: &Attempt, state: &str) -> String {
     format!(
         "(version, direction, state, statements_done, statements_total, \
          current_statement, error_message) VALUES ({}, {}, {}, {}, {}, {}, {})",
         dialect.string_literal(&attempt.version),
         dialect.string_literal(attempt.direction.name()),
-        dialect.string_literal(match (failed, attempt.outside_transaction) {
-            (false, _) => STARTED,
-            (true, false) => FAILED,
-            (true, true) if attempt.changed_nothing() => UNTOUCHED,
-            (true, true) => PARTIAL,
-        }),
+        dialect.string_literal(state),
         attempt.statements_done,
         attempt.statements_total,
         stored_text(dialect, attempt.statement.as_deref()),

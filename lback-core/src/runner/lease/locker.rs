@@ -9,7 +9,7 @@ use diesel::result::Error as DieselError;
 use diesel::QueryResult;
 
 use super::keepalive::keepalive_url;
-use super::{read, Keepalive, Lease, Settings};
+use super::{read, Keepalive, Lease, Settings, TTL_VARIABLE};
 use crate::runner::{Locker, Script};
 use crate::Error;
 
@@ -65,14 +65,33 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for LeaseLock {
         }
     }
 
+    fn took_over(&self) -> bool {
+        self.held().is_some_and(|lease| lease.took_over())
+    }
+
     fn fenced(
         &self,
         conn: &mut C,
         record: &mut dyn FnMut(&mut C) -> QueryResult<()>,
     ) -> QueryResult<()> {
-        match self.held() {
-            Some(lease) => lease.fenced(conn, record),
-            None => record(conn),
+        let (lease, kept_alive) = match &*self.held.borrow() {
+            Some((lease, keepalive)) => (lease.clone(), keepalive.is_some()),
+            None => return record(conn),
+        };
+        match lease.fenced(conn, record) {
+            // Lost while a statement ran: say how to keep it next time.
+            Err(DieselError::QueryBuilderError(lost)) if !kept_alive => {
+                Err(DieselError::QueryBuilderError(
+                    format!(
+                        "{lost} (nothing renewed it while this process's last statement ran: \
+                         lback::migrate given only a connection renews the lease between \
+                         statements; keep it alive with lback::keep_lease_alive(url), or set \
+                         {TTL_VARIABLE} above your longest statement)"
+                    )
+                    .into(),
+                ))
+            }
+            other => other,
         }
     }
 

@@ -1,0 +1,386 @@
+//! One MariaDB server (`MYSQL_DATABASE_URL`), its session lock
+//! (`GET_LOCK`): a process killed with SIGKILL in the middle of a migration,
+//! while others wait for the lock. The lock is free only once the killed
+//! process's session ended, after its statement in flight; the next holder
+//! goes on with the migration where lback can tell what that statement did
+//! (DDL on one named object, checked before it ran), and refuses with the
+//! recovery steps where it cannot (a data change). The same on a Galera
+//! cluster, under the lease, is in `cluster_galera.rs`.
+
+#[path = "support/db.rs"]
+mod db;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use lback::schema::Schema;
+use lback_core::sql::Dialect;
+
+const FIXTURE: &str = "tests/fixtures/cluster/migrations";
+/// Processes that wait for the lock while the holder is killed.
+const WAITERS: usize = 3;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn count(conn: &mut MysqlConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+        .n
+}
+
+/// The migration ids in the fixture, oldest first.
+fn fixture_ids() -> Vec<String> {
+    let mut ids: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+    ids.sort();
+    ids
+}
+
+/// A copy of the fixture, with a lock timeout long enough for the test to
+/// act while a statement waits.
+fn fixture_copy(name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name(name));
+    copy_dir(&source, &dir);
+    std::fs::write(
+        dir.join(".lback/settings.json"),
+        "{\n  \"dialects\": [\"mysql\"],\n  \"lock_timeout_ms\": 60000\n}\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn lback(dir: &Path, url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lback"));
+    command
+        .arg("--migrations-dir")
+        .arg(dir)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env_remove("LBACK_LOCK")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Waits until `sql` counts at least one row (panics after a minute).
+fn wait_for(conn: &mut MysqlConnection, sql: &str, what: &str) {
+    let started = Instant::now();
+    while count(conn, sql) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "waited a minute for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A database with the first two migrations applied and one customer;
+/// its URL, the migrations and a connection.
+fn two_applied(name: &str) -> (db::MysqlScratch, String, PathBuf, MysqlConnection) {
+    let (mut conn, scratch) = db::mysql();
+    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
+    let dir = fixture_copy(name);
+    let ids = fixture_ids();
+    let first = lback(&dir, &url, &["migrate", &ids[1][..14]])
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    db::exec(
+        &mut conn,
+        "INSERT INTO customers (email, name) VALUES ('ada@example.com', 'Ada')",
+    );
+    (scratch, url, dir, conn)
+}
+
+/// Starts the holder, waits until its statement `running` (a `LIKE`
+/// pattern of the processlist's text) runs in the server, then starts the
+/// waiters and waits until they wait for the lock.
+fn holder_and_waiters(
+    conn: &mut MysqlConnection,
+    database: &str,
+    dir: &Path,
+    url: &str,
+    running: &str,
+) -> (Child, Vec<Child>) {
+    let holder = lback(dir, url, &["migrate"]).spawn().unwrap();
+    wait_for(
+        conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE DB = '{database}' AND INFO LIKE '{running}'"
+        ),
+        "the holder's statement",
+    );
+    let waiters: Vec<Child> = (0..WAITERS)
+        .map(|_| lback(dir, url, &["migrate"]).spawn().unwrap())
+        .collect();
+    wait_for(
+        conn,
+        &format!(
+            "SELECT CAST(COUNT(*) >= {WAITERS} AS SIGNED) AS n \
+             FROM information_schema.PROCESSLIST \
+             WHERE DB = '{database}' AND INFO LIKE '%GET_LOCK(%'"
+        ),
+        "the waiters",
+    );
+    (holder, waiters)
+}
+
+fn kill(mut holder: Child) {
+    holder.kill().unwrap(); // SIGKILL
+    let status = holder.wait().unwrap();
+    assert_eq!(status.code(), None, "the holder was killed");
+}
+
+/// Every `Applied <id>` line, sorted.
+fn applied_lines(outputs: &[String]) -> Vec<String> {
+    let mut applied: Vec<String> = outputs
+        .iter()
+        .flat_map(|o| o.lines())
+        .filter_map(|line| line.trim().strip_prefix("Applied "))
+        .map(str::to_owned)
+        .collect();
+    applied.sort();
+    applied
+}
+
+fn models() -> Schema {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(FIXTURE)
+            .join(".lback/schema.json"),
+    )
+    .unwrap();
+    Schema::from_snapshot(&text).unwrap()
+}
+
+#[derive(QueryableByName)]
+struct State {
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = BigInt)]
+    done: i64,
+}
+
+fn attempt(conn: &mut MysqlConnection, version: &str) -> State {
+    diesel::sql_query(format!(
+        "SELECT state, CAST(statements_done AS SIGNED) AS done FROM __lback_attempts \
+         WHERE version = '{version}'"
+    ))
+    .get_result::<State>(conn)
+    .unwrap()
+}
+
+#[test]
+fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_ddl");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // The third migration's one statement, `ALTER TABLE customers ADD
+    // COLUMN phone`, waits for this transaction's metadata lock.
+    let mut blocker = MysqlConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    let (holder, waiters) = holder_and_waiters(
+        &mut conn,
+        &scratch.database,
+        &dir,
+        &url,
+        "ALTER TABLE `customers` ADD COLUMN%",
+    );
+    // Checked before it ran: the column was not there.
+    let before = attempt(&mut conn, &third[..14]);
+    assert_eq!((before.state.as_str(), before.done), ("checked", 0));
+    kill(holder);
+    // The killed process's statement goes on in the server (or is
+    // abandoned); either way its session ends after it, freeing the lock.
+    blocker.batch_execute("COMMIT").unwrap();
+    let outputs: Vec<String> = waiters
+        .into_iter()
+        .map(|w| {
+            let output = w.wait_with_output().unwrap();
+            let said = text(&output);
+            assert_eq!(output.status.code(), Some(0), "{said}");
+            said
+        })
+        .collect();
+    let went_on = outputs
+        .iter()
+        .filter(|o| o.contains(&format!("migration {third} was left at statement 1 of 1")))
+        .count();
+    assert_eq!(went_on, 1, "one process went on: {outputs:#?}");
+    assert_eq!(
+        applied_lines(&outputs),
+        ids[2..].to_vec(),
+        "each migration once"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+        ),
+        6
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) AS n FROM __lback_attempts"),
+        0
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) AS n FROM customers"),
+        1,
+        "the row is still there"
+    );
+    let expected = lback_core::introspect::canonical(&models(), Dialect::Mysql).normalized();
+    let live = lback_core::introspect::mysql(&mut conn)
+        .unwrap()
+        .normalized();
+    assert_eq!(live, expected, "the schema equals the models");
+}
+
+#[test]
+fn a_holder_killed_during_a_data_change_leaves_the_migration_to_a_person() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_dml");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // A data change first: what it did cannot be told afterwards.
+    let up = dir.join(third).join("up.sql");
+    let sql = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(
+        &up,
+        format!("UPDATE customers SET name = CONCAT(name, '!') WHERE SLEEP(5) = 0;\n{sql}"),
+    )
+    .unwrap();
+    let (holder, waiters) = holder_and_waiters(
+        &mut conn,
+        &scratch.database,
+        &dir,
+        &url,
+        "UPDATE customers SET name%",
+    );
+    kill(holder);
+    for waiter in waiters {
+        let output = waiter.wait_with_output().unwrap();
+        let said = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{said}");
+        assert!(
+            said.contains(&format!("migration {third} did not finish applying")),
+            "the recovery steps:\n{said}"
+        );
+        assert!(!said.contains("Applied "), "{said}");
+    }
+    let left = attempt(&mut conn, &third[..14]);
+    assert_eq!((left.state.as_str(), left.done), ("started", 0));
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'customers' \
+             AND COLUMN_NAME = 'phone'"
+        ),
+        0,
+        "the statement after it never ran"
+    );
+}
+
+#[test]
+fn a_holder_killed_while_its_ddl_runs_on_to_the_end_is_resumed_past_it() {
+    let (mut conn, scratch) = db::mysql();
+    let url = db::with_database(&db::server_url("MYSQL_DATABASE_URL"), &scratch.database);
+    let dir = fixture_copy("resume_done");
+    let ids = fixture_ids();
+    let five = lback(&dir, &url, &["migrate", &ids[4][..14]])
+        .output()
+        .unwrap();
+    assert_eq!(five.status.code(), Some(0), "{}", text(&five));
+    // Enough rows that the last migration's `CREATE INDEX` takes a moment.
+    db::exec(
+        &mut conn,
+        "INSERT INTO products (name, price) \
+         SELECT CONCAT('product ', seq), 1 FROM seq_1_to_400000",
+    );
+    let holder = lback(&dir, &url, &["migrate"]).spawn().unwrap();
+    let building = format!(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+         WHERE DB = '{}' AND INFO LIKE 'CREATE INDEX%'",
+        scratch.database
+    );
+    wait_for(&mut conn, &building, "the index build");
+    kill(holder);
+    // The server builds the index to the end for the dead session.
+    let started = Instant::now();
+    while count(&mut conn, &building) > 0 {
+        assert!(started.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = attempt(&mut conn, &ids[5][..14]);
+    assert_eq!((left.state.as_str(), left.done), ("checked", 0));
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(DISTINCT INDEX_NAME) AS n FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'ix_products_name'"
+        ),
+        1,
+        "the dead process's statement took effect"
+    );
+    // The next run finds it done (its second run fails: the index is
+    // there) and records the migration.
+    let next = lback(&dir, &url, &["migrate"]).output().unwrap();
+    let said = text(&next);
+    assert_eq!(next.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains(&format!(
+            "migration {} was left at statement 1 of 1",
+            ids[5]
+        )),
+        "{said}"
+    );
+    assert_eq!(applied_lines(&[said]), vec![ids[5].clone()]);
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) AS n FROM __lback_attempts"),
+        0
+    );
+    let expected = lback_core::introspect::canonical(&models(), Dialect::Mysql).normalized();
+    let live = lback_core::introspect::mysql(&mut conn)
+        .unwrap()
+        .normalized();
+    assert_eq!(live, expected, "the schema equals the models");
+}
