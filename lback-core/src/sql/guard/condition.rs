@@ -228,7 +228,7 @@ impl Condition {
                     // Text: an offset or a fraction beyond milliseconds
                     // counts as a time (SQLite's functions see milliseconds).
                     (Dialect::Sqlite, _) => format!(
-                        "(strftime('%H:%M:%f', {x}) IS NOT '00:00:00.000' OR substr({x}, 20) GLOB '*[1-9]*')"
+                        "(strftime('%H:%M:%f', {x}) <> '00:00:00.000' OR substr({x}, 20) GLOB '*[1-9]*')"
                     ),
                 }
             }

@@ -82,8 +82,19 @@ fn the_decision_table() {
                 (T::Varchar(10), T::Varchar(40)) => 's',
                 (T::SmallInt | T::Boolean, T::Varchar(_)) => 's',
                 (T::Integer | T::BigInt, T::Varchar(40)) => 's',
-                (T::Decimal { precision: Some(5), .. }, T::Varchar(_)) => 's',
-                (T::Decimal { precision: Some(20), .. }, T::Varchar(40)) => 's',
+                (
+                    T::Decimal {
+                        precision: Some(5), ..
+                    },
+                    T::Varchar(_),
+                ) => 's',
+                (
+                    T::Decimal {
+                        precision: Some(20),
+                        ..
+                    },
+                    T::Varchar(40),
+                ) => 's',
                 (T::Date | T::Time | T::Uuid | T::Timestamp, T::Varchar(40)) => 's',
                 (T::TimestampTz, T::Varchar(40)) => 's',
                 (_, T::Varchar(_)) => 'g',
