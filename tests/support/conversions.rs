@@ -319,3 +319,68 @@ pub fn case(name: &str) -> Case {
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no case {name}"))
 }
+
+/// MySQL/MariaDB in non-strict mode (`sql_mode = ''`) would store zero
+/// dates, zeros and rounded numbers for what strict mode refuses: the
+/// guards find the same rows either way.
+pub fn in_non_strict_mode<T: Target>(target: &mut T, name: &str) {
+    if T::DIALECT == lback_core::sql::Dialect::Mysql {
+        target.execute("SET SESSION sql_mode = ''");
+    }
+    convert(target, &case(name));
+}
+
+/// The cases [`in_non_strict_mode`] runs (each on a database of its own).
+pub const NON_STRICT: [&str; 4] = [
+    "text_date",
+    "text_bool",
+    "double_integer",
+    "decimal_integer",
+];
+
+/// Zoned timestamps are UTC whatever the session's time zone: a plain
+/// timestamp becomes the same instant in UTC, and back.
+pub fn zoned_changes_are_utc<T: Target>(target: &mut T) {
+    use lback_core::sql::Dialect;
+    if T::DIALECT == Dialect::Postgres {
+        target.execute("SET TIME ZONE 'America/New_York'");
+    }
+    let name = "conv_zoned";
+    let column = |ty: ColumnType| Column::new("v", ty);
+    let plain = schema(vec![table(
+        name,
+        vec![id_column("id"), column(ColumnType::Timestamp)],
+    )]);
+    let zoned = schema(vec![table(
+        name,
+        vec![id_column("id"), column(ColumnType::TimestampTz)],
+    )]);
+    let s = Scenario::new(
+        target,
+        plain.clone(),
+        zoned.clone(),
+        &[],
+        &[&format!(
+            "INSERT INTO {name} (id, v) VALUES (1, '2024-01-05 10:30:00')"
+        )],
+    );
+    s.up(target).expect("applies");
+    assert_eq!(target.introspect(), canonical(&zoned, T::DIALECT));
+    let utc = match T::DIALECT {
+        Dialect::Postgres => "v = '2024-01-05 10:30:00+00'",
+        _ => "v = '2024-01-05 10:30:00'",
+    };
+    assert_eq!(
+        target.count(&format!("SELECT COUNT(*) AS n FROM {name} WHERE {utc}")),
+        1,
+        "read as UTC, not in the session's zone"
+    );
+    s.down(target).expect("the down applies");
+    assert_eq!(
+        target.count(&format!(
+            "SELECT COUNT(*) AS n FROM {name} WHERE v = '2024-01-05 10:30:00'"
+        )),
+        1,
+        "back to the same wall-clock time"
+    );
+}

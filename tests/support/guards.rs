@@ -1169,6 +1169,16 @@ macro_rules! guard_cases {
                 );
             }
             #[test]
+            fn conversions_in_non_strict_mode() {
+                for name in guards::conversions::NON_STRICT {
+                    guards::conversions::in_non_strict_mode(&mut $new, name);
+                }
+            }
+            #[test]
+            fn zoned_changes_are_utc() {
+                guards::conversions::zoned_changes_are_utc(&mut $new);
+            }
+            #[test]
             fn fill_through_the_command() {
                 let project = workflow::Project::new("fill");
                 guards::fill_through_the_command(&mut $new, &project);
