@@ -208,7 +208,7 @@ pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
             "bytes and other types have no conversion that keeps every value on every database (PostgreSQL reads text as escapes and writes bytes as hex)",
         ),
         // Into text: every value has a text form.
-        (T::Text | T::Varchar(_) | T::Custom(_), T::Varchar(n)) => match a {
+        (T::Text | T::Varchar(_), T::Varchar(n)) => match a {
             T::Varchar(m) if m <= n => Decision::Safe,
             _ => guard(vec![(
                 Condition::LongerThan(c.clone(), *n),

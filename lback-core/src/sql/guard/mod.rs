@@ -23,6 +23,14 @@
 //!   (needs SQLite 3.47 for an expression in `RAISE`; lback bundles a newer
 //!   one). Everything runs in the migration's transaction.
 //!
+//! Type changes across kinds (text to a date, a double to an integer, a
+//! timestamp to a date, anything to `varchar(n)`...) are decided pair by
+//! pair in `convert.rs`: safe, guarded, or refused when the migration is
+//! generated; the table is in the docs of
+//! [`check_type_changes`](crate::sql::check_type_changes). The checks are
+//! spelled per dialect in `condition.rs`, and never depend on MySQL's
+//! `sql_mode`.
+//!
 //! Guards are written against the schema as the migration starts: the
 //! operations are walked keeping track of where each column's values come
 //! from (a column of the start, renamed or not, or a value every row got
