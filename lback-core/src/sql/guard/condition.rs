@@ -143,9 +143,9 @@ impl Condition {
                 format!("({} NOT IN ('0', '1') OR {length}({}) <> 1)", q(c), q(c))
             }
             Condition::NotNumber(c) => not_number(&q(c), d),
-            Condition::BeyondReal(n) => format!("ABS({}) > {REAL_MAX}", number(n, d)),
+            Condition::BeyondReal(n) => format!("ABS({}) > {REAL_MAX}", value(n, d)),
             Condition::InexactReal(n) => {
-                let x = number(n, d);
+                let x = value(n, d);
                 let back = match (d, n) {
                     (Dialect::Sqlite, _) => return None,
                     (Dialect::Postgres, Number::Float(_)) => {
@@ -246,6 +246,15 @@ fn number(n: &Number, d: Dialect) -> String {
         (Number::Text(c), Dialect::Postgres) => format!("CAST({} AS numeric)", d.quote(c)),
         (Number::Text(c), Dialect::Mysql) => format!("CAST({} AS DECIMAL(65,30))", d.quote(c)),
         (Number::Text(c), Dialect::Sqlite) => format!("CAST({} AS REAL)", d.quote(c)),
+    }
+}
+
+/// The value of `n` as it is (a float stays a float: PostgreSQL's
+/// numeric holds only 15 of its digits).
+fn value(n: &Number, d: Dialect) -> String {
+    match n {
+        Number::Exact(c) | Number::Float(c) => d.quote(c),
+        Number::Text(_) => number(n, d),
     }
 }
 
