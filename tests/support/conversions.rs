@@ -58,7 +58,14 @@ pub fn convert<T: Target>(target: &mut T, case: &Case) {
     let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
     let s = Scenario::new(target, before.clone(), after.clone(), &[], &rows);
     let unchecked = case.same_on_sqlite && T::DIALECT == lback_core::sql::Dialect::Sqlite;
-    if !unchecked {
+    if case.bad.is_empty() {
+        assert!(
+            !s.up_sql().contains("lback guard"),
+            "{}: a safe change has no guard:\n{}",
+            case.name,
+            s.up_sql()
+        );
+    } else if !unchecked {
         let error = s.up(target).expect_err(&format!(
             "{}: the guard stops it:\n{}",
             case.name,
@@ -307,6 +314,17 @@ pub fn cases() -> Vec<Case> {
             bad: &["'2024-01-05 10:00:00'"],
             problem: "have a time of day other than midnight in v",
             fix: "'2024-01-06 00:00:00'",
+            same_on_sqlite: false,
+        },
+        // Safe (no guard); SQLite's rebuild rewrites the text.
+        Case {
+            name: "date_timestamp",
+            from: T::Date,
+            to: T::Timestamp,
+            good: &[("'2024-01-05'", "v = '2024-01-05 00:00:00'")],
+            bad: &[],
+            problem: "",
+            fix: "",
             same_on_sqlite: false,
         },
     ]

@@ -1169,6 +1169,13 @@ macro_rules! guard_cases {
                 );
             }
             #[test]
+            fn converting_date_timestamp() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("date_timestamp"),
+                );
+            }
+            #[test]
             fn conversions_in_non_strict_mode() {
                 for name in guards::conversions::NON_STRICT {
                     guards::conversions::in_non_strict_mode(&mut $new, name);
