@@ -24,6 +24,9 @@ use lback_core::sql::{render, render_down, split_statements, Dialect};
 use crate::targets::Target;
 use crate::workflow::{status, stderr, Project};
 
+#[path = "conversions.rs"]
+pub mod conversions;
+
 /// A generated migration held in memory.
 pub struct Generated {
     version: String,
@@ -1079,6 +1082,108 @@ macro_rules! guard_cases {
             #[test]
             fn downs_re_adding_not_null_and_a_foreign_key() {
                 guards::downs_re_adding_not_null_and_a_foreign_key(&mut $new);
+            }
+            #[test]
+            fn converting_text_bool() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_bool"));
+            }
+            #[test]
+            fn converting_text_date() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_date"));
+            }
+            #[test]
+            fn converting_text_time() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_time"));
+            }
+            #[test]
+            fn converting_text_timestamp() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("text_timestamp"),
+                );
+            }
+            #[test]
+            fn converting_text_uuid() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_uuid"));
+            }
+            #[test]
+            fn converting_text_double() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_double"));
+            }
+            #[test]
+            fn converting_text_decimal() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_decimal"));
+            }
+            #[test]
+            fn converting_text_json() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_json"));
+            }
+            #[test]
+            fn converting_double_integer() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("double_integer"),
+                );
+            }
+            #[test]
+            fn converting_double_real() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("double_real"));
+            }
+            #[test]
+            fn converting_decimal_integer() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("decimal_integer"),
+                );
+            }
+            #[test]
+            fn converting_decimal_double() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("decimal_double"),
+                );
+            }
+            #[test]
+            fn converting_bigint_double() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("bigint_double"),
+                );
+            }
+            #[test]
+            fn converting_integer_bool() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("integer_bool"));
+            }
+            #[test]
+            fn converting_integer_varchar() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("integer_varchar"),
+                );
+            }
+            #[test]
+            fn converting_timestamp_date() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("timestamp_date"),
+                );
+            }
+            #[test]
+            fn converting_date_timestamp() {
+                guards::conversions::convert(
+                    &mut $new,
+                    &guards::conversions::case("date_timestamp"),
+                );
+            }
+            #[test]
+            fn conversions_in_non_strict_mode() {
+                for name in guards::conversions::NON_STRICT {
+                    guards::conversions::in_non_strict_mode(&mut $new, name);
+                }
+            }
+            #[test]
+            fn zoned_changes_are_utc() {
+                guards::conversions::zoned_changes_are_utc(&mut $new);
             }
             #[test]
             fn fill_through_the_command() {

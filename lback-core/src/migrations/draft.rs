@@ -10,7 +10,7 @@ use super::{MigrationFolder, Migrations, NewMigration};
 use crate::diff::{diff, rename_hints, Operation};
 use crate::schema::{ColumnType, DefaultValue, Schema};
 use crate::schema_rs::{self, SchemaFile, SchemaFileSetting};
-use crate::sql::{check_dialect, render, render_down, Dialect, Rendered};
+use crate::sql::{check_dialect, check_type_changes, render, render_down, Dialect, Rendered};
 use crate::Error;
 
 /// The changes from the schema the migrations build to the models.
@@ -56,12 +56,14 @@ impl Draft {
     }
 
     /// Checks that every dialect can hold the models (e.g. MySQL cannot
-    /// index a JSON column).
+    /// index a JSON column), and that every type change has a sound
+    /// conversion ([`check_type_changes`]).
     pub fn check_dialects(&self, dialects: &[Dialect]) -> Result<(), Error> {
         for dialect in dialects {
             check_dialect(&self.models, *dialect)?;
         }
-        Ok(())
+        // A type change no conversion makes sound on every database.
+        check_type_changes(&self.operations)
     }
 
     /// The columns this draft makes NOT NULL with nothing to put into

@@ -1309,3 +1309,45 @@ fn a_missing_lback_json_is_named_missing() {
     fs::remove_file(dir.join(&empty).join(LBACK_FILE)).unwrap();
     Migrations::open(&dir).unwrap().snapshot().unwrap();
 }
+
+#[test]
+fn makemigrations_refuses_a_type_change_no_conversion_makes_sound() {
+    use crate::diff::diff;
+    use crate::migrations::Draft;
+    use crate::schema::{Column, ColumnType, Schema, Table};
+    use crate::sql::Dialect;
+    let schema = |ty: ColumnType| {
+        Schema::from_tables([Table::new("events")
+            .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+            .with_column(Column::new("happened", ty))
+            .with_primary_key(["id"])])
+        .unwrap()
+    };
+    let draft = |from, to| {
+        let (old, models) = (schema(from), schema(to));
+        Draft {
+            operations: diff(&old, &models),
+            old,
+            models,
+        }
+    };
+    let refused = draft(ColumnType::Date, ColumnType::Integer)
+        .check_dialects(&Dialect::ALL)
+        .unwrap_err()
+        .to_string();
+    for part in [
+        "events",
+        "column `happened` cannot change from date to integer",
+        "add a new field of the new type",
+        "makemigrations --empty",
+    ] {
+        assert!(refused.contains(part), "missing {part:?} in {refused}");
+    }
+    // Guarded changes are generated (their guard checks the rows).
+    draft(ColumnType::Text, ColumnType::Date)
+        .check_dialects(&Dialect::ALL)
+        .unwrap();
+    draft(ColumnType::Timestamp, ColumnType::Date)
+        .check_dialects(&Dialect::ALL)
+        .unwrap();
+}

@@ -16,7 +16,7 @@ mod sqlite;
 pub use check::check_dialect;
 pub use ddl::primary_key_name;
 pub use dialect::Dialect;
-pub use guard::{guard_statements, is_guard_call};
+pub use guard::{check_type_changes, guard_statements, is_guard_call};
 pub use locks::{lock_report, LockReport};
 pub use render::{render, render_down, Rendered};
 pub use split::{split_cleanly, split_statements};

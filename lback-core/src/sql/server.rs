@@ -415,6 +415,9 @@ fn postgres_cast(column: &str, from: &Column, to: &Column) -> Option<String> {
     let d = Dialect::Postgres;
     let target = d.type_name(&to.ty);
     let text = |t: &T| matches!(t, T::Text | T::Varchar(_));
+    if let Some(using) = super::guard::postgres_zone_cast(column, &from.ty, &to.ty, &target) {
+        return Some(using);
+    }
     Some(match (&from.ty, &to.ty) {
         (a, b) if text(a) && text(b) => return None,
         (a, b) if a.is_numeric() && b.is_numeric() => return None,

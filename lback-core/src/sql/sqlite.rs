@@ -206,17 +206,19 @@ fn rebuild(old: &Table, new: &Table, fills: &BTreeMap<Name, DefaultValue>) -> Ve
     let mut sources = Vec::new();
     for column in new.columns.iter() {
         let source = match old.column(&column.name) {
-            Some(before) if before.nullable && !column.nullable => {
+            Some(before) => {
+                // SQLite keeps values as they are: a change between a date
+                // and a date and time rewrites them in the new type's form.
+                let value =
+                    super::guard::sqlite_conversion(&q(&column.name), &before.ty, &column.ty)
+                        .unwrap_or_else(|| q(&column.name));
                 match fills.get(&column.name).or(column.default.as_ref()) {
-                    Some(value) => format!(
-                        "COALESCE({}, {})",
-                        q(&column.name),
-                        D.default_literal(value, &column.ty)
-                    ),
-                    None => q(&column.name),
+                    Some(fill) if before.nullable && !column.nullable => {
+                        format!("COALESCE({value}, {})", D.default_literal(fill, &column.ty))
+                    }
+                    _ => value,
                 }
             }
-            Some(_) => q(&column.name),
             None if column.nullable && column.default.is_none() => continue,
             None if column.auto_increment => continue,
             None => fill(column),

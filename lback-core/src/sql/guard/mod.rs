@@ -23,6 +23,14 @@
 //!   (needs SQLite 3.47 for an expression in `RAISE`; lback bundles a newer
 //!   one). Everything runs in the migration's transaction.
 //!
+//! Type changes across kinds (text to a date, a double to an integer, a
+//! timestamp to a date, anything to `varchar(n)`...) are decided pair by
+//! pair in `convert.rs`: safe, guarded, or refused when the migration is
+//! generated; the table is in the docs of
+//! [`check_type_changes`](crate::sql::check_type_changes). The checks are
+//! spelled per dialect in `condition.rs`, and never depend on MySQL's
+//! `sql_mode`.
+//!
 //! Guards are written against the schema as the migration starts: the
 //! operations are walked keeping track of where each column's values come
 //! from (a column of the start, renamed or not, or a value every row got
@@ -33,9 +41,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::Operation;
-use crate::schema::{Column, ColumnType, Name, Names, Schema};
+use crate::schema::{Name, Names, Schema};
 
-use super::Dialect;
+mod condition;
+mod convert;
+mod render;
+#[cfg(test)]
+mod tests;
+
+use condition::Condition;
+pub use convert::check_type_changes;
+pub(super) use convert::{postgres_zone_cast, sqlite_conversion};
+pub(super) use render::render;
+pub use render::{guard_statements, is_guard_call};
 
 /// The name of the helper objects (procedure, temporary table).
 const GUARD: &str = "__lback_guard";
@@ -72,23 +90,6 @@ enum Rows {
         referenced_table: Name,
         referenced_columns: Names,
     },
-}
-
-/// A condition on one column, spelled per dialect.
-#[derive(Debug, Clone, PartialEq)]
-enum Condition {
-    IsNull(Name),
-    NotNull(Names),
-    LongerThan(Name, u32),
-    OutsideRange(Name, i128, i128),
-    /// Text that is not an integer (optional sign, digits, spaces around).
-    NotInteger(Name),
-    /// Text whose number lies outside the range.
-    TextOutsideRange(Name, i128, i128),
-    HasFraction(Name, u32),
-    /// `abs(c) >= 10^digits`.
-    TooManyDigits(Name, u32),
-    NotBoolean(Name),
 }
 
 /// Where a column's values come from, relative to the start of the
@@ -227,7 +228,13 @@ fn guards_of(
                 return out;
             };
             let key = key_of(&pk, columns, std::slice::from_ref(&c));
-            for (condition, problem, remedy) in narrowing(&c, from, to) {
+            let checks = match convert::decide(&c, from, to) {
+                convert::Decision::Guard(checks) => checks,
+                // Refused when the migration is generated
+                // (`check_type_changes`); a hand-made list gets no guard.
+                convert::Decision::Safe | convert::Decision::Refuse(_) => Vec::new(),
+            };
+            for (condition, problem, remedy) in checks {
                 out.push(Guard {
                     table: start.clone(),
                     key: key.clone(),
@@ -437,120 +444,6 @@ fn unique_guard(
     })
 }
 
-/// The check a type change needs, when some values of `from` may not fit
-/// `to` (or would be changed to fit: PostgreSQL's casts truncate text to a
-/// `VARCHAR(n)` and round numbers).
-fn narrowing(c: &Name, from: &Column, to: &Column) -> Vec<(Condition, String, String)> {
-    use ColumnType as T;
-    let keep = |what: &str| {
-        format!(
-            "shorten or correct those values first (or keep the field's {what}), then run this migration again"
-        )
-    };
-    let int_range = |t: &ColumnType| -> Option<(i128, i128)> {
-        match t {
-            T::SmallInt => Some((i16::MIN.into(), i16::MAX.into())),
-            T::Integer => Some((i32::MIN.into(), i32::MAX.into())),
-            T::BigInt => Some((i64::MIN.into(), i64::MAX.into())),
-            _ => None,
-        }
-    };
-    let fractional = |t: &ColumnType| {
-        matches!(t, T::Real | T::Double)
-            || matches!(t, T::Decimal { scale, .. } if scale.unwrap_or(0) > 0 || scale.is_none())
-    };
-    match (&from.ty, &to.ty) {
-        (a, b) if a == b => Vec::new(),
-        (T::Varchar(m), T::Varchar(n)) if m <= n => Vec::new(),
-        // Text to an integer: SQLite would keep the text as it is,
-        // MySQL refuse it half way.
-        (T::Text | T::Varchar(_), b) if int_range(b).is_some() => {
-            let (low, high) = int_range(b).expect("checked");
-            vec![
-                (
-                    Condition::NotInteger(c.clone()),
-                    format!("have {c} that is not an integer, which type {b} cannot hold"),
-                    keep("type"),
-                ),
-                (
-                    Condition::TextOutsideRange(c.clone(), low, high),
-                    format!("have {c} outside {low}..={high}, the range of type {b}"),
-                    keep("type"),
-                ),
-            ]
-        }
-        (T::Text | T::Varchar(_) | T::Custom(_), T::Varchar(n)) => vec![(
-            Condition::LongerThan(c.clone(), *n),
-            format!("have {c} longer than {n} characters, the new max_length"),
-            keep("max_length"),
-        )],
-        (a, b) if int_range(b).is_some() && (int_range(a).is_some() || fractional(a)) => {
-            let (low, high) = int_range(b).expect("checked");
-            let mut checks = Vec::new();
-            if fractional(a) {
-                checks.push((
-                    Condition::HasFraction(c.clone(), 0),
-                    format!("have a fraction in {c}, which type {b} would round away"),
-                    keep("type"),
-                ));
-            }
-            let narrower = int_range(a).is_none_or(|(a_low, a_high)| a_low < low || a_high > high);
-            if narrower {
-                checks.push((
-                    Condition::OutsideRange(c.clone(), low, high),
-                    format!("have {c} outside {low}..={high}, the range of type {b}"),
-                    keep("type"),
-                ));
-            }
-            checks
-        }
-        (a, T::Decimal { precision, scale }) => {
-            let scale_to = scale.unwrap_or(0);
-            let (source_digits, source_scale): (Option<u32>, Option<u32>) = match a {
-                T::SmallInt => (Some(5), Some(0)),
-                T::Integer => (Some(10), Some(0)),
-                T::BigInt => (Some(19), Some(0)),
-                T::Decimal {
-                    precision: Some(p),
-                    scale: s,
-                } => (Some(p.saturating_sub(s.unwrap_or(0))), Some(s.unwrap_or(0))),
-                T::Decimal {
-                    precision: None, ..
-                }
-                | T::Real
-                | T::Double => (None, None),
-                _ => return Vec::new(),
-            };
-            let Some(precision) = precision else {
-                return Vec::new();
-            };
-            let integer_digits = precision.saturating_sub(scale_to);
-            let mut checks = Vec::new();
-            if source_scale.is_none_or(|s| s > scale_to) {
-                checks.push((
-                    Condition::HasFraction(c.clone(), scale_to),
-                    format!("have more than {scale_to} decimal places in {c}, which type {} would round away", to.ty),
-                    keep("scale"),
-                ));
-            }
-            if source_digits.is_none_or(|d| d > integer_digits) {
-                checks.push((
-                    Condition::TooManyDigits(c.clone(), integer_digits),
-                    format!("have {c} with more than {integer_digits} digits before the point, which type {} cannot hold", to.ty),
-                    keep("precision"),
-                ));
-            }
-            checks
-        }
-        (a, T::Boolean) if int_range(a).is_some() => vec![(
-            Condition::NotBoolean(c.clone()),
-            format!("have {c} other than 0 and 1, which a boolean cannot hold"),
-            keep("type"),
-        )],
-        _ => Vec::new(),
-    }
-}
-
 /// Follows where values come from through one operation.
 fn track(op: &Operation, origins: &mut BTreeMap<Name, TableOrigin>) {
     match op {
@@ -591,310 +484,5 @@ fn track(op: &Operation, origins: &mut BTreeMap<Name, TableOrigin>) {
             }
         }
         _ => {}
-    }
-}
-
-/// Whether `statement` is the one that runs a migration's guards: MySQL's
-/// `CALL` of the helper procedure, or PostgreSQL's `DO` block. When it
-/// fails, no statement before it changed a table (on MySQL they only
-/// replaced the helper procedure), so the migration is not dirty.
-///
-/// ```
-/// assert!(lback_core::sql::is_guard_call("-- lback guards\nCALL `__lback_guard`()"));
-/// assert!(lback_core::sql::is_guard_call("DO $lback_guard$\nBEGIN\nEND\n$lback_guard$"));
-/// assert!(!lback_core::sql::is_guard_call("CALL `other`()"));
-/// ```
-pub fn is_guard_call(statement: &str) -> bool {
-    let code: Vec<&str> = code_lines(statement).collect();
-    code == [format!("CALL `{GUARD}`()")]
-        || (code.first() == Some(&"DO $lback_guard$") && code.last() == Some(&"$lback_guard$"))
-}
-
-/// A statement's lines, trimmed, without blank lines and `--` comments.
-fn code_lines(statement: &str) -> impl Iterator<Item = &str> {
-    statement
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("--"))
-}
-
-/// How many of a script's first `statements` are its guards (written by
-/// [`render`](crate::sql::render)), which change no table: a failure
-/// there, or a lock timeout at the first
-/// statement after them, leaves the database as it was. SQLite's run in the
-/// migration's transaction and are not counted.
-///
-/// ```
-/// use lback_core::sql::{guard_statements, Dialect};
-/// let mysql = [
-///     "DROP PROCEDURE IF EXISTS `__lback_guard`",
-///     "CREATE PROCEDURE `__lback_guard`()\nBEGIN\nEND",
-///     "CALL `__lback_guard`()",
-///     "DROP PROCEDURE `__lback_guard`",
-///     "ALTER TABLE `t` MODIFY `a` INT NOT NULL",
-/// ];
-/// assert_eq!(guard_statements(&mysql, Dialect::Mysql), 4);
-/// assert_eq!(guard_statements(&mysql[4..], Dialect::Mysql), 0);
-/// let pg = ["DO $lback_guard$\nBEGIN\nEND\n$lback_guard$", "ALTER TABLE t ALTER a SET NOT NULL"];
-/// assert_eq!(guard_statements(&pg, Dialect::Postgres), 1);
-/// assert_eq!(guard_statements(&pg[1..], Dialect::Postgres), 0);
-/// ```
-pub fn guard_statements(statements: &[&str], d: Dialect) -> usize {
-    match d {
-        Dialect::Postgres => usize::from(statements.first().is_some_and(|s| is_guard_call(s))),
-        Dialect::Mysql => {
-            let name = d.quote(GUARD);
-            let prelude = [
-                format!("DROP PROCEDURE IF EXISTS {name}"),
-                format!("CREATE PROCEDURE {name}()"),
-                format!("CALL {name}()"),
-                format!("DROP PROCEDURE {name}"),
-            ];
-            statements
-                .iter()
-                .zip(&prelude)
-                .take_while(|(statement, start)| {
-                    code_lines(statement).next() == Some(start.as_str())
-                })
-                .count()
-        }
-        Dialect::Sqlite => 0,
-    }
-}
-
-/// The guards as SQL statements for `d`, to run first.
-pub(super) fn render(guards: &[Guard], d: Dialect) -> Vec<String> {
-    if guards.is_empty() {
-        return Vec::new();
-    }
-    match d {
-        Dialect::Postgres => vec![postgres(guards)],
-        Dialect::Mysql => mysql(guards),
-        Dialect::Sqlite => sqlite(guards),
-    }
-}
-
-const HEADER: &str = "-- lback guards: stop the migration, before it changes anything, when existing rows do not fit it";
-
-fn postgres(guards: &[Guard]) -> String {
-    let d = Dialect::Postgres;
-    let mut body = String::new();
-    for guard in guards {
-        body.push_str(&format!(
-            "  SELECT count(*), min(failing_rows.example) INTO failing, example FROM (\n    {}\n  ) AS failing_rows;\n  IF failing > 0 THEN\n    RAISE EXCEPTION USING MESSAGE = {};\n  END IF;\n",
-            failing_rows(guard, d),
-            message(guard, d, "failing", "example"),
-        ));
-    }
-    format!(
-        "DO $lback_guard$\n{HEADER}\nDECLARE\n  failing bigint;\n  example text;\nBEGIN\n{body}END\n$lback_guard$"
-    )
-}
-
-fn mysql(guards: &[Guard]) -> Vec<String> {
-    let d = Dialect::Mysql;
-    let name = d.quote(GUARD);
-    let mut body = String::new();
-    for guard in guards {
-        body.push_str(&format!(
-            "  SELECT COUNT(*), MIN(failing_rows.example) INTO v_failing, v_example FROM (\n    {}\n  ) AS failing_rows;\n  IF v_failing > 0 THEN\n    SET v_message = {};\n    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;\n  END IF;\n",
-            failing_rows(guard, d),
-            message(guard, d, "v_failing", "v_example"),
-        ));
-    }
-    vec![
-        format!("DROP PROCEDURE IF EXISTS {name}"),
-        format!(
-            "CREATE PROCEDURE {name}()\n{HEADER}\n-- (MySQL raises an error only from a stored program: this one, called next and dropped)\nBEGIN\n  DECLARE v_failing BIGINT;\n  DECLARE v_example TEXT;\n  DECLARE v_message TEXT;\n{body}END"
-        ),
-        format!("CALL {name}()"),
-        format!("DROP PROCEDURE {name}"),
-    ]
-}
-
-fn sqlite(guards: &[Guard]) -> Vec<String> {
-    let d = Dialect::Sqlite;
-    let table = d.quote(GUARD);
-    let mut sql = vec![
-        format!("CREATE TEMP TABLE {table} (\n{HEADER}\n-- (SQLite raises an error only from a trigger: a failure inserted here stops the migration with its text)\n  \"failure\" TEXT NOT NULL\n)"),
-        format!(
-            "CREATE TEMP TRIGGER {} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, NEW.\"failure\"); END",
-            d.quote(&format!("{GUARD}_fails"))
-        ),
-    ];
-    for guard in guards {
-        sql.push(format!(
-            "INSERT INTO {table} (\"failure\")\nSELECT {} FROM (\n  SELECT count(*) AS failing, min(failing_rows.example) AS example FROM (\n    {}\n  ) AS failing_rows\n) WHERE failing > 0",
-            message(guard, d, "failing", "example"),
-            failing_rows(guard, d),
-        ));
-    }
-    sql.push(format!("DROP TABLE {table}"));
-    sql
-}
-
-/// `SELECT <example> AS example FROM ... WHERE ...`: one row per failure.
-fn failing_rows(guard: &Guard, d: Dialect) -> String {
-    let t = d.quote(&guard.table);
-    match &guard.rows {
-        Rows::Where(condition) => format!(
-            "SELECT {} AS example FROM {t} WHERE {}",
-            describe_row(&guard.key, "", d),
-            condition_sql(condition, d)
-        ),
-        Rows::Count { more_than } => {
-            let example = describe_row(&guard.key, "", d);
-            if *more_than == 0 {
-                format!("SELECT {example} AS example FROM {t}")
-            } else {
-                format!(
-                    "SELECT {example} AS example FROM {t} WHERE (SELECT COUNT(*) FROM {t}) > {more_than}"
-                )
-            }
-        }
-        Rows::Duplicates(columns) => {
-            let list = columns
-                .iter()
-                .map(|c| d.quote(c))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let not_null = columns
-                .iter()
-                .map(|c| format!("{} IS NOT NULL", d.quote(c)))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            format!(
-                "SELECT {} AS example FROM {t} WHERE {not_null} GROUP BY {list} HAVING COUNT(*) > 1",
-                describe_row(columns, "", d)
-            )
-        }
-        Rows::Orphans {
-            columns,
-            referenced_table,
-            referenced_columns,
-        } => {
-            let not_null = columns
-                .iter()
-                .map(|c| format!("{t}.{} IS NOT NULL", d.quote(c)))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            let r = d.quote(referenced_table);
-            // Aliases keep a self-reference apart.
-            let matches = columns
-                .iter()
-                .zip(referenced_columns.iter())
-                .map(|(c, rc)| {
-                    format!(
-                        "{}.{} = {}.{}",
-                        d.quote("referenced"),
-                        d.quote(rc),
-                        t,
-                        d.quote(c)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            format!(
-                "SELECT {} AS example FROM {t} WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {r} AS {} WHERE {matches})",
-                describe_row(&guard.key, &format!("{t}."), d),
-                d.quote("referenced")
-            )
-        }
-    }
-}
-
-fn condition_sql(condition: &Condition, d: Dialect) -> String {
-    let q = |c: &Name| d.quote(c);
-    match condition {
-        Condition::IsNull(c) => format!("{} IS NULL", q(c)),
-        Condition::NotNull(columns) => columns
-            .iter()
-            .map(|c| format!("{} IS NOT NULL", q(c)))
-            .collect::<Vec<_>>()
-            .join(" AND "),
-        Condition::LongerThan(c, n) => {
-            let length = match d {
-                Dialect::Postgres => "char_length",
-                Dialect::Mysql => "CHAR_LENGTH",
-                Dialect::Sqlite => "length",
-            };
-            format!("{length}({}) > {n}", q(c))
-        }
-        Condition::OutsideRange(c, low, high) => {
-            format!("({} < {low} OR {} > {high})", q(c), q(c))
-        }
-        Condition::NotInteger(c) => match d {
-            Dialect::Postgres => format!("{} !~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'", q(c)),
-            Dialect::Mysql => format!("{} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'", q(c)),
-            // No REGEXP in SQLite: the sign off, then only digits.
-            Dialect::Sqlite => format!(
-                "(TRIM({c}) IN ('', '+', '-') OR (CASE WHEN TRIM({c}) GLOB '[-+]*' THEN SUBSTR(TRIM({c}), 2) ELSE TRIM({c}) END) GLOB '*[^0-9]*')",
-                c = q(c)
-            ),
-        },
-        Condition::TextOutsideRange(c, low, high) => {
-            let number = match d {
-                Dialect::Postgres => format!("CAST({} AS numeric)", q(c)),
-                Dialect::Mysql => format!("CAST({} AS DECIMAL(65,0))", q(c)),
-                Dialect::Sqlite => format!("CAST({} AS INTEGER)", q(c)),
-            };
-            format!("({number} < {low} OR {number} > {high})")
-        }
-        Condition::HasFraction(c, places) => {
-            // Compared as exact numbers: a float column's values are what
-            // they are, and ROUND of a DECIMAL is exact.
-            format!("{} <> ROUND({}, {places})", q(c), q(c))
-        }
-        Condition::TooManyDigits(c, digits) => {
-            format!("ABS({}) >= 1{}", q(c), "0".repeat(*digits as usize))
-        }
-        Condition::NotBoolean(c) => format!("{} NOT IN (0, 1)", q(c)),
-    }
-}
-
-/// `'id = ' || CAST("id" AS TEXT) || ...`: a row's key as text.
-fn describe_row(columns: &[Name], prefix: &str, d: Dialect) -> String {
-    if columns.is_empty() {
-        return d.string_literal("(no key)");
-    }
-    let mut parts = Vec::new();
-    for (i, c) in columns.iter().enumerate() {
-        let label = if i == 0 {
-            format!("{c} = ")
-        } else {
-            format!(", {c} = ")
-        };
-        parts.push(d.string_literal(&label));
-        let column = format!("{prefix}{}", d.quote(c));
-        parts.push(match d {
-            Dialect::Mysql => format!("COALESCE(CAST({column} AS CHAR), 'NULL')"),
-            _ => format!("COALESCE(CAST({column} AS TEXT), 'NULL')"),
-        });
-    }
-    concat(&parts, d)
-}
-
-/// The failure message as a SQL expression.
-fn message(guard: &Guard, d: Dialect, count: &str, example: &str) -> String {
-    let parts = [
-        d.string_literal("lback guard: "),
-        match d {
-            Dialect::Mysql => count.to_owned(),
-            _ => format!("CAST({count} AS TEXT)"),
-        },
-        d.string_literal(&format!(
-            " row(s) of table {} {} (e.g. ",
-            guard.table, guard.problem
-        )),
-        example.to_owned(),
-        d.string_literal(&format!("); {}", guard.remedy)),
-    ];
-    concat(&parts, d)
-}
-
-fn concat(parts: &[String], d: Dialect) -> String {
-    match d {
-        Dialect::Mysql => format!("CONCAT({})", parts.join(", ")),
-        _ => parts.join(" || "),
     }
 }
