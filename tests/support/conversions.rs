@@ -237,6 +237,26 @@ pub fn cases() -> Vec<Case> {
             same_on_sqlite: false,
         },
         Case {
+            // Beyond bigint's range: SQLite's CAST(... AS INTEGER) saturates
+            // at the 64-bit bounds, so the check must not rely on it.
+            name: "text_bigint",
+            from: T::Varchar(30),
+            to: T::BigInt,
+            good: &[
+                ("'9223372036854775807'", "v = 9223372036854775807"),
+                ("'-9223372036854775808'", "v = -9223372036854775807 - 1"),
+                ("'-42'", "v = -42"),
+            ],
+            bad: &[
+                "'9223372036854775808'",
+                "'99999999999999999999'",
+                "'-9223372036854775809'",
+            ],
+            problem: "have v outside -9223372036854775808..=9223372036854775807, the range of type bigint",
+            fix: "'0'",
+            same_on_sqlite: false,
+        },
+        Case {
             name: "double_integer",
             from: T::Double,
             to: T::Integer,

@@ -1084,6 +1084,10 @@ macro_rules! guard_cases {
                 guards::downs_re_adding_not_null_and_a_foreign_key(&mut $new);
             }
             #[test]
+            fn converting_text_bigint() {
+                guards::conversions::convert(&mut $new, &guards::conversions::case("text_bigint"));
+            }
+            #[test]
             fn converting_text_bool() {
                 guards::conversions::convert(&mut $new, &guards::conversions::case("text_bool"));
             }

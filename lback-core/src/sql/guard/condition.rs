@@ -126,7 +126,7 @@ impl Condition {
                 let number = match d {
                     Dialect::Postgres => format!("CAST({} AS numeric)", q(c)),
                     Dialect::Mysql => format!("CAST({} AS DECIMAL(65,0))", q(c)),
-                    Dialect::Sqlite => format!("CAST({} AS INTEGER)", q(c)),
+                    Dialect::Sqlite => return Some(sqlite_text_outside(&q(c), *low, *high)),
                 };
                 format!("({number} < {low} OR {number} > {high})")
             }
@@ -376,4 +376,25 @@ fn not_number(x: &str, d: Dialect) -> String {
             )
         }
     }
+}
+
+/// SQLite: text (an integer, as `NotInteger` checked) outside `low..=high`.
+/// `CAST(.. AS INTEGER)` saturates at the 64-bit bounds, so the text is
+/// compared as a `REAL`; at the 64-bit bounds themselves, where a `REAL`
+/// cannot tell the bound from the numbers just past it, anything that
+/// rounds to the bound is outside unless it is the bound written plainly.
+fn sqlite_text_outside(column: &str, low: i128, high: i128) -> String {
+    let real = format!("CAST({column} AS REAL)");
+    let text = format!("TRIM({column})");
+    let above = if high >= i128::from(i64::MAX) {
+        format!("({real} >= {high}.0 AND {text} <> '{high}')")
+    } else {
+        format!("{real} > {high}")
+    };
+    let below = if low <= i128::from(i64::MIN) {
+        format!("({real} <= {low}.0 AND {text} <> '{low}')")
+    } else {
+        format!("{real} < {low}")
+    };
+    format!("({above} OR {below})")
 }
