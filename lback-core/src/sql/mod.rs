@@ -8,6 +8,7 @@ mod ddl;
 mod dialect;
 mod guard;
 mod locks;
+mod online;
 mod render;
 mod server;
 mod split;

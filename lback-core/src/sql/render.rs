@@ -99,13 +99,15 @@ pub fn render_with(
     dialect: Dialect,
     options: &RenderOptions,
 ) -> Rendered {
-    let _ = options;
     // Guards first: nothing may change before the rows are known to fit.
     let mut statements = guard::render(&guard::guards(operations, before), dialect);
+    let mut outside_transaction = Vec::new();
     let needs_foreign_keys_off = match dialect {
         Dialect::Sqlite => sqlite::render_all(operations, before, &mut statements),
         Dialect::Postgres | Dialect::Mysql => {
-            statements.extend(server::render_all(operations, before, dialect));
+            let (inside, outside) = server::render_all(operations, before, dialect, options.online);
+            statements.extend(inside);
+            outside_transaction = outside;
             false
         }
     };
@@ -113,7 +115,7 @@ pub fn render_with(
         statements,
         needs_foreign_keys_off,
         notes: Vec::new(),
-        outside_transaction: Vec::new(),
+        outside_transaction,
     }
 }
 
