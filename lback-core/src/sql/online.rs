@@ -67,6 +67,26 @@ pub(super) fn deferred(operations: &[Operation]) -> Vec<bool> {
     out
 }
 
+/// Splits `operations` in two for PostgreSQL's online forms
+/// ([`RenderOptions::online`](super::RenderOptions)): those that stay in
+/// the migration's transaction (in order), and those deferred to a part
+/// that runs after it, outside any transaction (in order). Applying the
+/// first list and then the second builds the same schema as applying
+/// `operations`: an operation is deferred only when no later operation of
+/// the first list touches its tables.
+pub fn split_online(operations: &[Operation]) -> (Vec<Operation>, Vec<Operation>) {
+    let mut inside = Vec::new();
+    let mut outside = Vec::new();
+    for (op, deferred) in operations.iter().zip(deferred(operations)) {
+        if deferred {
+            outside.push(op.clone());
+        } else {
+            inside.push(op.clone());
+        }
+    }
+    (inside, outside)
+}
+
 /// Whether PostgreSQL has an online form of `op`.
 fn has_online_form(op: &Operation) -> bool {
     match op {
