@@ -433,6 +433,7 @@ impl Draft {
             )),
             _ => None,
         };
+        migrations.start_project();
         let mut written: Vec<MigrationFolder> = Vec::new();
         let undo = |migrations: &mut Migrations, written: &[MigrationFolder]| {
             let ids: Vec<String> = written.iter().map(MigrationFolder::id).collect();

@@ -140,6 +140,9 @@ pub struct Migrations {
     settings_file: bool,
     folders: Vec<MigrationFolder>,
     snapshot: Option<String>,
+    /// The next write records the defaults of a new project
+    /// ([`Migrations::start_project`]).
+    new_project: bool,
 }
 
 impl Migrations {
@@ -157,6 +160,7 @@ impl Migrations {
             settings_file: false,
             folders: Vec::new(),
             snapshot: None,
+            new_project: false,
         };
         match fs::metadata(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(set),
@@ -231,6 +235,14 @@ impl Migrations {
             }
         }
         Ok(set)
+    }
+
+    /// Marks a project without migrations as new, so that the first write
+    /// records the settings new projects start with: `"online_ddl": true`
+    /// (`makemigrations` and the build script do this; a settings key
+    /// already there is kept). Does nothing once a migration exists.
+    pub fn start_project(&mut self) {
+        self.new_project = self.folders.is_empty();
     }
 
     /// The migrations directory.
@@ -595,7 +607,7 @@ impl Migrations {
                 online_ddl: self
                     .settings
                     .online_ddl
-                    .or(self.folders.is_empty().then_some(true)),
+                    .or(self.new_project.then_some(true)),
                 ..self.settings.clone()
             });
         let snapshot = new.schema_after.to_snapshot();
