@@ -1041,6 +1041,31 @@ fn generated_online_forms_apply_and_roll_back_with_rows_on_postgres() {
     fill_store(&mut server);
 
     project.models(&store(true));
+    let dry = project.lback(
+        &url,
+        &[
+            "makemigrations",
+            "tighten",
+            "--fill",
+            "users.email=none",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(status(&dry), 0, "{}", stderr(&dry));
+    let shown = stdout(&dry);
+    let (first, second) = (
+        shown
+            .find("-- migration <version>_tighten\n")
+            .expect(&shown),
+        shown
+            .find("-- migration <version>_tighten_online\n")
+            .expect(&shown),
+    );
+    assert!(
+        first < second && shown[second..].contains("CONCURRENTLY"),
+        "{shown}"
+    );
+    assert_eq!(project.folders().len(), 1);
     let made = project.lback(
         &url,
         &["makemigrations", "tighten", "--fill", "users.email=none"],

@@ -357,9 +357,17 @@ fn makemigrations(
     }
     let sql = draft.sql(&dialects);
     if dry_run {
-        for (dialect, up, down) in &sql {
-            println!("\n-- {dialect} up\n{}", up.to_sql());
-            println!("-- {dialect} down\n{}", down.to_sql());
+        let parts = draft
+            .clone()
+            .into_migrations(name.clone(), sql, SystemTime::now());
+        for part in &parts {
+            if parts.len() > 1 {
+                println!("\n-- migration <version>_{}", part.name);
+            }
+            for (dialect, up, down) in &part.sql {
+                println!("\n-- {dialect} up\n{}", up.to_sql());
+                println!("-- {dialect} down\n{}", down.to_sql());
+            }
         }
         println!("(dry run: nothing written)");
         return Ok(ExitCode::SUCCESS);
