@@ -1108,7 +1108,7 @@ fn generated_online_forms_apply_and_roll_back_with_rows_on_postgres() {
             .unwrap_or_else(|| panic!("missing {s:?} in\n{up}"))
     };
     for statement in [
-        "DROP INDEX CONCURRENTLY IF EXISTS \"ix_orders_total\";",
+        "SET lock_timeout = 0;\nDROP INDEX CONCURRENTLY IF EXISTS \"ix_orders_total\";",
         "CREATE INDEX CONCURRENTLY \"ix_orders_total\" ON \"orders\" (\"total\");",
         "CREATE UNIQUE INDEX CONCURRENTLY \"uq_users_email\" ON \"users\" (\"email\");",
         "ALTER TABLE \"users\" ADD CONSTRAINT \"uq_users_email\" UNIQUE USING INDEX \"uq_users_email\";",
@@ -1526,4 +1526,85 @@ fn generated_online_forms_apply_and_roll_back_with_rows_on_mysql() {
     let again = project.lback(&url, &["migrate"]);
     assert_eq!(status(&again), 0, "{}", stderr(&again));
     assert_eq!(server.introspect().normalized(), canonical(store(true)));
+}
+
+/// PostgreSQL applies `lock_timeout` to a concurrent build's waits for the
+/// older transactions of its database, which hold up no writer: the
+/// generated build runs without it (and puts the run's back after), so a
+/// transaction older than the timeout delays the build instead of
+/// failing it with an INVALID index.
+#[test]
+fn a_generated_concurrent_build_outlasts_the_lock_timeout_behind_an_old_transaction_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut server = OwnPgDatabase::new();
+    let url = server.url();
+    let project = Project::new("online-timeout-pg");
+    let folder = unique_email(&project, &url);
+    let up = read(&project.migrations().join(&folder).join("up.sql"));
+    assert!(up.contains("SET lock_timeout = 0;"), "{up}");
+    let settings = project.migrations().join(".lback/settings.json");
+    let text = read(&settings);
+    std::fs::write(
+        &settings,
+        text.replacen('{', "{\n  \"lock_timeout_ms\": 200,", 1),
+    )
+    .unwrap();
+    assert_eq!(
+        status(&project.lback(&url, &["migrate", &project.folders()[0][..14]])),
+        0
+    );
+    server.execute(&format!(
+        "INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' \
+         FROM generate_series(1, {USERS}) AS g"
+    ));
+    let mut blocker = PgConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT COUNT(*) FROM orders")
+        .unwrap();
+    let blocker_pid = {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_backend_pid()::bigint AS n")
+            .get_result::<N>(&mut blocker)
+            .unwrap()
+            .n
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
+        .current_dir(&project.dir)
+        .env("DATABASE_URL", &url)
+        .args(["--models", "models.json", "migrate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the build has waited five times the lock timeout (the
+    // server's clock), the migration still running all along.
+    let long_waiting = format!(
+        "SELECT COUNT(*) AS n FROM pg_stat_activity \
+         WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' \
+         AND {blocker_pid} = ANY(pg_blocking_pids(pid)) \
+         AND now() - query_start > interval '1 second'"
+    );
+    let started = Instant::now();
+    while server.count(&long_waiting) == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "migrate ended while the build waited"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the index build never waited"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(child.try_wait().unwrap().is_none());
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
+    assert_eq!(
+        constraint_validated(&mut server, "uq_users_email"),
+        Some(true)
+    );
+    let show = stdout(&project.lback(&url, &["showmigrations"]));
+    assert!(show.contains(&format!("[X] {folder}")), "{show}");
 }
