@@ -501,15 +501,32 @@ fn print_summary(draft: &Draft, dialects: &[Dialect]) {
     for line in draft.summary() {
         println!("  {line}");
     }
-    // The operations PostgreSQL gets in their online form.
-    let (_, deferred) = crate::sql::split_online(&draft.operations);
+    // The operations PostgreSQL gets in their online form: the deferred
+    // ones of each migration written whose SQL has an online part (none
+    // when a SQLite rebuild keeps a migration in its transaction).
+    let mut deferred = Vec::new();
+    if draft.options.online {
+        let sql = draft.sql(dialects);
+        let parts = draft
+            .clone()
+            .into_migrations("summary".into(), sql, SystemTime::now());
+        for part in parts {
+            let online = part
+                .sql
+                .iter()
+                .any(|(d, up, _)| *d == Dialect::Postgres && !up.outside_transaction.is_empty());
+            if online {
+                deferred.extend(crate::sql::split_online(&part.operations).1);
+            }
+        }
+    }
     // The lock each operation takes, per server database.
     for &dialect in dialects {
         let lines: Vec<String> = draft
             .operations
             .iter()
             .filter_map(|op| {
-                let online = draft.options.online && deferred.contains(op);
+                let online = deferred.contains(op);
                 crate::sql::lock_report_with(op, dialect, online)
                     .map(|report| format!("{op}: {report}"))
             })
