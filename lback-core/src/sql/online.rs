@@ -20,7 +20,8 @@
 //!
 //! MySQL/MariaDB: the `ALTER`s get `ALGORITHM=INSTANT` or
 //! `ALGORITHM=INPLACE, LOCK=NONE` where the server can do the operation so
-//! (checked against MariaDB 10.11 and MySQL 8.0), so that it refuses
+//! (each form tried on MariaDB 10.11 with rows; MySQL 8.0 documents the
+//! same ones, not tried here), so that it refuses
 //! rather than copying the table under a lock when it cannot; operations
 //! without an online form (a new foreign key with `foreign_key_checks`
 //! on, a type change) keep the plain form, and the lock report says they
