@@ -1287,6 +1287,22 @@ fn a_generated_concurrent_unique_index_failing_half_way_is_cleaned_on_rerun_on_p
         Some(true)
     );
     assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+    // Over a run that finished (a kill just before it was recorded), the
+    // whole part runs again from the top: the constraint and its index
+    // are dropped and built again.
+    let oid = "SELECT oid::bigint AS n FROM pg_catalog.pg_class WHERE relname = 'uq_users_email' \
+               AND relnamespace = current_schema()::regnamespace";
+    let built = server.count(oid);
+    for statement in lback_core::sql::split_statements(&without_guard, Dialect::Postgres) {
+        server.execute(statement);
+    }
+    assert_ne!(server.count(oid), built, "a new index");
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
+    assert_eq!(
+        constraint_validated(&mut server, "uq_users_email"),
+        Some(true)
+    );
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
 }
 
 /// A PostgreSQL database of its own: a concurrent index build waits for

@@ -157,7 +157,7 @@ pub(super) fn postgres(op: &Operation) -> Vec<String> {
         )]),
         Operation::AddUnique { table, unique } => {
             let (t, u) = (q(table), q(&unique.name));
-            let mut sql = vec![format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {u}")];
+            let mut sql = vec![drop_left_constraint(table, &unique.name)];
             sql.extend(without_lock_timeout(vec![
                 format!("DROP INDEX CONCURRENTLY IF EXISTS {u}"),
                 format!(
@@ -173,7 +173,7 @@ pub(super) fn postgres(op: &Operation) -> Vec<String> {
         Operation::AddForeignKey { table, foreign_key } => {
             let (t, f) = (q(table), q(&foreign_key.name));
             vec![
-                format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {f}"),
+                drop_left_constraint(table, &foreign_key.name),
                 format!(
                     "ALTER TABLE {t} ADD {} NOT VALID",
                     foreign_key_clause(foreign_key, d)
@@ -188,14 +188,15 @@ pub(super) fn postgres(op: &Operation) -> Vec<String> {
             fill,
         } if only_sets_not_null(from, to) => {
             let (t, c) = (q(table), q(&to.name));
-            let check = q(&not_null_check_name(table, &to.name));
+            let check_name = not_null_check_name(table, &to.name);
+            let check = q(&check_name);
             let mut sql = Vec::new();
             if let Some(value) = fill.as_ref().or(to.default.as_ref()) {
                 let value = d.default_literal(value, &to.ty);
                 sql.push(format!("UPDATE {t} SET {c} = {value} WHERE {c} IS NULL"));
             }
             sql.extend([
-                format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"),
+                drop_left_constraint(table, &check_name),
                 format!("ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID"),
                 format!("ALTER TABLE {t} VALIDATE CONSTRAINT {check}"),
                 // PostgreSQL 12+: the valid check proves there is no NULL,
@@ -207,6 +208,22 @@ pub(super) fn postgres(op: &Operation) -> Vec<String> {
         }
         _ => unreachable!("only operations with an online form are deferred"),
     }
+}
+
+/// Drops constraint `name` of `table` if a previous, interrupted run left
+/// it, in a `DO` block, so the usual run (nothing to drop) takes no lock
+/// (`ALTER TABLE ... DROP CONSTRAINT IF EXISTS` would take ACCESS
+/// EXCLUSIVE either way).
+fn drop_left_constraint(table: &str, name: &str) -> String {
+    let d = Dialect::Postgres;
+    format!(
+        "DO $lback$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} \
+         AND conrelid = to_regclass({})) THEN ALTER TABLE {} DROP CONSTRAINT {}; END IF; END $lback$",
+        d.string_literal(name),
+        d.string_literal(&d.quote(table)),
+        d.quote(table),
+        d.quote(name)
+    )
 }
 
 /// The session setting that keeps the lock timeout of the run while a
@@ -425,7 +442,7 @@ mod tests {
         let up = render_with(&ops, &before, Dialect::Postgres, &ONLINE);
         let all = up.outside_transaction.join(";\n");
         for expected in [
-            "ALTER TABLE \"users\" DROP CONSTRAINT IF EXISTS \"uq_users_email\"",
+            "DO $lback$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = 'uq_users_email' AND conrelid = to_regclass('\"users\"')) THEN ALTER TABLE \"users\" DROP CONSTRAINT \"uq_users_email\"; END IF; END $lback$",
             "CREATE UNIQUE INDEX CONCURRENTLY \"uq_users_email\" ON \"users\" (\"email\")",
             "ALTER TABLE \"users\" ADD CONSTRAINT \"uq_users_email\" UNIQUE USING INDEX \"uq_users_email\"",
             "UPDATE \"users\" SET \"email\" = 'none' WHERE \"email\" IS NULL",
@@ -446,7 +463,17 @@ mod tests {
                 .unwrap()
         };
         assert!(at("VALIDATE CONSTRAINT \"ck_") < at("SET NOT NULL"));
-        assert!(at("SET NOT NULL") < at("DROP CONSTRAINT \"ck_"));
+        let dropped = up
+            .outside_transaction
+            .iter()
+            .position(|x| x.starts_with("ALTER TABLE \"users\" DROP CONSTRAINT \"ck_"))
+            .unwrap();
+        assert!(at("SET NOT NULL") < dropped);
+        // A check left by an interrupted run is dropped before adding it.
+        assert!(
+            at("conname = 'ck_users_email_not_null'")
+                < at("CHECK (\"email\" IS NOT NULL) NOT VALID")
+        );
         assert!(!up.statements.iter().any(|s| s.contains("SET NOT NULL")));
         // The plain form is unchanged.
         let plain = render(&ops, &before, Dialect::Postgres);
