@@ -7,7 +7,7 @@ use diesel::Connection;
 
 use super::args::{Cli, Command};
 use super::connect::{dialect_of, with_connection, OnConnection};
-use super::makemigrations::{makemigrations, report_schema_rs};
+use super::makemigrations::{makemigrations, online_folder, report_schema_rs};
 use super::migrate::{rollback_command, Migrate};
 use std::path::Path;
 
@@ -209,8 +209,9 @@ fn sqlmigrate(
         } else {
             folder.operations.clone()
         };
+        let online = online_folder(folder, dialect);
         for op in &operations {
-            if let Some(report) = crate::sql::lock_report(op, dialect) {
+            if let Some(report) = crate::sql::lock_report_with(op, dialect, online) {
                 eprintln!("-- lock on {dialect}: {op}: {report}");
             }
         }
