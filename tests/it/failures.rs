@@ -1,21 +1,55 @@
-//! Failures and crashes in the middle of a migration on SQLite: a failing
-//! statement at each position, a failing down migration, and `lback
-//! migrate` killed with SIGKILL half way (see `support/faults.rs`).
-
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/faults.rs"]
-mod faults;
-#[path = "support/targets.rs"]
-mod targets;
-#[path = "support/workflow.rs"]
-mod workflow;
+//! Failures and crashes in the middle of a migration, on each database: a
+//! failing statement at each position, a failing down migration, `lback
+//! migrate` killed with SIGKILL half way, a migration without statements,
+//! top-level transaction control (SQLite, PostgreSQL); the bodies are in
+//! `faults.rs`. Then what concerns one database: SQLite's table rebuilds
+//! and foreign keys, MariaDB's collations and `LOCK TABLES`.
 
 use diesel::connection::SimpleConnection;
 use diesel::RunQueryDsl;
-use faults::Slow;
-use targets::{SqliteFile, Target};
-use workflow::Project;
+
+use crate::faults::{self, Slow};
+#[cfg(feature = "mysql")]
+use crate::targets::MysqlServer;
+#[cfg(feature = "postgres")]
+use crate::targets::PgServer;
+use crate::targets::{SqliteFile, Target};
+use crate::workflow::Project;
+
+backend_tests!(
+    a_failing_statement_at_each_position,
+    a_migration_without_statements_is_refused,
+    a_failing_down_migration,
+    migrate_killed_half_way;
+    sqlite: transaction_control_is_refused;
+    postgres: transaction_control_is_refused;
+);
+
+/// Each statement of each migration fails in turn, each on a fresh database.
+fn a_failing_statement_at_each_position<T: Target>(_: &mut T, _: &Project) {
+    for k in 1..=faults::N {
+        for p in [1, 2, 3] {
+            let (_project, mut target) = crate::scratch::<T>("fault");
+            faults::fault_at(&mut target, k, p);
+        }
+    }
+}
+
+fn a_migration_without_statements_is_refused<T: Target>(target: &mut T, _: &Project) {
+    faults::a_migration_without_statements_is_refused(target);
+}
+
+fn transaction_control_is_refused<T: Target>(target: &mut T, _: &Project) {
+    faults::transaction_control_is_refused(target);
+}
+
+fn a_failing_down_migration<T: Target>(target: &mut T, _: &Project) {
+    faults::fault_reverting(target);
+}
+
+fn migrate_killed_half_way<T: Slow>(target: &mut T, project: &Project) {
+    faults::kill_mid_migration(target, project);
+}
 
 impl Slow for SqliteFile {
     fn slow_statement(marker: &str) -> String {
@@ -54,43 +88,32 @@ struct Count {
     n: i64,
 }
 
-#[test]
-fn a_failing_statement_at_each_position_on_sqlite() {
-    for k in 1..=faults::N {
-        for p in [1, 2, 3] {
-            let project = Project::new("fault-sqlite");
-            let mut target = SqliteFile::new(&project.dir);
-            faults::fault_at(&mut target, k, p);
-        }
+#[cfg(feature = "postgres")]
+impl Slow for PgServer {
+    fn slow_statement(marker: &str) -> String {
+        format!("SELECT pg_sleep(3) AS {marker}")
+    }
+
+    fn running(&mut self, marker: &str) -> bool {
+        self.count(&format!(
+            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE state = 'active' \
+             AND query LIKE '%{marker}%' AND pid <> pg_backend_pid()"
+        )) > 0
     }
 }
 
-#[test]
-fn a_migration_without_statements_is_refused_on_sqlite() {
-    let project = Project::new("empty-sqlite");
-    let mut target = SqliteFile::new(&project.dir);
-    faults::a_migration_without_statements_is_refused(&mut target);
-}
+#[cfg(feature = "mysql")]
+impl Slow for MysqlServer {
+    fn slow_statement(marker: &str) -> String {
+        format!("SELECT SLEEP(3) AS {marker}")
+    }
 
-#[test]
-fn transaction_control_is_refused_on_sqlite() {
-    let project = Project::new("transaction-sqlite");
-    let mut target = SqliteFile::new(&project.dir);
-    faults::transaction_control_is_refused(&mut target);
-}
-
-#[test]
-fn a_failing_down_migration_on_sqlite() {
-    let project = Project::new("fault-down-sqlite");
-    let mut target = SqliteFile::new(&project.dir);
-    faults::fault_reverting(&mut target);
-}
-
-#[test]
-fn migrate_killed_half_way_on_sqlite() {
-    let project = Project::new("kill-sqlite");
-    let mut target = SqliteFile::new(&project.dir);
-    faults::kill_mid_migration(&mut target, &project);
+    fn running(&mut self, marker: &str) -> bool {
+        self.count(&format!(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE INFO LIKE '%{marker}%' AND ID <> CONNECTION_ID()"
+        )) > 0
+    }
 }
 
 /// The foreign keys setting of the test's connection.
@@ -105,8 +128,7 @@ fn foreign_keys(target: &mut SqliteFile) -> i64 {
 /// orphan rows; the setting is back on afterwards either way.
 #[test]
 fn sqlite_table_rebuilds_keep_foreign_keys_intact() {
-    let project = Project::new("rebuild-sqlite");
-    let mut target = SqliteFile::new(&project.dir);
+    let (_project, mut target) = crate::scratch::<SqliteFile>("rebuild");
     target.execute("PRAGMA foreign_keys = ON");
     let create = faults::Mem::new(
         1,
@@ -159,4 +181,129 @@ fn sqlite_table_rebuilds_keep_foreign_keys_intact() {
     );
     assert_eq!(target.count("SELECT COUNT(*) AS n FROM c"), 2);
     assert_eq!(foreign_keys(&mut target), 1, "foreign keys back on");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn failures_on_a_mysql_database_with_another_collation() {
+    // Tables take the database's collation, literals the connection's:
+    // lback's one tracking query must not mix them.
+    let mut server = MysqlServer::with_charset("utf8mb4", "utf8mb4_unicode_ci");
+    faults::fault_at(&mut server, 2, 2);
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn a_failure_with_text_latin1_cannot_hold_on_mysql() {
+    // The database defaults to latin1; lback's tables are utf8mb4, so the
+    // failing statement and the error are recorded whatever they contain.
+    let mut server = MysqlServer::with_charset("latin1", "latin1_swedish_ci");
+    let bad = "INSERT INTO `nö_such_→` (id) VALUES (1)";
+    let broken = [faults::Mem::new(
+        1,
+        &["CREATE TABLE t1 (id INTEGER PRIMARY KEY)", bad],
+        &["DROP TABLE t1"],
+    )];
+    let error = faults::migrate(&mut server, &broken)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(bad), "{error}");
+    let refused = faults::migrate(&mut server, &broken).unwrap_err();
+    let text = refused.to_string();
+    assert!(matches!(refused, lback::Error::Dirty { .. }), "{text}");
+    assert!(
+        text.contains(&format!(
+            "failed at statement 2 of 2 of its up SQL:\n    {bad}\nwith: "
+        )),
+        "{text}"
+    );
+    assert!(text.contains("nö_such_→"), "{text}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn lback_reports_where_its_own_bookkeeping_failed_on_mysql() {
+    // LOCK TABLES keeps lback from recording its progress before statement
+    // 2: the report must say statement 1 took effect and 2 never ran (not
+    // that everything did), and the tables are unlocked again.
+    let mut server = MysqlServer::new();
+    let good = [faults::Mem::new(
+        1,
+        &[
+            "CREATE TABLE t1 (id INTEGER PRIMARY KEY)",
+            "INSERT INTO t1 (id) VALUES (1)",
+        ],
+        &["DROP TABLE t1"],
+    )];
+    faults::migrate(&mut server, &good).unwrap();
+    let locking = [
+        faults::Mem::new(
+            1,
+            &[
+                "CREATE TABLE t1 (id INTEGER PRIMARY KEY)",
+                "INSERT INTO t1 (id) VALUES (1)",
+            ],
+            &["DROP TABLE t1"],
+        ),
+        faults::Mem::new(
+            2,
+            &[
+                "LOCK TABLES t1 WRITE",
+                "UPDATE t1 SET id = id + 100",
+                "UNLOCK TABLES",
+            ],
+            &["SELECT 1"],
+        ),
+    ];
+    let error = faults::migrate(&mut server, &locking).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        matches!(
+            &error,
+            lback::Error::MigrationFailed {
+                statement: None,
+                ..
+            }
+        ),
+        "not a failing statement of the migration: {error:?}"
+    );
+    assert!(
+        text.contains("lback could not record its progress before this statement ran"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "statement 1 took effect; lback stopped before statement 2, which did not run, \
+             and statement 3 did not run"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        server.count("SELECT MAX(id) AS n FROM t1"),
+        1,
+        "the UPDATE never ran"
+    );
+    // UNLOCK TABLES ran: the session can write other tables again.
+    server.execute("CREATE TABLE after_lock (id INTEGER)");
+    let status = lback_core::runner::status(server.conn(), &faults::list(&locking))
+        .unwrap()
+        .0;
+    let attempt = status[1].last_attempt.as_ref().expect("recorded");
+    assert_eq!(
+        (status[1].state(), attempt.statements_done),
+        (lback::MigrationState::Dirty, 1)
+    );
+    // The migration is abandoned: its folder is deleted, and its dirty run
+    // can still be cleared by version.
+    lback_core::runner::resolve(
+        server.conn(),
+        &faults::list(&good),
+        &faults::version(2),
+        lback::Resolution::NotApplied,
+    )
+    .unwrap();
+    assert!(faults::migrate(&mut server, &good)
+        .unwrap()
+        .applied
+        .is_empty());
 }
