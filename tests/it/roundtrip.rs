@@ -1,4 +1,4 @@
-//! The round-trip property shared by the per-database test files: for a
+//! The round-trip property, on each database: for a
 //! random pair of schemas A and B, building A, filling it with rows,
 //! applying up(A→B) gives a database whose introspected schema is B, and
 //! applying down(A→B) gives A again; values in the columns A and B share
