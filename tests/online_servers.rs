@@ -1347,10 +1347,38 @@ struct N {
     n: i64,
 }
 
+#[derive(diesel::QueryableByName)]
+struct V {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    v: Option<String>,
+}
+
 impl Target for OwnPgDatabase {
     const DIALECT: Dialect = Dialect::Postgres;
     type Backend = diesel::pg::Pg;
     type Conn = PgConnection;
+    fn in_dir(_: &std::path::Path) -> Self {
+        Self::new()
+    }
+    fn fresh() -> Self {
+        Self::new()
+    }
+    fn text_column(&mut self, sql: &str) -> Vec<Option<String>> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql)
+            .load::<V>(&mut self.conn)
+            .unwrap_or_else(|e| panic!("{e}: {sql}"))
+            .into_iter()
+            .map(|r| r.v)
+            .collect()
+    }
+    fn try_execute(&mut self, sql: &str) -> Result<(), String> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql)
+            .execute(&mut self.conn)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
     fn url(&self) -> String {
         self.url.clone()
     }

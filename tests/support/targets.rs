@@ -1,6 +1,9 @@
-//! A database of each kind for the process-level suites: the URL the
-//! `lback` command connects with, a typed connection for the test's own
-//! checks, and a scratch space of its own.
+//! The test database: one of each kind behind [`Target`], each with the
+//! URL the `lback` command connects with, a typed connection for the
+//! test's own checks, and a scratch space of its own (a SQLite file or
+//! memory, a PostgreSQL schema, a MariaDB database, dropped afterwards).
+//! `tests/it/main.rs`'s `backend_tests!` runs a case written once against
+//! [`Target`] on each.
 //!
 //! Include with `#[path = "support/db.rs"] mod db;` beside it.
 
@@ -10,12 +13,11 @@ use std::path::Path;
 
 use diesel::connection::{LoadConnection, SimpleConnection};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use lback::schema::Schema;
 use lback_core::runner::TrackedBackend;
 use lback_core::sql::Dialect;
 
-#[cfg(any(feature = "postgres", feature = "mysql"))]
 use crate::db;
 
 #[derive(QueryableByName)]
@@ -24,11 +26,27 @@ struct Count {
     n: i64,
 }
 
+#[derive(QueryableByName)]
+struct Value {
+    #[diesel(sql_type = Nullable<Text>)]
+    v: Option<String>,
+}
+
 /// A database the test can also look at directly.
 pub trait Target {
     const DIALECT: Dialect;
     /// The diesel backend.
     type Backend: TrackedBackend;
+    /// A fresh database whose files (SQLite's) live in `dir`: what the
+    /// `lback` command, run in `dir`, can reach by [`url`](Self::url).
+    fn in_dir(dir: &Path) -> Self
+    where
+        Self: Sized;
+    /// A fresh database for the test's own connection only (SQLite: in
+    /// memory, with foreign keys enforced; its URL reaches nothing).
+    fn fresh() -> Self
+    where
+        Self: Sized;
     /// The test's own connection.
     type Conn: Connection<Backend = Self::Backend> + LoadConnection;
     /// The URL the command connects with.
@@ -45,16 +63,34 @@ pub trait Target {
     }
     /// A query returning one integer, as `n`.
     fn count(&mut self, sql: &str) -> i64;
+    /// A query of one nullable text column named `v`.
+    fn text_column(&mut self, sql: &str) -> Vec<Option<String>>;
+    /// Runs one statement, returning the database's error.
+    fn try_execute(&mut self, sql: &str) -> Result<(), String>;
 }
 
-/// [`Target::count`] on the concrete connection.
-macro_rules! count {
+/// The queries of [`Target`] on the concrete connection.
+macro_rules! queries {
     () => {
         fn count(&mut self, sql: &str) -> i64 {
             diesel::sql_query(sql)
                 .get_result::<Count>(&mut self.conn)
                 .unwrap_or_else(|e| panic!("{e}: {sql}"))
                 .n
+        }
+        fn text_column(&mut self, sql: &str) -> Vec<Option<String>> {
+            diesel::sql_query(sql)
+                .load::<Value>(&mut self.conn)
+                .unwrap_or_else(|e| panic!("{e}: {sql}"))
+                .into_iter()
+                .map(|r| r.v)
+                .collect()
+        }
+        fn try_execute(&mut self, sql: &str) -> Result<(), String> {
+            diesel::sql_query(sql)
+                .execute(&mut self.conn)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         }
     };
 }
@@ -71,19 +107,33 @@ impl SqliteFile {
         let conn = SqliteConnection::establish(&path).unwrap();
         Self { path, conn }
     }
+
+    /// A database in memory with foreign keys enforced, for the test's
+    /// connection only.
+    pub fn memory() -> Self {
+        let path = ":memory:".to_owned();
+        let conn = db::sqlite();
+        Self { path, conn }
+    }
 }
 
 impl Target for SqliteFile {
     const DIALECT: Dialect = Dialect::Sqlite;
     type Backend = diesel::sqlite::Sqlite;
     type Conn = SqliteConnection;
+    fn in_dir(dir: &Path) -> Self {
+        Self::new(dir)
+    }
+    fn fresh() -> Self {
+        Self::memory()
+    }
     fn url(&self) -> String {
         self.path.clone()
     }
     fn conn(&mut self) -> &mut SqliteConnection {
         &mut self.conn
     }
-    count!();
+    queries!();
     fn introspect(&mut self) -> Schema {
         lback_core::introspect::sqlite(&mut self.conn).unwrap()
     }
@@ -121,13 +171,19 @@ impl Target for PgServer {
     const DIALECT: Dialect = Dialect::Postgres;
     type Backend = diesel::pg::Pg;
     type Conn = PgConnection;
+    fn in_dir(_: &Path) -> Self {
+        Self::new()
+    }
+    fn fresh() -> Self {
+        Self::new()
+    }
     fn url(&self) -> String {
         self.url.clone()
     }
     fn conn(&mut self) -> &mut PgConnection {
         &mut self.conn
     }
-    count!();
+    queries!();
     fn introspect(&mut self) -> Schema {
         lback_core::introspect::postgres(&mut self.conn).unwrap()
     }
@@ -172,13 +228,19 @@ impl Target for MysqlServer {
     const DIALECT: Dialect = Dialect::Mysql;
     type Backend = diesel::mysql::Mysql;
     type Conn = MysqlConnection;
+    fn in_dir(_: &Path) -> Self {
+        Self::new()
+    }
+    fn fresh() -> Self {
+        Self::new()
+    }
     fn url(&self) -> String {
         self.url.clone()
     }
     fn conn(&mut self) -> &mut MysqlConnection {
         &mut self.conn
     }
-    count!();
+    queries!();
     fn introspect(&mut self) -> Schema {
         lback_core::introspect::mysql(&mut self.conn).unwrap()
     }

@@ -1,6 +1,7 @@
 //! The user's workflow, driven as a user would: the `lback` command run as
-//! a process in a temporary project, over six model revisions. Shared by
-//! `cli_workflow_{sqlite,postgres,mysql}.rs`.
+//! a process in a temporary project, over six model revisions, run on
+//! each database by `tests/it/cli_workflow.rs`. [`Project`] and the output
+//! helpers serve every suite that runs the command.
 //!
 //! The models of each revision are handed to the command as a schema file
 //! (`--models`), the explicit alternative to models compiled into an

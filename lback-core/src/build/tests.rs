@@ -1,6 +1,6 @@
 //! The build script's reading of the source and its runs, on scratch
 //! crates in the temporary directory (no cargo involved; the end-to-end
-//! test with cargo is `tests/build_script.rs` of the `lback` package).
+//! test with cargo is `tests/it/build_script.rs` of the `lback` package).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

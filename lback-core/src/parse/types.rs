@@ -3,7 +3,7 @@
 //! The derive takes the type from [`HasColumnType`](crate::HasColumnType),
 //! which also sees through aliases and newtypes; this reading serves the
 //! checks that need a type at parse time and the build script, which has
-//! only the source. `tests/type_mapping.rs` proves both agree on every
+//! only the source. `tests/it/type_mapping.rs` proves both agree on every
 //! supported type.
 
 use syn::{GenericArgument, PathArguments, Type, TypePath};

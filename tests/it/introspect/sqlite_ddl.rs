@@ -2,19 +2,15 @@
 //! back to the exact schema, and `canonical` of the model they came from
 //! equals what was read.
 
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/model.rs"]
-mod model;
-
+use super::model::*;
+use crate::db;
 use lback_core::introspect::{self, canonical};
 use lback_core::schema::{ColumnType as T, DefaultValue as D, ReferentialAction as A, Table};
 use lback_core::sql::Dialect;
-use model::*;
 
 /// lback's rendering (see `Dialect::type_name` and `default_literal`) of
 /// [`model_schema`], written by hand, plus bookkeeping tables to skip.
-const RENDERED: &str = r#"
+pub(super) const RENDERED: &str = r#"
 CREATE TABLE "__lback_migrations" ("version" TEXT PRIMARY KEY NOT NULL);
 CREATE TABLE "users" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,7 +70,7 @@ CREATE TABLE "order_items" (
 "#;
 
 /// The models behind [`RENDERED`].
-fn model_schema() -> lback_core::schema::Schema {
+pub(super) fn model_schema() -> lback_core::schema::Schema {
     let users = Table::new("users")
         .with_column(col("id", T::BigInt).auto_increment())
         .with_column(col("email", T::Varchar(255)))
@@ -192,7 +188,7 @@ fn order_items() -> Table {
 }
 
 /// What SQLite reports for [`RENDERED`], written out in full.
-fn expected_schema() -> lback_core::schema::Schema {
+pub(super) fn expected_schema() -> lback_core::schema::Schema {
     let users = Table::new("users")
         .with_column(col("id", T::Integer).auto_increment())
         .with_column(col("email", T::Varchar(255)))
@@ -266,39 +262,6 @@ fn expected_schema() -> lback_core::schema::Schema {
     schema([users, order, products(), order_items()])
 }
 
-#[test]
-fn lback_rendering_reads_back_exactly() {
-    let mut conn = db::sqlite();
-    db::exec(&mut conn, RENDERED);
-    let read = introspect::sqlite(&mut conn).unwrap();
-    assert_same(&read, &expected_schema(), "introspected");
-    // The same twice: nothing depends on catalog order.
-    assert_eq!(introspect::sqlite(&mut conn).unwrap(), read);
-}
-
-#[test]
-fn canonical_model_equals_introspection() {
-    let mut conn = db::sqlite();
-    db::exec(&mut conn, RENDERED);
-    let read = introspect::sqlite(&mut conn).unwrap();
-    let model = model_schema();
-    assert_ne!(
-        model, read,
-        "the dialect is lossy: the test must show canonical at work"
-    );
-    assert_same(
-        &canonical(&model, Dialect::Sqlite),
-        &read,
-        "canonical(model)",
-    );
-    assert_same(
-        &canonical(&read, Dialect::Sqlite),
-        &read,
-        "canonical(introspected)",
-    );
-}
-
-/// SQL no lback renderer writes, but a hand-made database may hold.
 #[test]
 fn hand_written_sqlite_forms() {
     let mut conn = db::sqlite();
@@ -397,10 +360,4 @@ fn hand_written_sqlite_forms() {
     let parent = again.table("parent").unwrap();
     assert!(parent.unique_constraints.is_empty());
     assert_eq!(parent.indexes.len(), 2);
-}
-
-#[test]
-fn empty_database_is_an_empty_schema() {
-    let mut conn = db::sqlite();
-    assert!(introspect::sqlite(&mut conn).unwrap().is_empty());
 }

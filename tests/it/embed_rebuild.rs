@@ -9,10 +9,7 @@
 //! written), builds again, and runs the application, which must apply the
 //! new migration.
 
-#[path = "support/example.rs"]
-mod example;
-
-use example::Example;
+use crate::example::Example;
 
 #[test]
 fn a_migration_generated_after_the_last_build_is_embedded_by_the_next_build() {

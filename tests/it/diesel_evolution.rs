@@ -11,8 +11,7 @@
 //!
 //! Needs `PG_DATABASE_URL` and `MYSQL_DATABASE_URL` (fails without them).
 
-#[path = "support/db.rs"]
-mod db;
+use crate::db;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

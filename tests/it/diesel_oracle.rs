@@ -7,8 +7,7 @@
 //! Needs the `diesel` command (diesel_cli, installed by `.ci/run`) and the
 //! servers of `PG_DATABASE_URL` / `MYSQL_DATABASE_URL`; fails without them.
 
-#[path = "support/db.rs"]
-mod db;
+use crate::db;
 
 use std::path::Path;
 use std::process::Command;

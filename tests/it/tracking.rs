@@ -4,10 +4,8 @@
 //! without the lock (and still stops at a dirty run); PostgreSQL's one-batch
 //! migrations still name the failing statement, or say when none fails on
 //! the second run.
-//!
-//! Include with `faults` and `targets` beside it.
-
-#![allow(dead_code)]
+//! On SQLite too where it applies; the bodies take the database and the
+//! project `backend_tests!` makes.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -19,6 +17,21 @@ use lback_core::sql::Dialect;
 
 use crate::faults::{self, id, migrations, version, Mem, N};
 use crate::targets::Target;
+use crate::workflow::Project;
+
+backend_tests!(
+    upgrade_from_the_checksums_table,
+    upgrade_from_diesels_table;
+    sqlite: a_failure_recording_the_migration, a_failure_at_commit;
+    postgres:
+        a_failure_recording_the_migration,
+        a_failure_at_commit,
+        a_start_with_nothing_pending_does_not_wait,
+        a_failure_the_second_run_does_not_repeat,
+        a_runtime_failure_is_named,
+        a_statement_cut_short_is_named;
+    mysql: a_start_with_nothing_pending_does_not_wait;
+);
 
 /// The failing statement, the message and the outcome of a
 /// [`Error::MigrationFailed`]; panics on any other error.
@@ -68,7 +81,7 @@ fn earlier_layout<T: Target>(target: &mut T, tamper: bool) {
 /// A database an earlier lback set up: its checksums are moved into
 /// diesel's table (a changed migration is still caught) and its table
 /// dropped; the next start reads one table.
-pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
+fn upgrade_from_the_checksums_table<T: Target>(target: &mut T, _: &Project) {
     let good = migrations(None, None);
     faults::migrate(target, &good).unwrap();
     earlier_layout(target, true);
@@ -131,7 +144,7 @@ pub fn upgrade_from_the_checksums_table<T: Target>(target: &mut T) {
 /// lback tables): the column is added; what diesel applied gets the
 /// checksum of its SQL on that first run (and the report says so), what
 /// lback applies from then on has one too.
-pub fn upgrade_from_diesels_table<T: Target>(target: &mut T) {
+fn upgrade_from_diesels_table<T: Target>(target: &mut T, _: &Project) {
     let mut list = migrations(None, None);
     let third = list.pop().unwrap();
     faults::migrate(target, &list).unwrap();
@@ -214,7 +227,7 @@ fn waiting_for_lock_sql<T: Target>() -> String {
 /// PostgreSQL, MySQL: with nothing pending, a start does not take the lock,
 /// so it does not wait for another process's run; with something pending it
 /// waits for the lock, then applies.
-pub fn a_start_with_nothing_pending_does_not_wait<T: Target>(target: &mut T)
+fn a_start_with_nothing_pending_does_not_wait<T: Target>(target: &mut T, _: &Project)
 where
     T::Conn: 'static,
 {
@@ -265,7 +278,7 @@ where
 /// statement. Here the failure depends on a sequence, which a rollback does
 /// not reset: the second run passes, and the error says so. The statement
 /// that failed the first time is not named, and nothing is applied.
-pub fn a_failure_the_second_run_does_not_repeat<T: Target>(target: &mut T) {
+fn a_failure_the_second_run_does_not_repeat<T: Target>(target: &mut T, _: &Project) {
     assert_eq!(T::DIALECT, Dialect::Postgres);
     target.execute("CREATE SEQUENCE lback_flaky");
     let flaky = vec![Mem::new(
@@ -294,7 +307,7 @@ pub fn a_failure_the_second_run_does_not_repeat<T: Target>(target: &mut T) {
 /// the SQL records its own version, as a hand-written diesel migration
 /// might): the migration is rolled back (SQLite, PostgreSQL) and the error
 /// says the statements ran and the recording failed.
-pub fn a_failure_recording_the_migration<T: Target>(target: &mut T) {
+fn a_failure_recording_the_migration<T: Target>(target: &mut T, _: &Project) {
     assert_ne!(T::DIALECT, Dialect::Mysql);
     let insert = format!(
         "INSERT INTO __diesel_schema_migrations (version) VALUES ('{}')",
@@ -318,7 +331,7 @@ pub fn a_failure_recording_the_migration<T: Target>(target: &mut T) {
 /// PostgreSQL: a failure without a position in the text (a duplicate key)
 /// is found by running the statements again one by one; the error names
 /// the statement and keeps the database's message.
-pub fn a_runtime_failure_is_named<T: Target>(target: &mut T) {
+fn a_runtime_failure_is_named<T: Target>(target: &mut T, _: &Project) {
     assert_eq!(T::DIALECT, Dialect::Postgres);
     let duplicate = vec![Mem::new(
         1,
@@ -341,7 +354,7 @@ pub fn a_runtime_failure_is_named<T: Target>(target: &mut T) {
 /// A constraint checked at COMMIT (deferred) fails: the error says every
 /// statement ran and COMMIT failed, and nothing is applied (SQLite with
 /// foreign keys on, PostgreSQL).
-pub fn a_failure_at_commit<T: Target>(target: &mut T) {
+fn a_failure_at_commit<T: Target>(target: &mut T, _: &Project) {
     assert_ne!(T::DIALECT, Dialect::Mysql);
     if T::DIALECT == Dialect::Sqlite {
         target.execute("PRAGMA foreign_keys = ON");
@@ -371,7 +384,7 @@ pub fn a_failure_at_commit<T: Target>(target: &mut T) {
 /// PostgreSQL: a last statement cut short fails at the `;` lback puts
 /// between the script and its bookkeeping; the error names that statement,
 /// not the bookkeeping.
-pub fn a_statement_cut_short_is_named<T: Target>(target: &mut T) {
+fn a_statement_cut_short_is_named<T: Target>(target: &mut T, _: &Project) {
     assert_eq!(T::DIALECT, Dialect::Postgres);
     let cut = vec![Mem::new(
         1,
@@ -389,7 +402,7 @@ pub fn a_statement_cut_short_is_named<T: Target>(target: &mut T) {
 /// A user who may only read (monitoring) asks for the status of a database
 /// whose tracking table diesel made: lback cannot set its tables up, and
 /// reads them as they are instead of failing; nothing changes.
-pub fn status_for_a_reader<T: Target>(target: &mut T, reader: &mut T::Conn) {
+fn status_for_a_reader<T: Target>(target: &mut T, reader: &mut T::Conn) {
     let list = migrations(None, None);
     faults::migrate(target, &list).unwrap();
     target.execute("DROP TABLE __lback_attempts");
@@ -406,4 +419,46 @@ pub fn status_for_a_reader<T: Target>(target: &mut T, reader: &mut T::Conn) {
         "checksum"
     ));
     assert!(!has_column(target, "__lback_attempts", "version"));
+}
+
+#[test]
+fn status_for_a_reader_on_sqlite() {
+    use diesel::Connection;
+    let (project, mut target) = crate::scratch::<crate::targets::SqliteFile>("reader");
+    let path = project.dir.join("app.db");
+    let mut reader =
+        diesel::SqliteConnection::establish(&format!("file:{}?mode=ro", path.display())).unwrap();
+    status_for_a_reader(&mut target, &mut reader);
+}
+
+#[cfg(feature = "postgres")]
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn status_for_a_reader_on_postgres() {
+    use diesel::{Connection, RunQueryDsl};
+    let mut target = crate::targets::PgServer::new();
+    let schema = diesel::sql_query("SELECT current_schema() AS name")
+        .get_result::<Name>(target.conn())
+        .unwrap()
+        .name;
+    // A role that may read the scratch schema's tables and nothing more
+    // (trust authentication: it logs in without a password).
+    let role = crate::db::unique_name("lback_reader");
+    target.execute(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}; \
+         ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}"
+    ));
+    let url = target.url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let mut reader = diesel::PgConnection::establish(&format!("{scheme}://{role}@{host}")).unwrap();
+    status_for_a_reader(&mut target, &mut reader);
+    drop(reader);
+    target.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
 }

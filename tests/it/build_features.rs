@@ -12,10 +12,7 @@
 //! Needs libpq, as the application then links it: runs with the
 //! `postgres` feature (`.ci/run`'s server suites), no server needed.
 
-#[path = "support/example.rs"]
-mod example;
-
-use example::Example;
+use crate::example::Example;
 
 #[test]
 fn an_app_forwarding_a_database_feature_to_lback_builds_and_generates() {

@@ -2,19 +2,15 @@
 //! the way lback renders them read back to the exact schema, and
 //! `canonical` of the model they came from equals what was read.
 
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/model.rs"]
-mod model;
-
+use super::model::*;
+use crate::db;
 use lback_core::introspect::{self, canonical};
 use lback_core::schema::{ColumnType as T, DefaultValue as D, ReferentialAction as A, Table};
 use lback_core::sql::Dialect;
-use model::*;
 
 /// lback's rendering (see `Dialect::type_name` and `default_literal`) of
 /// [`model_schema`], written by hand, plus bookkeeping tables to skip.
-const RENDERED: &str = r#"
+pub(super) const RENDERED: &str = r#"
 CREATE TABLE "__lback_migrations" ("version" TEXT PRIMARY KEY);
 CREATE TABLE "__diesel_schema_migrations" ("version" VARCHAR(50) PRIMARY KEY);
 CREATE TABLE "users" (
@@ -233,14 +229,14 @@ fn order_items() -> Table {
 }
 
 /// The models behind [`RENDERED`].
-fn model_schema() -> lback_core::schema::Schema {
+pub(super) fn model_schema() -> lback_core::schema::Schema {
     let mut users = users_columns(Table::new("users"), true);
     users.renamed_from = Some("people".into());
     schema([users, order(true), products(), order_items()])
 }
 
 /// What PostgreSQL reports for [`RENDERED`], written out in full.
-fn expected_schema() -> lback_core::schema::Schema {
+pub(super) fn expected_schema() -> lback_core::schema::Schema {
     schema([
         users_columns(Table::new("users"), false),
         order(false),
@@ -249,38 +245,6 @@ fn expected_schema() -> lback_core::schema::Schema {
     ])
 }
 
-#[test]
-fn lback_rendering_reads_back_exactly() {
-    let (mut conn, _guard) = db::pg();
-    db::exec(&mut conn, RENDERED);
-    let read = introspect::postgres(&mut conn).unwrap();
-    assert_same(&read, &expected_schema(), "introspected");
-    assert_eq!(introspect::postgres(&mut conn).unwrap(), read);
-}
-
-#[test]
-fn canonical_model_equals_introspection() {
-    let (mut conn, _guard) = db::pg();
-    db::exec(&mut conn, RENDERED);
-    let read = introspect::postgres(&mut conn).unwrap();
-    let model = model_schema();
-    assert_ne!(
-        model, read,
-        "the dialect is lossy: the test must show canonical at work"
-    );
-    assert_same(
-        &canonical(&model, Dialect::Postgres),
-        &read,
-        "canonical(model)",
-    );
-    assert_same(
-        &canonical(&read, Dialect::Postgres),
-        &read,
-        "canonical(introspected)",
-    );
-}
-
-/// SQL no lback renderer writes, but a hand-made database may hold.
 #[test]
 fn hand_written_postgres_forms() {
     let (mut conn, guard) = db::pg();
@@ -355,10 +319,4 @@ fn hand_written_postgres_forms() {
         &read,
         "canonical(introspected)",
     );
-}
-
-#[test]
-fn empty_schema_is_an_empty_schema() {
-    let (mut conn, _guard) = db::pg();
-    assert!(introspect::postgres(&mut conn).unwrap().is_empty());
 }

@@ -5,7 +5,7 @@ use std::process::Output;
 
 use lback::schema::{Column, ColumnType as Ty, Schema, Table};
 
-use crate::drift::{drift_targets, write_migration};
+use super::drift::{drift_targets, write_migration};
 use crate::targets::Target;
 use crate::workflow::Project;
 

@@ -6,19 +6,15 @@
 //! (`SET DEFAULT`, `DATETIME(6) DEFAULT CURRENT_TIMESTAMP`) are MariaDB's
 //! to accept.
 
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/model.rs"]
-mod model;
-
+use super::model::*;
+use crate::db;
 use lback_core::introspect::{self, canonical};
 use lback_core::schema::{ColumnType as T, DefaultValue as D, ReferentialAction as A, Table};
 use lback_core::sql::Dialect;
-use model::*;
 
 /// lback's rendering (see `Dialect::type_name` and `default_literal`) of
 /// [`model_schema`], written by hand, plus bookkeeping tables to skip.
-const RENDERED: &str = r#"
+pub(super) const RENDERED: &str = r#"
 CREATE TABLE `__lback_migrations` (`version` VARCHAR(255) NOT NULL, PRIMARY KEY (`version`));
 CREATE TABLE `users` (
     `id` BIGINT NOT NULL AUTO_INCREMENT,
@@ -266,47 +262,15 @@ fn order_items(model: bool) -> Table {
 }
 
 /// The models behind [`RENDERED`].
-fn model_schema() -> lback_core::schema::Schema {
+pub(super) fn model_schema() -> lback_core::schema::Schema {
     schema([users(true), order(true), products(), order_items(true)])
 }
 
 /// What MariaDB reports for [`RENDERED`], written out in full.
-fn expected_schema() -> lback_core::schema::Schema {
+pub(super) fn expected_schema() -> lback_core::schema::Schema {
     schema([users(false), order(false), products(), order_items(false)])
 }
 
-#[test]
-fn lback_rendering_reads_back_exactly() {
-    let (mut conn, _guard) = db::mysql();
-    db::exec(&mut conn, RENDERED);
-    let read = introspect::mysql(&mut conn).unwrap();
-    assert_same(&read, &expected_schema(), "introspected");
-    assert_eq!(introspect::mysql(&mut conn).unwrap(), read);
-}
-
-#[test]
-fn canonical_model_equals_introspection() {
-    let (mut conn, _guard) = db::mysql();
-    db::exec(&mut conn, RENDERED);
-    let read = introspect::mysql(&mut conn).unwrap();
-    let model = model_schema();
-    assert_ne!(
-        model, read,
-        "the dialect is lossy: the test must show canonical at work"
-    );
-    assert_same(
-        &canonical(&model, Dialect::Mysql),
-        &read,
-        "canonical(model)",
-    );
-    assert_same(
-        &canonical(&read, Dialect::Mysql),
-        &read,
-        "canonical(introspected)",
-    );
-}
-
-/// SQL no lback renderer writes, but a hand-made database may hold.
 #[test]
 fn hand_written_mysql_forms() {
     let (mut conn, _guard) = db::mysql();
@@ -400,10 +364,4 @@ fn hand_written_mysql_forms() {
         &read,
         "canonical(introspected)",
     );
-}
-
-#[test]
-fn empty_database_is_an_empty_schema() {
-    let (mut conn, _guard) = db::mysql();
-    assert!(introspect::mysql(&mut conn).unwrap().is_empty());
 }

@@ -1,7 +1,5 @@
 //! Short builders for hand-written expected schemas, and a comparison that
 //! reports the first differing table instead of two whole schemas.
-//!
-//! Include with `#[path = "support/model.rs"] mod model;`.
 #![allow(dead_code)]
 
 use lback_core::schema::{

@@ -7,8 +7,8 @@
 //! Two copies of one example are the same package to cargo (each is the
 //! root of its own workspace, and cargo hashes a root package's path
 //! relative to its workspace), so in the shared target folder they share
-//! build script, fingerprints and binary: the tests of one file take
-//! turns.
+//! build script, fingerprints and binary: the example tests take turns
+//! (one turn for the whole binary).
 
 #![allow(dead_code)]
 

@@ -1,20 +1,17 @@
 //! The `lback` command at its edges, as a process: database URLs it must
 //! refuse, a reader that closes the pipe early, empty migrations in a
-//! project with several dialects, names only case tells apart.
-
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/edges.rs"]
-mod edges;
-#[path = "support/targets.rs"]
-mod targets;
-#[path = "support/workflow.rs"]
-mod workflow;
+//! project with several dialects, names only case tells apart; and, on
+//! each database, the SQL written into each dialect's file of an empty
+//! migration is what runs.
 
 use std::process::{Command, Stdio};
 
 use lback::schema::{Column, ColumnType, Schema, Table};
-use workflow::{status, stderr, stdout, Project};
+
+use crate::targets::Target;
+use crate::workflow::{status, stderr, stdout, Project};
+
+backend_tests!(an_empty_migration_runs_the_sql_of_each_dialect);
 
 fn users() -> Schema {
     Schema::from_tables([Table::new("users")
@@ -239,9 +236,54 @@ fn names_only_case_tells_apart_are_refused_where_the_database_folds_case() {
     assert_eq!(status(&output), 0, "{}", stderr(&output));
 }
 
-#[test]
-fn an_empty_migration_runs_the_sql_of_each_dialect_on_sqlite() {
-    let project = Project::new("empty-runs-sqlite");
-    let mut target = targets::SqliteFile::new(&project.dir);
-    edges::an_empty_migration_runs_the_sql_of_each_dialect(&mut target, &project);
+/// `makemigrations --empty` in a project with three dialects: the SQL the
+/// user writes into each dialect's file is what runs on that database.
+fn an_empty_migration_runs_the_sql_of_each_dialect<T: Target>(target: &mut T, project: &Project) {
+    let url = target.url();
+    let lback = |args: &[&str]| {
+        let output = project.lback(&url, args);
+        assert_eq!(status(&output), 0, "{args:?}: {}", stderr(&output));
+    };
+    let notes = Table::new("notes")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("written_by", ColumnType::Varchar(20)))
+        .with_primary_key(["id"]);
+    project.models(&Schema::from_tables([notes]).unwrap());
+    let mut first = vec!["makemigrations", "create_notes"];
+    for dialect in ["sqlite", "postgres", "mysql"] {
+        first.extend(["--dialect", dialect]);
+    }
+    lback(&first);
+    lback(&["migrate"]);
+    target.execute("INSERT INTO notes (id, written_by) VALUES (1, 'nobody')");
+
+    lback(&["makemigrations", "backfill", "--empty"]);
+    let folder = project.migrations().join(project.folders().pop().unwrap());
+    for (file, dialect) in [
+        ("up.sql", "sqlite"),
+        ("up.postgres.sql", "postgres"),
+        ("up.mysql.sql", "mysql"),
+    ] {
+        let path = folder.join(file);
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.contains(&format!("write the {dialect} SQL")),
+            "{written}"
+        );
+        std::fs::write(
+            path,
+            format!("{written}UPDATE notes SET written_by = '{dialect}';\n"),
+        )
+        .unwrap();
+    }
+    lback(&["migrate"]);
+    assert_eq!(
+        target.count(&format!(
+            "SELECT COUNT(*) AS n FROM notes WHERE written_by = '{}'",
+            T::DIALECT.name()
+        )),
+        1,
+        "the {} file ran",
+        T::DIALECT.name()
+    );
 }

@@ -5,12 +5,9 @@
 //! the build script; check mode fails a build whose models changed and
 //! passes one in step; off mode writes nothing.
 
-#[path = "support/example.rs"]
-mod example;
-
+use crate::example::Example;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use example::Example;
 
 const TASK_FIELDS: &str = "    pub done: bool,\n}";
 const WITH_PRIORITY: &str =

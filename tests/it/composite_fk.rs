@@ -2,16 +2,15 @@
 //! `#[lback(foreign_key(...))]`, through the whole chain on a database:
 //! the derive's tables, makemigrations (snapshot, diff, SQL), migrate onto
 //! a table that has rows, the live schema read back, rows that break a key
-//! refused, a cascade, rollback and migrate again. Shared by
-//! `composite_fk_sqlite.rs` and `composite_fk_servers.rs`.
-
-#![allow(dead_code)]
+//! refused, a cascade, rollback and migrate again; on each database.
 
 use lback::schema::Schema;
 use lback::Model as _;
 
 use crate::targets::Target;
 use crate::workflow::{status, stderr, Project};
+
+backend_tests!(composite_foreign_keys);
 
 /// Orders are keyed by shop and number; a code is unique per shop.
 #[derive(lback::Model)]
@@ -20,6 +19,7 @@ use crate::workflow::{status, stderr, Project};
     primary_key(shop_id, number),
     unique(shop_id, code)
 )]
+#[allow(dead_code)] // The models give their tables; no row is read into them.
 pub struct ShopOrder {
     pub shop_id: i64,
     pub number: i32,
@@ -30,6 +30,7 @@ pub struct ShopOrder {
 /// Order lines before their foreign keys.
 #[derive(lback::Model)]
 #[lback(table = "order lines")]
+#[allow(dead_code)]
 pub struct OrderLine {
     #[lback(primary_key)]
     pub id: i64,
@@ -53,6 +54,7 @@ pub struct OrderLine {
     on_delete = "cascade"
 ))]
 #[lback(foreign_key(shop_id, order_code, references = "shop orders(shop_id, code)"))]
+#[allow(dead_code)]
 pub struct OrderLineWithKeys {
     #[lback(primary_key)]
     pub id: i64,
@@ -92,7 +94,7 @@ fn refused<T: Target>(target: &mut T, sql: &str) {
     );
 }
 
-pub fn composite_foreign_keys<T: Target>(target: &mut T, project: &Project) {
+fn composite_foreign_keys<T: Target>(target: &mut T, project: &Project) {
     let url = target.url();
     let dialect = T::DIALECT.name();
     let lback = |args: &[&str]| {
