@@ -320,24 +320,11 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
         return Ok(None);
     };
     let id = script.migration.id();
-    let number = done + 1;
     if done < script.guard_statements {
-        return Ok(Some(Resume {
-            from: 0,
-            in_flight: None,
-            note: format!(
-                "migration {id} was left at statement {number} of {total} by a process that                  ended; that statement is one of its guards, which change no table, so lback                  ran the migration from its first statement"
-            ),
-        }));
+        return Ok(Some(Resume::from_guards(&id, done, total)));
     }
     let resume = match Repeat::of(statement) {
-        Some(Repeat::Harmless) => Resume {
-            from: done,
-            in_flight: None,
-            note: format!(
-                "migration {id} was left at statement {number} of {total} by a process that                  ended; that statement changes nothing, so lback ran it again and went on"
-            ),
-        },
+        Some(Repeat::Harmless) => Resume::harmless(&id, done, total),
         Some(Repeat::Ddl(ddl)) => {
             let state = diesel::sql_query(format!(
                 "SELECT state FROM __lback_attempts WHERE version = {}",
@@ -347,13 +334,7 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
             if state.state != CHECKED || !server_has_atomic_ddl(conn) {
                 return Ok(None);
             }
-            Resume {
-                from: done,
-                in_flight: Some(ddl),
-                note: format!(
-                    "migration {id} was left at statement {number} of {total} by a process                      that ended; lback ran that statement again (the server's error would                      have said it had taken effect) and went on"
-                ),
-            }
+            Resume::ddl(&id, done, total, ddl)
         }
         None => return Ok(None),
     };
