@@ -7,6 +7,8 @@
 //! lease of [`lease`](crate::runner::lease) does, and every one of those
 //! records is fenced by it (committed with a renewal, or not at all).
 
+use std::cell::Cell;
+
 use diesel::connection::LoadConnection;
 use diesel::mysql::Mysql;
 use diesel::sql_types::{BigInt, Nullable};
@@ -141,7 +143,7 @@ impl TrackedBackend for Mysql {
         conn: &mut C,
     ) -> QueryResult<Option<Box<dyn Locker<C>>>> {
         Ok(Some(match lease::lock_kind(conn)? {
-            LockKind::Session => Box::new(GetLock),
+            LockKind::Session => Box::new(GetLock::default()),
             LockKind::Lease => Box::new(LeaseLock::new(Settings::from_env()?)),
         }))
     }
@@ -342,7 +344,32 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
 }
 
 /// `GET_LOCK`, named after the database (lock names are server-wide).
-struct GetLock;
+#[derive(Default)]
+struct GetLock {
+    /// Set when taken: whether holding it proves that every other lback
+    /// run ended ([`session_lock_is_alone`]).
+    alone: Cell<bool>,
+}
+
+/// Whether holding `GET_LOCK` proves that no other lback run is in
+/// progress: not on Galera (where each node has a `GET_LOCK` of its own,
+/// as with `LBACK_LOCK=session` there), and no lease held in
+/// `__lback_lock` (a process run with `LBACK_LOCK=lease` takes no
+/// `GET_LOCK`). `false` when it cannot be told.
+fn session_lock_is_alone<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> bool {
+    if !matches!(lease::is_galera(conn), Ok(false)) {
+        return false;
+    }
+    match Mysql::has_column(conn, "__lback_lock", "owner") {
+        Ok(false) => true,
+        Ok(true) => {
+            diesel::sql_query("SELECT COUNT(*) AS n FROM __lback_lock WHERE owner IS NOT NULL")
+                .get_result::<Count>(conn)
+                .is_ok_and(|held| held.n == 0)
+        }
+        Err(_) => false,
+    }
+}
 
 impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
     fn acquire(&self, conn: &mut C) -> QueryResult<()> {
@@ -356,6 +383,7 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
             diesel::sql_query("SELECT GET_LOCK(CONCAT('lback migrate ', DATABASE()), 600) AS got")
                 .get_result::<Got>(conn)?;
         if got.got == Some(1) {
+            self.alone.set(session_lock_is_alone(conn));
             Ok(())
         } else {
             Err(diesel::result::Error::QueryBuilderError(
@@ -371,9 +399,11 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
     }
 
     /// A session that recorded a run as started held this lock; it is
-    /// free only once that session ended, after its last statement.
+    /// free only once that session ended, after its last statement. That
+    /// proves the run ended only where every run takes this lock
+    /// ([`session_lock_is_alone`]).
     fn took_over(&self) -> bool {
-        true
+        self.alone.get()
     }
 
     fn is_free(&self, conn: &mut C) -> QueryResult<bool> {
