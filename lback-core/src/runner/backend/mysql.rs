@@ -104,7 +104,7 @@ impl TrackedBackend for Mysql {
         );
         let recorded = fence.record(conn, |conn| conn.batch_execute(&failed));
         let mut outcome = if attempt.is_dirty(d) {
-            crate::runner::state::ways_out(attempt, d)
+            crate::runner::recovery::ways_out(attempt, d)
         } else if !attempt
             .statement
             .as_deref()
