@@ -432,3 +432,47 @@ fn a_live_lease_holder_is_not_taken_for_dead_by_a_process_with_the_session_lock(
         0
     );
 }
+
+#[test]
+fn a_run_left_after_a_statement_that_changed_its_session_is_left_to_a_person() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_session");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // A user variable first: a new session would go on without it.
+    let up = dir.join(third).join("up.sql");
+    let sql = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(&up, format!("SET @lback_test = 1;\n{sql}")).unwrap();
+    let mut blocker = MysqlConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    let (holder, waiters) = holder_and_waiters(
+        &mut conn,
+        &scratch.database,
+        &dir,
+        &url,
+        "ALTER TABLE `customers` ADD COLUMN%",
+    );
+    // Checked before it ran, as in the first test: only the `SET` differs.
+    let before = attempt(&mut conn, &third[..14]);
+    assert_eq!((before.state.as_str(), before.done), ("checked", 1));
+    kill(holder);
+    blocker.batch_execute("COMMIT").unwrap();
+    for waiter in waiters {
+        let output = waiter.wait_with_output().unwrap();
+        let said = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{said}");
+        assert!(
+            said.contains(&format!("migration {third} did not finish applying")),
+            "the recovery steps:\n{said}"
+        );
+        assert!(!said.contains("was left at statement"), "{said}");
+    }
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+        ),
+        2
+    );
+}

@@ -69,7 +69,7 @@ pub use self::{
     embedded::{migrate_embedded, resolve_embedded, rollback_embedded, status_embedded},
     lock::{locked, Fence},
     resolve::resolve,
-    resume::{atomic_ddl, Ddl, Object, Repeat, Resume},
+    resume::{atomic_ddl, changes_the_session, Ddl, Object, Repeat, Resume},
     run::{migrate, nothing_pending, run, Hooks, Job, Reach, StepInfo},
     status::status,
     step::{Failed, Phase, Script},

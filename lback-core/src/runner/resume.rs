@@ -20,8 +20,9 @@
 //!   next ([`Ddl::probe_sql`]; the row's state is then `checked`).
 //!
 //! Anything else (data changes, a `MODIFY COLUMN`, several clauses in one
-//! `ALTER TABLE`, names qualified with a database) stays dirty, with the
-//! recovery steps.
+//! `ALTER TABLE`, names qualified with a database, a run left after a
+//! statement that changed its session: [`changes_the_session`]) stays
+//! dirty, with the recovery steps.
 
 mod parse;
 
@@ -209,6 +210,22 @@ impl Repeat {
         // Nothing after what was read.
         (p.at == tokens.len()).then_some(repeat)
     }
+}
+
+/// Whether `statement` may change what later statements of the same
+/// session do (`SET`, `USE`, a temporary table, a user variable), so that
+/// a new holder, in a session of its own, may not go on after it without
+/// running it: a run left past it is not resumed. `true` when unsure.
+pub fn changes_the_session(statement: &str) -> bool {
+    let Some(tokens) = tokens(statement) else {
+        return true;
+    };
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.eq_ignore_ascii_case(w));
+    let first = tokens.first();
+    first.is_some_and(|t| ["SET", "USE", "DECLARE", "LOCK"].iter().any(|w| word(t, w)))
+        || tokens
+            .iter()
+            .any(|t| word(t, "TEMPORARY") || *t == Token::Punct('@'))
 }
 
 impl Ddl {
@@ -447,6 +464,30 @@ mod tests {
         assert!(again.note.starts_with(&format!("{left}; lback ran")));
         for note in [guards.note, harmless.note, again.note] {
             assert!(!note.contains("  "), "one space between words: {note}");
+        }
+    }
+
+    #[test]
+    fn statements_that_change_the_session_are_told() {
+        for sql in [
+            "SET foreign_key_checks = 0",
+            "set names utf8mb4",
+            "USE other",
+            "CREATE TEMPORARY TABLE t (a INT)",
+            "DROP TEMPORARY TABLE t",
+            "SELECT MAX(id) INTO @top FROM t",
+            "UPDATE t SET a = @@SESSION.sql_mode",
+            "CREATE TABLE `t (a INT)",
+        ] {
+            assert!(changes_the_session(sql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t (a INT, note VARCHAR(20) DEFAULT 'a@b')",
+            "UPDATE t SET a = 1 -- SET b\n",
+            "ALTER TABLE `temporary` ADD COLUMN `set` INT",
+            "INSERT INTO t (a) VALUES (1)",
+        ] {
+            assert!(!changes_the_session(sql), "{sql}");
         }
     }
 

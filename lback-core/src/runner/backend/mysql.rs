@@ -18,7 +18,7 @@ use super::tables::{attempt_row_in, failed_state, stored_text, Count, STARTED};
 use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
 use crate::runner::lease::{self, LeaseLock, LockKind, Settings};
 use crate::runner::lock::Fence;
-use crate::runner::resume::{atomic_ddl, Repeat, Resume, CHECKED};
+use crate::runner::resume::{atomic_ddl, changes_the_session, Repeat, Resume, CHECKED};
 use crate::runner::step::{At, Failed, Phase, Script};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
@@ -324,6 +324,12 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
     let id = script.migration.id();
     if done < script.guard_statements {
         return Ok(Some(Resume::from_guards(&id, done, total)));
+    }
+    // A new session lacks what the statements before changed in the dead
+    // one's (a `SET`, a `USE`, a temporary table).
+    let before = &script.statements[script.guard_statements..done];
+    if before.iter().any(|s| changes_the_session(s)) {
+        return Ok(None);
     }
     let resume = match Repeat::of(statement) {
         Some(Repeat::Harmless) => Resume::harmless(&id, done, total),
