@@ -6,7 +6,9 @@
 //! (DDL on one named object, checked before it ran), and refuses with the
 //! recovery steps where it cannot (a data change). `GET_LOCK` proves
 //! nothing about a holder of the lease (`LBACK_LOCK=lease`), which does
-//! not take it: such a holder, alive, is not resumed. The same on a Galera
+//! not take it: such a holder, alive, is not resumed; nor, the other way
+//! round, is a holder of `GET_LOCK` by a process that took over the
+//! lease. The same on a Galera
 //! cluster, under the lease, is in `cluster_galera.rs`.
 
 #[path = "support/db.rs"]
@@ -475,4 +477,53 @@ fn a_run_left_after_a_statement_that_changed_its_session_is_left_to_a_person() {
         ),
         2
     );
+}
+
+#[test]
+fn a_lease_taken_over_does_not_prove_a_holder_of_the_session_lock_dead() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_takeover_mixed");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // A lease whose holder stopped renewing it (as if killed): the next
+    // process with the lease takes it over after a second.
+    db::exec(&mut conn, lback_core::runner::lease::SETUP_SQL);
+    db::exec(
+        &mut conn,
+        "INSERT INTO __lback_lock (name, owner, pid, token, beat, ttl_seconds) \
+         VALUES ('migrate', 'pid 1 on gone', 1, 1, 1, 1)",
+    );
+    // The holder takes GET_LOCK; its `ALTER TABLE` waits for this
+    // transaction's metadata lock.
+    let mut blocker = MysqlConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    let holder = lback(&dir, &url, &["migrate"]).spawn().unwrap();
+    wait_for(
+        &mut conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE DB = '{}' AND INFO LIKE 'ALTER TABLE `customers` ADD COLUMN%'",
+            scratch.database
+        ),
+        "the holder's statement",
+    );
+    assert_eq!(attempt(&mut conn, &third[..14]).state, "checked");
+    let other = lback(&dir, &url, &["migrate"])
+        .env("LBACK_LOCK", "lease")
+        .env("LBACK_LEASE_SECONDS", "1")
+        .output()
+        .unwrap();
+    let said = text(&other);
+    assert_eq!(other.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("migration {third} did not finish applying")),
+        "{said}"
+    );
+    assert!(!said.contains("was left at statement"), "{said}");
+    blocker.batch_execute("COMMIT").unwrap();
+    let output = holder.wait_with_output().unwrap();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert_eq!(applied_lines(&[said]), ids[2..].to_vec());
 }
