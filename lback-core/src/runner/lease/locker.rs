@@ -180,6 +180,21 @@ fn leading_words(statement: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Whether no session of this server holds lback's `GET_LOCK` (the one
+/// MySQL's session lock takes, named after the database).
+fn session_lock_is_free<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Free {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        free: Option<i64>,
+    }
+    diesel::RunQueryDsl::get_result::<Free>(
+        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free"),
+        conn,
+    )
+    .map(|f| f.free == Some(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,19 +222,4 @@ mod tests {
         let (_, _, elsewhere) = unsupported_with_lease(&["LOCK TABLES a WRITE"], false).unwrap();
         assert!(elsewhere.contains("releases table locks"), "{elsewhere}");
     }
-}
-
-/// Whether no session of this server holds lback's `GET_LOCK` (the one
-/// MySQL's session lock takes, named after the database).
-fn session_lock_is_free<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<bool> {
-    #[derive(diesel::QueryableByName)]
-    struct Free {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
-        free: Option<i64>,
-    }
-    diesel::RunQueryDsl::get_result::<Free>(
-        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free"),
-        conn,
-    )
-    .map(|f| f.free == Some(1))
 }
