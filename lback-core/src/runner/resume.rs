@@ -213,7 +213,9 @@ impl Repeat {
 }
 
 /// Whether `statement` may change what later statements of the same
-/// session do (`SET`, `USE`, a temporary table, a user variable), so that
+/// session do (`SET`, `USE`, a temporary table, a user variable; a `CALL`,
+/// whose procedure may do any of these; a prepared statement, an open
+/// transaction or `HANDLER`), so that
 /// a new holder, in a session of its own, may not go on after it without
 /// running it: a run left past it is not resumed. `true` when unsure.
 pub fn changes_the_session(statement: &str) -> bool {
@@ -222,7 +224,21 @@ pub fn changes_the_session(statement: &str) -> bool {
     };
     let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.eq_ignore_ascii_case(w));
     let first = tokens.first();
-    first.is_some_and(|t| ["SET", "USE", "DECLARE", "LOCK"].iter().any(|w| word(t, w)))
+    const SESSION: &[&str] = &[
+        "SET",
+        "USE",
+        "DECLARE",
+        "LOCK",
+        "CALL",
+        "PREPARE",
+        "EXECUTE",
+        "DEALLOCATE",
+        "BEGIN",
+        "START",
+        "XA",
+        "HANDLER",
+    ];
+    first.is_some_and(|t| SESSION.iter().any(|w| word(t, w)))
         || tokens
             .iter()
             .any(|t| word(t, "TEMPORARY") || *t == Token::Punct('@'))
@@ -477,6 +493,9 @@ mod tests {
             "DROP TEMPORARY TABLE t",
             "SELECT MAX(id) INTO @top FROM t",
             "UPDATE t SET a = @@SESSION.sql_mode",
+            "CALL fill()",
+            "PREPARE s FROM 'SELECT 1'",
+            "START TRANSACTION",
             "CREATE TABLE `t (a INT)",
         ] {
             assert!(changes_the_session(sql), "{sql}");
