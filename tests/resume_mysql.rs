@@ -4,7 +4,11 @@
 //! process's session ended, after its statement in flight; the next holder
 //! goes on with the migration where lback can tell what that statement did
 //! (DDL on one named object, checked before it ran), and refuses with the
-//! recovery steps where it cannot (a data change). The same on a Galera
+//! recovery steps where it cannot (a data change). `GET_LOCK` proves
+//! nothing about a holder of the lease (`LBACK_LOCK=lease`), which does
+//! not take it: such a holder, alive, is not resumed; nor, the other way
+//! round, is a holder of `GET_LOCK` by a process that took over the
+//! lease. The same on a Galera
 //! cluster, under the lease, is in `cluster_galera.rs`.
 
 #[path = "support/db.rs"]
@@ -383,4 +387,143 @@ fn a_holder_killed_while_its_ddl_runs_on_to_the_end_is_resumed_past_it() {
         .unwrap()
         .normalized();
     assert_eq!(live, expected, "the schema equals the models");
+}
+
+#[test]
+fn a_live_lease_holder_is_not_taken_for_dead_by_a_process_with_the_session_lock() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_mixed_locks");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // The holder takes the lease (no GET_LOCK) and its `ALTER TABLE`
+    // waits for this transaction's metadata lock.
+    let mut blocker = MysqlConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    let holder = lback(&dir, &url, &["migrate"])
+        .env("LBACK_LOCK", "lease")
+        .spawn()
+        .unwrap();
+    wait_for(
+        &mut conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE DB = '{}' AND INFO LIKE 'ALTER TABLE `customers` ADD COLUMN%'",
+            scratch.database
+        ),
+        "the holder's statement",
+    );
+    assert_eq!(attempt(&mut conn, &third[..14]).state, "checked");
+    // A process with GET_LOCK gets it at once: the holder is alive, so the
+    // migration is dirty to it, not left by a process that ended.
+    let other = lback(&dir, &url, &["migrate"]).output().unwrap();
+    let said = text(&other);
+    assert_eq!(other.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("migration {third} did not finish applying")),
+        "{said}"
+    );
+    assert!(!said.contains("was left at statement"), "{said}");
+    blocker.batch_execute("COMMIT").unwrap();
+    let output = holder.wait_with_output().unwrap();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert_eq!(applied_lines(&[said]), ids[2..].to_vec());
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) AS n FROM __lback_attempts"),
+        0
+    );
+}
+
+#[test]
+fn a_run_left_after_a_statement_that_changed_its_session_is_left_to_a_person() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_session");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // A user variable first: a new session would go on without it.
+    let up = dir.join(third).join("up.sql");
+    let sql = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(&up, format!("SET @lback_test = 1;\n{sql}")).unwrap();
+    let mut blocker = MysqlConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    let (holder, waiters) = holder_and_waiters(
+        &mut conn,
+        &scratch.database,
+        &dir,
+        &url,
+        "ALTER TABLE `customers` ADD COLUMN%",
+    );
+    // Checked before it ran, as in the first test: only the `SET` differs.
+    let before = attempt(&mut conn, &third[..14]);
+    assert_eq!((before.state.as_str(), before.done), ("checked", 1));
+    kill(holder);
+    blocker.batch_execute("COMMIT").unwrap();
+    for waiter in waiters {
+        let output = waiter.wait_with_output().unwrap();
+        let said = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{said}");
+        assert!(
+            said.contains(&format!("migration {third} did not finish applying")),
+            "the recovery steps:\n{said}"
+        );
+        assert!(!said.contains("was left at statement"), "{said}");
+    }
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations"
+        ),
+        2
+    );
+}
+
+#[test]
+fn a_lease_taken_over_does_not_prove_a_holder_of_the_session_lock_dead() {
+    let (scratch, url, dir, mut conn) = two_applied("resume_takeover_mixed");
+    let ids = fixture_ids();
+    let third = &ids[2];
+    // A lease whose holder stopped renewing it (as if killed): the next
+    // process with the lease takes it over after a second.
+    db::exec(&mut conn, lback_core::runner::lease::SETUP_SQL);
+    db::exec(
+        &mut conn,
+        "INSERT INTO __lback_lock (name, owner, pid, token, beat, ttl_seconds) \
+         VALUES ('migrate', 'pid 1 on gone', 1, 1, 1, 1)",
+    );
+    // The holder takes GET_LOCK; its `ALTER TABLE` waits for this
+    // transaction's metadata lock.
+    let mut blocker = MysqlConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    let holder = lback(&dir, &url, &["migrate"]).spawn().unwrap();
+    wait_for(
+        &mut conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE DB = '{}' AND INFO LIKE 'ALTER TABLE `customers` ADD COLUMN%'",
+            scratch.database
+        ),
+        "the holder's statement",
+    );
+    assert_eq!(attempt(&mut conn, &third[..14]).state, "checked");
+    let other = lback(&dir, &url, &["migrate"])
+        .env("LBACK_LOCK", "lease")
+        .env("LBACK_LEASE_SECONDS", "1")
+        .output()
+        .unwrap();
+    let said = text(&other);
+    assert_eq!(other.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("migration {third} did not finish applying")),
+        "{said}"
+    );
+    assert!(!said.contains("was left at statement"), "{said}");
+    blocker.batch_execute("COMMIT").unwrap();
+    let output = holder.wait_with_output().unwrap();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert_eq!(applied_lines(&[said]), ids[2..].to_vec());
 }

@@ -36,6 +36,7 @@ pub mod lease;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod lock;
 mod plan;
+mod recovery;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod resolve;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
@@ -68,7 +69,7 @@ pub use self::{
     embedded::{migrate_embedded, resolve_embedded, rollback_embedded, status_embedded},
     lock::{locked, Fence},
     resolve::resolve,
-    resume::{atomic_ddl, Ddl, Object, Repeat, Resume},
+    resume::{atomic_ddl, changes_the_session, Ddl, Object, Repeat, Resume},
     run::{migrate, nothing_pending, run, Hooks, Job, Reach, StepInfo},
     status::status,
     step::{Failed, Phase, Script},
@@ -76,11 +77,9 @@ pub use self::{
 };
 pub use error::QueryError;
 pub use plan::{find, plan_migrate, plan_rollback, Plan, Step};
+pub use recovery::{recovery_steps, refuse_dirty};
 pub use source::{embedded, DialectSql, EmbeddedMigration, EmbeddedSet, MigrationSql};
-pub use state::{
-    recovery_steps, refuse_dirty, Attempt, Direction, FailedStatement, MigrationState,
-    MigrationStatus, Resolution,
-};
+pub use state::{Attempt, Direction, FailedStatement, MigrationState, MigrationStatus, Resolution};
 pub use verify::{checksum, verify, MigrateOptions, OnChanged, Recorded, DEFAULT_LOCK_TIMEOUT};
 
 /// What a run did: migrations applied and reverted, in the order they ran.

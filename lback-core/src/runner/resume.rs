@@ -20,10 +20,14 @@
 //!   next ([`Ddl::probe_sql`]; the row's state is then `checked`).
 //!
 //! Anything else (data changes, a `MODIFY COLUMN`, several clauses in one
-//! `ALTER TABLE`, names qualified with a database) stays dirty, with the
-//! recovery steps.
+//! `ALTER TABLE`, names qualified with a database, a run left after a
+//! statement that changed its session: [`changes_the_session`]) stays
+//! dirty, with the recovery steps.
+
+mod parse;
 
 use crate::sql::Dialect;
+use parse::{tokens, Parser, Token};
 
 /// A state of `__lback_attempts`: the run stopped before or during its
 /// current statement, which is a [`Ddl`] whose object was checked to be as
@@ -43,6 +47,56 @@ pub struct Resume {
     pub in_flight: Option<Ddl>,
     /// In words, for the report.
     pub note: String,
+}
+
+impl Resume {
+    /// Statement `done` (0-based) of `total` of migration `id` is one of
+    /// its guards, which change no table: the run goes on from the first.
+    pub fn from_guards(id: &str, done: usize, total: usize) -> Resume {
+        Resume {
+            from: 0,
+            in_flight: None,
+            note: format!(
+                "{}; that statement is one of its guards, which change no table, so lback \
+                 ran the migration from its first statement",
+                left_at(id, done, total)
+            ),
+        }
+    }
+
+    /// Statement `done` changes nothing: the run goes on from it.
+    pub fn harmless(id: &str, done: usize, total: usize) -> Resume {
+        Resume {
+            from: done,
+            in_flight: None,
+            note: format!(
+                "{}; that statement changes nothing, so lback ran it again and went on",
+                left_at(id, done, total)
+            ),
+        }
+    }
+
+    /// Statement `done` is `ddl`, checked before it ran: the run goes on
+    /// from it, its error that says it had taken effect counting as done.
+    pub fn ddl(id: &str, done: usize, total: usize, ddl: Ddl) -> Resume {
+        Resume {
+            from: done,
+            in_flight: Some(ddl),
+            note: format!(
+                "{}; lback ran that statement again (the server's error would have said it \
+                 had taken effect) and went on",
+                left_at(id, done, total)
+            ),
+        }
+    }
+}
+
+/// The start of a [`Resume`]'s note.
+fn left_at(id: &str, done: usize, total: usize) -> String {
+    format!(
+        "migration {id} was left at statement {} of {total} by a process that ended",
+        done + 1
+    )
 }
 
 /// How a statement may be run again after a holder died during it.
@@ -88,7 +142,14 @@ pub enum Object {
 impl Repeat {
     /// How `statement` may be run again, or `None` when it may not.
     pub fn of(statement: &str) -> Option<Repeat> {
-        let tokens = tokens(statement)?;
+        let mut tokens = tokens(statement)?;
+        while tokens.last() == Some(&Token::Punct(';')) {
+            tokens.pop();
+        }
+        // One statement: a `;` before the end starts another.
+        if tokens.contains(&Token::Punct(';')) {
+            return None;
+        }
         let mut p = Parser {
             tokens: &tokens,
             at: 0,
@@ -146,10 +207,41 @@ impl Repeat {
         } else {
             return None;
         };
-        // Nothing after what was read (a `;` aside).
-        while p.punct(';') {}
+        // Nothing after what was read.
         (p.at == tokens.len()).then_some(repeat)
     }
+}
+
+/// Whether `statement` may change what later statements of the same
+/// session do (`SET`, `USE`, a temporary table, a user variable; a `CALL`,
+/// whose procedure may do any of these; a prepared statement, an open
+/// transaction or `HANDLER`), so that
+/// a new holder, in a session of its own, may not go on after it without
+/// running it: a run left past it is not resumed. `true` when unsure.
+pub fn changes_the_session(statement: &str) -> bool {
+    let Some(tokens) = tokens(statement) else {
+        return true;
+    };
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.eq_ignore_ascii_case(w));
+    let first = tokens.first();
+    const SESSION: &[&str] = &[
+        "SET",
+        "USE",
+        "DECLARE",
+        "LOCK",
+        "CALL",
+        "PREPARE",
+        "EXECUTE",
+        "DEALLOCATE",
+        "BEGIN",
+        "START",
+        "XA",
+        "HANDLER",
+    ];
+    first.is_some_and(|t| SESSION.iter().any(|w| word(t, w)))
+        || tokens
+            .iter()
+            .any(|t| word(t, "TEMPORARY") || *t == Token::Punct('@'))
 }
 
 impl Ddl {
@@ -184,32 +276,30 @@ impl Ddl {
     /// the one it drops is gone.
     pub fn already_done(&self, message: &str) -> bool {
         let m = message.to_lowercase();
-        let quoted = |name: &str| {
-            let name = name.to_lowercase();
-            m.contains(&format!("'{name}'")) || m.contains(&format!("`{name}`"))
-        };
+        let is = |expected: String| m == expected.to_lowercase();
         match (&self.object, self.creates) {
             // 1050
-            (Object::Table(t), true) => {
-                m.starts_with("table '") && m.ends_with("' already exists") && quoted(t)
-            }
+            (Object::Table(t), true) => is(format!("Table '{t}' already exists")),
             // 1051: `Unknown table 'db.t'`
             (Object::Table(t), false) => {
                 m.starts_with("unknown table '") && m.ends_with(&format!(".{}'", t.to_lowercase()))
             }
             // 1060
             (Object::Column { column, .. }, true) => {
-                m.starts_with("duplicate column name") && quoted(column)
+                is(format!("Duplicate column name '{column}'"))
             }
             // 1061
-            (Object::Index { index, .. }, true) => {
-                m.starts_with("duplicate key name") && quoted(index)
+            (Object::Index { index, .. }, true) => is(format!("Duplicate key name '{index}'")),
+            // 1091: MariaDB `Can't DROP COLUMN `c`; check that it exists`
+            // (`INDEX` for an index), MySQL `Can't DROP 'c'; check that
+            // column/key exists`.
+            (Object::Column { column: name, .. }, false) => {
+                is(format!("Can't DROP COLUMN `{name}`; check that it exists"))
+                    || is(format!("Can't DROP '{name}'; check that column/key exists"))
             }
-            // 1091: MariaDB `Can't DROP COLUMN `c`; check that it exists`,
-            // MySQL `Can't DROP 'c'; check that column/key exists`.
-            (Object::Column { column: name, .. }, false)
-            | (Object::Index { index: name, .. }, false) => {
-                m.starts_with("can't drop") && m.contains("check that") && quoted(name)
+            (Object::Index { index: name, .. }, false) => {
+                is(format!("Can't DROP INDEX `{name}`; check that it exists"))
+                    || is(format!("Can't DROP '{name}'; check that column/key exists"))
             }
         }
     }
@@ -231,238 +321,6 @@ pub fn atomic_ddl(version: &str) -> bool {
         (major, minor) >= (10, 6)
     } else {
         major >= 8
-    }
-}
-
-/// A token of a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    /// A word or number, unquoted, as written.
-    Word(String),
-    /// A backquoted name, as written.
-    Quoted(String),
-    /// A string literal (its text does not matter).
-    Text,
-    /// Any other character.
-    Punct(char),
-}
-
-/// The statement's tokens, comments dropped; `None` when a quote or
-/// comment does not end.
-fn tokens(statement: &str) -> Option<Vec<Token>> {
-    let chars: Vec<char> = statement.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '#' || (c == '-' && next == Some('-')) {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            let rest: String = chars[i + 2..].iter().collect();
-            let end = rest.find("*/")?;
-            i += 2 + rest[..end].chars().count() + 2;
-        } else if c == '`' {
-            let mut name = String::new();
-            i += 1;
-            loop {
-                match (chars.get(i), chars.get(i + 1)) {
-                    (Some('`'), Some('`')) => {
-                        name.push('`');
-                        i += 2;
-                    }
-                    (Some('`'), _) => {
-                        i += 1;
-                        break;
-                    }
-                    (Some(ch), _) => {
-                        name.push(*ch);
-                        i += 1;
-                    }
-                    (None, _) => return None,
-                }
-            }
-            out.push(Token::Quoted(name));
-        } else if c == '\'' || c == '"' {
-            i += 1;
-            loop {
-                match (chars.get(i), chars.get(i + 1)) {
-                    (Some('\\'), Some(_)) => i += 2,
-                    (Some(q), Some(q2)) if *q == c && *q2 == c => i += 2,
-                    (Some(q), _) if *q == c => {
-                        i += 1;
-                        break;
-                    }
-                    (Some(_), _) => i += 1,
-                    (None, _) => return None,
-                }
-            }
-            out.push(Token::Text);
-        } else if c.is_alphanumeric() || c == '_' || c == '$' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            out.push(Token::Word(word));
-        } else {
-            out.push(Token::Punct(c));
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
-struct Parser<'a> {
-    tokens: &'a [Token],
-    at: usize,
-}
-
-impl Parser<'_> {
-    /// Reads these words, or nothing.
-    fn words(&mut self, words: &[&str]) -> bool {
-        let fits = words.iter().enumerate().all(|(k, w)| {
-            matches!(self.tokens.get(self.at + k), Some(Token::Word(x)) if x.eq_ignore_ascii_case(w))
-        });
-        if fits {
-            self.at += words.len();
-        }
-        fits
-    }
-
-    fn punct(&mut self, c: char) -> bool {
-        let fits = self.peek_punct(c);
-        if fits {
-            self.at += 1;
-        }
-        fits
-    }
-
-    fn peek_punct(&self, c: char) -> bool {
-        self.tokens.get(self.at) == Some(&Token::Punct(c))
-    }
-
-    fn number(&mut self) -> bool {
-        let fits = matches!(self.tokens.get(self.at), Some(Token::Word(w))
-            if w.chars().all(|c| c.is_ascii_digit()));
-        if fits {
-            self.at += 1;
-            // A fraction: `1.5`.
-            if self.peek_punct('.')
-                && matches!(self.tokens.get(self.at + 1), Some(Token::Word(w))
-                    if w.chars().all(|c| c.is_ascii_digit()))
-            {
-                self.at += 2;
-            }
-        }
-        fits
-    }
-
-    /// An unqualified name (not a keyword that would change the
-    /// statement's meaning: `IF`, `TEMPORARY`, ...).
-    fn name(&mut self) -> Option<String> {
-        let name = match self.tokens.get(self.at)? {
-            Token::Quoted(name) => name.clone(),
-            Token::Word(word)
-                if !matches!(
-                    word.to_ascii_uppercase().as_str(),
-                    "IF" | "TEMPORARY" | "ONLINE" | "IGNORE" | "OR" | "ON" | "WAIT" | "NOWAIT"
-                ) && !word.starts_with(|c: char| c.is_ascii_digit()) =>
-            {
-                word.clone()
-            }
-            _ => return None,
-        };
-        self.at += 1;
-        // `db`.`t`: another database; not resumed.
-        if self.peek_punct('.') {
-            return None;
-        }
-        Some(name)
-    }
-
-    fn top_level(&self, found: impl Fn(&Token) -> bool) -> bool {
-        let mut depth = 0i32;
-        for token in &self.tokens[self.at..] {
-            match token {
-                Token::Punct('(') => depth += 1,
-                Token::Punct(')') => depth -= 1,
-                t if depth == 0 && found(t) => return true,
-                _ => {}
-            }
-        }
-        false
-    }
-
-    fn top_level_punct(&self, c: char) -> bool {
-        self.top_level(|t| *t == Token::Punct(c))
-    }
-
-    fn top_level_word(&self, w: &str) -> bool {
-        self.top_level(|t| matches!(t, Token::Word(x) if x.eq_ignore_ascii_case(w)))
-    }
-
-    /// The one clause of an `ALTER TABLE` that adds or drops a column or
-    /// an index.
-    fn alter_clause(&mut self, table: String) -> Option<Ddl> {
-        const NOT_COLUMNS: &[&str] = &[
-            "INDEX",
-            "KEY",
-            "CONSTRAINT",
-            "PRIMARY",
-            "UNIQUE",
-            "FOREIGN",
-            "FULLTEXT",
-            "SPATIAL",
-            "CHECK",
-            "PERIOD",
-            "SYSTEM",
-            "PARTITION",
-            "IF",
-        ];
-        let creates = if self.words(&["ADD"]) {
-            true
-        } else if self.words(&["DROP"]) {
-            false
-        } else {
-            return None;
-        };
-        if self.words(&["INDEX"]) || self.words(&["KEY"]) {
-            let index = self.name()?;
-            if creates && !self.peek_punct('(') {
-                return None;
-            }
-            return Some(Ddl {
-                object: Object::Index { table, index },
-                creates,
-            });
-        }
-        let explicit = self.words(&["COLUMN"]);
-        if !explicit {
-            if let Some(Token::Word(w)) = self.tokens.get(self.at) {
-                if NOT_COLUMNS.contains(&w.to_ascii_uppercase().as_str()) {
-                    return None;
-                }
-            }
-        }
-        if self.peek_punct('(') {
-            return None;
-        }
-        let column = self.name()?;
-        if !creates && self.at != self.tokens.len() && !self.peek_punct(';') {
-            // `DROP c CASCADE` and the like.
-            return None;
-        }
-        Some(Ddl {
-            object: Object::Column { table, column },
-            creates,
-        })
     }
 }
 
@@ -549,6 +407,106 @@ mod tests {
             "CREATE TABLE `t (a INT)",
         ] {
             assert_eq!(Repeat::of(sql), None, "{sql}");
+        }
+    }
+
+    #[test]
+    fn text_the_server_would_run_beyond_the_one_statement_is_not_recognised() {
+        for sql in [
+            // A second statement in the same text.
+            "CREATE INDEX ix ON t (a); DROP TABLE u",
+            "ALTER TABLE t ADD COLUMN c INT; UPDATE t SET c = 1",
+            "CREATE TABLE t (a INT); INSERT INTO t VALUES (1);",
+            "DROP TABLE t; DROP TABLE u",
+            // Comments the server runs.
+            "ALTER TABLE t ADD COLUMN c INT /*!, DROP COLUMN d */",
+            "DROP TABLE t /*M!, u */",
+            "CREATE TABLE t (a INT) /*!50100 SELECT 1 AS a */",
+            // `--` without a space is two minus signs, not a comment.
+            "ALTER TABLE t ADD COLUMN c INT DEFAULT 1--1, ADD COLUMN d INT",
+            // MariaDB 11.7's vector index, not a column named `VECTOR`.
+            "ALTER TABLE t ADD VECTOR INDEX ix (v)",
+        ] {
+            assert_eq!(Repeat::of(sql), None, "{sql}");
+        }
+        // Comments that are comments, and a trailing `;`, change nothing.
+        let commented = ddl("ALTER TABLE t /* why */ ADD COLUMN c INT -- note\n# more\n;;");
+        assert_eq!(
+            commented.object,
+            Object::Column {
+                table: "t".into(),
+                column: "c".into()
+            }
+        );
+        assert_eq!(ddl("DROP TABLE t --\n").object, table("t"));
+    }
+
+    #[test]
+    fn an_error_about_another_kind_of_object_or_more_words_is_not_done() {
+        let drop_column = ddl("ALTER TABLE t DROP COLUMN c");
+        assert!(!drop_column.already_done("Can't DROP INDEX `c`; check that it exists"));
+        let drop_index = ddl("ALTER TABLE t DROP INDEX c");
+        assert!(drop_index.already_done("Can't DROP INDEX `c`; check that it exists"));
+        assert!(!drop_index.already_done("Can't DROP COLUMN `c`; check that it exists"));
+        assert!(drop_index.already_done("Can't DROP 'c'; check that column/key exists"));
+        let create = ddl("CREATE TABLE `Orders` (id INT)");
+        assert!(create.already_done("Table 'Orders' already exists"));
+        assert!(!create.already_done("Table 'Orders' already exists in 'x.y'"));
+        let column = ddl("ALTER TABLE t ADD c INT");
+        assert!(!column.already_done("Duplicate column name 'c' in 'u'"));
+    }
+
+    #[test]
+    fn a_resume_says_where_the_run_was_left_and_what_lback_did() {
+        let left =
+            "migration 20260101000000_a was left at statement 3 of 4 by a process that ended";
+        let guards = Resume::from_guards("20260101000000_a", 2, 4);
+        assert_eq!(guards.from, 0);
+        assert_eq!(
+            guards.note,
+            format!(
+                "{left}; that statement is one of its guards, which change no table, so lback \
+                 ran the migration from its first statement"
+            )
+        );
+        let harmless = Resume::harmless("20260101000000_a", 2, 4);
+        assert_eq!(harmless.from, 2);
+        assert_eq!(
+            harmless.note,
+            format!("{left}; that statement changes nothing, so lback ran it again and went on")
+        );
+        let again = Resume::ddl("20260101000000_a", 2, 4, ddl("DROP TABLE t"));
+        assert_eq!((again.from, again.in_flight.is_some()), (2, true));
+        assert!(again.note.starts_with(&format!("{left}; lback ran")));
+        for note in [guards.note, harmless.note, again.note] {
+            assert!(!note.contains("  "), "one space between words: {note}");
+        }
+    }
+
+    #[test]
+    fn statements_that_change_the_session_are_told() {
+        for sql in [
+            "SET foreign_key_checks = 0",
+            "set names utf8mb4",
+            "USE other",
+            "CREATE TEMPORARY TABLE t (a INT)",
+            "DROP TEMPORARY TABLE t",
+            "SELECT MAX(id) INTO @top FROM t",
+            "UPDATE t SET a = @@SESSION.sql_mode",
+            "CALL fill()",
+            "PREPARE s FROM 'SELECT 1'",
+            "START TRANSACTION",
+            "CREATE TABLE `t (a INT)",
+        ] {
+            assert!(changes_the_session(sql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t (a INT, note VARCHAR(20) DEFAULT 'a@b')",
+            "UPDATE t SET a = 1 -- SET b\n",
+            "ALTER TABLE `temporary` ADD COLUMN `set` INT",
+            "INSERT INTO t (a) VALUES (1)",
+        ] {
+            assert!(!changes_the_session(sql), "{sql}");
         }
     }
 

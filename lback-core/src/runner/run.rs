@@ -203,7 +203,7 @@ where
         let Verified {
             applied,
             mut warnings,
-            mut resumed,
+            resumed,
         } = read_and_verify(conn, fence, migrations, options, may_resume)?;
         if let Some(r) = &resumed {
             warnings.push(r.resume.note.clone());
@@ -211,32 +211,7 @@ where
         hooks.warnings(&warnings);
         let plan = job.plan(migrations, &applied)?;
         let texts = scripts_of(&plan, B::DIALECT)?;
-        let scripts: Vec<Script<'_>> = plan
-            .steps
-            .iter()
-            .zip(&texts)
-            .map(|(step, sql)| {
-                let (migration, direction) = step.parts();
-                let mut script = Script::new(migration, direction, sql, B::DIALECT);
-                // The migration's own timeout, else the run's; zero: none.
-                script.lock_timeout = script
-                    .lock_timeout
-                    .or(options.lock_timeout)
-                    .filter(|t| !t.is_zero());
-                script
-            })
-            .collect();
-        let mut scripts = scripts;
-        if let Some(r) = resumed.take() {
-            // The migration left half way is the first to apply, or the
-            // run refuses as it would without resuming.
-            match scripts.first_mut() {
-                Some(first) if first.applies() && first.version() == r.version => {
-                    first.resume = Some(r.resume);
-                }
-                _ => return Err(r.refusal),
-            }
-        }
+        let scripts = as_they_run(&plan, &texts, B::DIALECT, options, resumed)?;
         refuse_empty(&scripts)?;
         if B::IN_TRANSACTION {
             refuse_transaction_control(&scripts, B::DIALECT)?;
@@ -255,6 +230,42 @@ where
         report.warnings = warnings;
         Ok(report)
     })
+}
+
+/// The plan's scripts as they run: each with its lock timeout (the
+/// migration's own, else the run's; zero: none), the first going on where
+/// `resumed` left it; when the plan does not start with that migration,
+/// the run refuses as it would without resuming.
+fn as_they_run<'a>(
+    plan: &Plan<'a>,
+    texts: &'a [Cow<'a, str>],
+    dialect: Dialect,
+    options: MigrateOptions,
+    resumed: Option<Resumed>,
+) -> Result<Vec<Script<'a>>, Error> {
+    let mut scripts: Vec<Script<'a>> = plan
+        .steps
+        .iter()
+        .zip(texts)
+        .map(|(step, sql)| {
+            let (migration, direction) = step.parts();
+            let mut script = Script::new(migration, direction, sql, dialect);
+            script.lock_timeout = script
+                .lock_timeout
+                .or(options.lock_timeout)
+                .filter(|t| !t.is_zero());
+            script
+        })
+        .collect();
+    if let Some(r) = resumed {
+        match scripts.first_mut() {
+            Some(first) if first.applies() && first.version() == r.version => {
+                first.resume = Some(r.resume);
+            }
+            _ => return Err(r.refusal),
+        }
+    }
+    Ok(scripts)
 }
 
 /// Applies every pending migration of `migrations`: [`run`] with no one

@@ -7,6 +7,8 @@
 //! lease of [`lease`](crate::runner::lease) does, and every one of those
 //! records is fenced by it (committed with a renewal, or not at all).
 
+use std::cell::Cell;
+
 use diesel::connection::LoadConnection;
 use diesel::mysql::Mysql;
 use diesel::sql_types::{BigInt, Nullable};
@@ -16,7 +18,7 @@ use super::tables::{attempt_row_in, failed_state, stored_text, Count, STARTED};
 use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
 use crate::runner::lease::{self, LeaseLock, LockKind, Settings};
 use crate::runner::lock::Fence;
-use crate::runner::resume::{atomic_ddl, Repeat, Resume, CHECKED};
+use crate::runner::resume::{atomic_ddl, changes_the_session, Repeat, Resume, CHECKED};
 use crate::runner::step::{At, Failed, Phase, Script};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
@@ -102,7 +104,7 @@ impl TrackedBackend for Mysql {
         );
         let recorded = fence.record(conn, |conn| conn.batch_execute(&failed));
         let mut outcome = if attempt.is_dirty(d) {
-            crate::runner::state::ways_out(attempt, d)
+            crate::runner::recovery::ways_out(attempt, d)
         } else if !attempt
             .statement
             .as_deref()
@@ -141,7 +143,7 @@ impl TrackedBackend for Mysql {
         conn: &mut C,
     ) -> QueryResult<Option<Box<dyn Locker<C>>>> {
         Ok(Some(match lease::lock_kind(conn)? {
-            LockKind::Session => Box::new(GetLock),
+            LockKind::Session => Box::new(GetLock::default()),
             LockKind::Lease => Box::new(LeaseLock::new(Settings::from_env()?)),
         }))
     }
@@ -320,24 +322,17 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
         return Ok(None);
     };
     let id = script.migration.id();
-    let number = done + 1;
     if done < script.guard_statements {
-        return Ok(Some(Resume {
-            from: 0,
-            in_flight: None,
-            note: format!(
-                "migration {id} was left at statement {number} of {total} by a process that                  ended; that statement is one of its guards, which change no table, so lback                  ran the migration from its first statement"
-            ),
-        }));
+        return Ok(Some(Resume::from_guards(&id, done, total)));
+    }
+    // A new session lacks what the statements before changed in the dead
+    // one's (a `SET`, a `USE`, a temporary table).
+    let before = &script.statements[script.guard_statements..done];
+    if before.iter().any(|s| changes_the_session(s)) {
+        return Ok(None);
     }
     let resume = match Repeat::of(statement) {
-        Some(Repeat::Harmless) => Resume {
-            from: done,
-            in_flight: None,
-            note: format!(
-                "migration {id} was left at statement {number} of {total} by a process that                  ended; that statement changes nothing, so lback ran it again and went on"
-            ),
-        },
+        Some(Repeat::Harmless) => Resume::harmless(&id, done, total),
         Some(Repeat::Ddl(ddl)) => {
             let state = diesel::sql_query(format!(
                 "SELECT state FROM __lback_attempts WHERE version = {}",
@@ -347,13 +342,7 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
             if state.state != CHECKED || !server_has_atomic_ddl(conn) {
                 return Ok(None);
             }
-            Resume {
-                from: done,
-                in_flight: Some(ddl),
-                note: format!(
-                    "migration {id} was left at statement {number} of {total} by a process                      that ended; lback ran that statement again (the server's error would                      have said it had taken effect) and went on"
-                ),
-            }
+            Resume::ddl(&id, done, total, ddl)
         }
         None => return Ok(None),
     };
@@ -361,7 +350,32 @@ fn resume_point<C: LoadConnection<Backend = Mysql>>(
 }
 
 /// `GET_LOCK`, named after the database (lock names are server-wide).
-struct GetLock;
+#[derive(Default)]
+struct GetLock {
+    /// Set when taken: whether holding it proves that every other lback
+    /// run ended ([`session_lock_is_alone`]).
+    alone: Cell<bool>,
+}
+
+/// Whether holding `GET_LOCK` proves that no other lback run is in
+/// progress: not on Galera (where each node has a `GET_LOCK` of its own,
+/// as with `LBACK_LOCK=session` there), and no lease held in
+/// `__lback_lock` (a process run with `LBACK_LOCK=lease` takes no
+/// `GET_LOCK`). `false` when it cannot be told.
+fn session_lock_is_alone<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> bool {
+    if !matches!(lease::is_galera(conn), Ok(false)) {
+        return false;
+    }
+    match Mysql::has_column(conn, "__lback_lock", "owner") {
+        Ok(false) => true,
+        Ok(true) => {
+            diesel::sql_query("SELECT COUNT(*) AS n FROM __lback_lock WHERE owner IS NOT NULL")
+                .get_result::<Count>(conn)
+                .is_ok_and(|held| held.n == 0)
+        }
+        Err(_) => false,
+    }
+}
 
 impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
     fn acquire(&self, conn: &mut C) -> QueryResult<()> {
@@ -375,6 +389,7 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
             diesel::sql_query("SELECT GET_LOCK(CONCAT('lback migrate ', DATABASE()), 600) AS got")
                 .get_result::<Got>(conn)?;
         if got.got == Some(1) {
+            self.alone.set(session_lock_is_alone(conn));
             Ok(())
         } else {
             Err(diesel::result::Error::QueryBuilderError(
@@ -390,9 +405,11 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for GetLock {
     }
 
     /// A session that recorded a run as started held this lock; it is
-    /// free only once that session ended, after its last statement.
+    /// free only once that session ended, after its last statement. That
+    /// proves the run ended only where every run takes this lock
+    /// ([`session_lock_is_alone`]).
     fn took_over(&self) -> bool {
-        true
+        self.alone.get()
     }
 
     fn is_free(&self, conn: &mut C) -> QueryResult<bool> {

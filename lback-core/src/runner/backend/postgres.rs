@@ -121,7 +121,7 @@ impl TrackedBackend for Pg {
             }
             .to_owned();
         }
-        let mut outcome = crate::runner::state::ways_out(attempt, Self::DIALECT);
+        let mut outcome = crate::runner::recovery::ways_out(attempt, Self::DIALECT);
         if recorded.is_err() {
             outcome.push_str(
                 "\n(lback could not record this failure either; the next migrate will report \

@@ -1,7 +1,7 @@
 //! The lease as lback's migration lock ([`LeaseLock`], a [`Locker`]) and
 //! what cannot run under it ([`unsupported_with_lease`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use diesel::connection::LoadConnection;
 use diesel::mysql::Mysql;
@@ -22,6 +22,9 @@ use crate::Error;
 pub struct LeaseLock {
     settings: Settings,
     held: RefCell<Option<(Lease, Option<Keepalive>)>>,
+    /// Set when taken: whether no session of this server held lback's
+    /// `GET_LOCK` then (a process run without the lease takes it instead).
+    session_lock_free: Cell<bool>,
 }
 
 impl LeaseLock {
@@ -30,6 +33,7 @@ impl LeaseLock {
         LeaseLock {
             settings,
             held: RefCell::new(None),
+            session_lock_free: Cell::new(false),
         }
     }
 
@@ -42,6 +46,8 @@ impl LeaseLock {
 impl<C: LoadConnection<Backend = Mysql>> Locker<C> for LeaseLock {
     fn acquire(&self, conn: &mut C) -> QueryResult<()> {
         let lease = Lease::acquire(conn, self.settings)?;
+        self.session_lock_free
+            .set(session_lock_is_free(conn).unwrap_or(false));
         // Without its connection the lease is still renewed between statements.
         let keepalive = keepalive_url().and_then(|url| Keepalive::start(&url, &lease).ok());
         *self.held.borrow_mut() = Some((lease, keepalive));
@@ -65,8 +71,11 @@ impl<C: LoadConnection<Backend = Mysql>> Locker<C> for LeaseLock {
         }
     }
 
+    /// A takeover fences off the lease's last holder; a process that
+    /// took `GET_LOCK` instead (run without the lease, on this server) may
+    /// still be running: only when none held it.
     fn took_over(&self) -> bool {
-        self.held().is_some_and(|lease| lease.took_over())
+        self.session_lock_free.get() && self.held().is_some_and(|lease| lease.took_over())
     }
 
     fn fenced(
@@ -169,6 +178,21 @@ fn leading_words(statement: &str, n: usize) -> Vec<String> {
         .take(n)
         .map(str::to_ascii_uppercase)
         .collect()
+}
+
+/// Whether no session of this server holds lback's `GET_LOCK` (the one
+/// MySQL's session lock takes, named after the database).
+fn session_lock_is_free<C: LoadConnection<Backend = Mysql>>(conn: &mut C) -> QueryResult<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Free {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        free: Option<i64>,
+    }
+    diesel::RunQueryDsl::get_result::<Free>(
+        diesel::sql_query("SELECT IS_FREE_LOCK(CONCAT('lback migrate ', DATABASE())) AS free"),
+        conn,
+    )
+    .map(|f| f.free == Some(1))
 }
 
 #[cfg(test)]
