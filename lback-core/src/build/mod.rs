@@ -567,7 +567,7 @@ impl Run<'_> {
         let changes = draft.summary();
         let destructive = draft.is_destructive();
         let sql = draft.sql(&dialects);
-        let folder = draft.write(
+        let folders = draft.write(
             &mut migrations,
             name,
             sql,
@@ -575,11 +575,16 @@ impl Run<'_> {
             schema_file.as_ref(),
         )?;
         if let Some(time) = inputs_time {
-            let mut written: Vec<PathBuf> = std::fs::read_dir(&folder.path)
-                .map(|entries| entries.flatten().map(|e| e.path()).collect())
-                .unwrap_or_default();
+            let mut written: Vec<PathBuf> = Vec::new();
+            for folder in &folders {
+                written.extend(
+                    std::fs::read_dir(&folder.path)
+                        .map(|entries| entries.flatten().map(|e| e.path()).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                );
+                written.push(folder.path.clone());
+            }
             written.extend([
-                folder.path.clone(),
                 migrations.snapshot_path(),
                 migrations.settings_path(),
                 dir.join(LBACK_DIR),
@@ -588,10 +593,14 @@ impl Run<'_> {
             written.extend(schema_file.iter().map(|f| f.path.clone()));
             freshness::backdate(&written, time);
         }
+        let shown: Vec<String> = folders
+            .iter()
+            .map(|f| format!("{}/", relative(self.manifest, &f.path).display()))
+            .collect();
         say(format!(
-            "cargo:warning=lback: wrote {}/ for the model changes below; review it and commit it \
+            "cargo:warning=lback: wrote {} for the model changes below; review it and commit it \
              with the models (cargo repeats this note until the build script runs again):",
-            relative(self.manifest, &folder.path).display()
+            shown.join(" and ")
         ));
         for line in &changes {
             say(format!("cargo:warning=lback:   {line}"));
@@ -603,6 +612,11 @@ impl Run<'_> {
                     .into(),
             );
         }
+        // The first (with the online forms a second one follows it).
+        let folder = folders
+            .into_iter()
+            .next()
+            .expect("write returns what it wrote");
         Ok(Report::Generated {
             id: folder.id(),
             path: folder.path,

@@ -365,17 +365,24 @@ fn makemigrations(
     }
     // An empty migration changes no table: schema.rs stays as it is.
     let schema_file = schema_file.filter(|_| !empty);
-    let folder = draft.write(
+    let folders = draft.write(
         &mut migrations,
         name,
         sql,
         SystemTime::now(),
         schema_file.as_ref(),
     )?;
-    println!(
-        "Created {}/ — review it, then run `migrate`.",
-        folder.path.display()
-    );
+    for folder in &folders {
+        let online = if folder.run_in_transaction == Some(false) && folders.len() > 1 {
+            " (the online part: runs outside a transaction, after the one before it)"
+        } else {
+            ""
+        };
+        println!(
+            "Created {}/{online} — review it, then run `migrate`.",
+            folder.path.display()
+        );
+    }
     if let Some(file) = &schema_file {
         println!(
             "Wrote {} (diesel's schema for the models).",

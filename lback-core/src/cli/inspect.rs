@@ -116,7 +116,8 @@ impl OnConnection for Inspect<'_> {
             SystemTime::now(),
             schema_file.as_ref(),
         ) {
-            Ok(folder) => folder,
+            // A baseline creates tables only: always one migration.
+            Ok(mut folders) => folders.pop().expect("write returns what it wrote"),
             Err(e) => {
                 if !models_existed {
                     let _ = std::fs::remove_file(&self.output);

@@ -10,7 +10,9 @@ use super::{MigrationFolder, Migrations, NewMigration};
 use crate::diff::{diff, rename_hints, Operation};
 use crate::schema::{ColumnType, DefaultValue, Schema};
 use crate::schema_rs::{self, SchemaFile, SchemaFileSetting};
-use crate::sql::{check_dialect, render, render_down, Dialect, Rendered};
+use crate::sql::{
+    check_dialect, render_down_with, render_with, split_online, Dialect, RenderOptions, Rendered,
+};
 use crate::Error;
 
 /// The changes from the schema the migrations build to the models.
@@ -37,6 +39,9 @@ pub struct Draft {
     pub models: Schema,
     /// The operations from `old` to `models`, in emission order.
     pub operations: Vec<Operation>,
+    /// How its SQL is rendered: the project's settings
+    /// ([`Settings::render_options`](super::Settings::render_options)).
+    pub options: RenderOptions,
 }
 
 impl Draft {
@@ -52,6 +57,7 @@ impl Draft {
             old,
             models,
             operations,
+            options: migrations.settings().render_options(),
         })
     }
 
@@ -131,6 +137,7 @@ impl Draft {
             models: self.old.clone(),
             old: self.old,
             operations: Vec::new(),
+            options: self.options,
         }
     }
 
@@ -204,21 +211,22 @@ impl Draft {
     }
 
     /// The up and down SQL for every dialect, in the order given (primary
-    /// first).
+    /// first), of the whole change as one migration (with the online forms,
+    /// PostgreSQL's part outside the transaction comes last; [`write`]
+    /// puts it into a migration of its own).
+    ///
+    /// [`write`]: Draft::write
     pub fn sql(&self, dialects: &[Dialect]) -> Vec<(Dialect, Rendered, Rendered)> {
-        dialects
-            .iter()
-            .map(|d| {
-                (
-                    *d,
-                    render(&self.operations, &self.old, *d),
-                    render_down(&self.operations, &self.models, *d),
-                )
-            })
-            .collect()
+        render_part(
+            &self.operations,
+            &self.old,
+            &self.models,
+            dialects,
+            self.options,
+        )
     }
 
-    /// The migration to hand to [`Migrations::write`].
+    /// The migration to hand to [`Migrations::write`], all in one folder.
     pub fn into_migration(
         self,
         name: String,
@@ -233,6 +241,127 @@ impl Draft {
             now,
         }
     }
+
+    /// The migrations to hand to [`Migrations::write`], in order: one, or
+    /// two when PostgreSQL's online forms
+    /// ([`RenderOptions::online`]) need a part outside the transaction
+    /// and the change also has a part that can stay in one. The first,
+    /// `<name>`, holds the operations that stay in the transaction; the
+    /// second, `<name>_online` (one second newer), the deferred ones
+    /// ([`split_online`]), with `run_in_transaction = false`. Each has
+    /// its own up and down SQL, rendered here (`sql`, the whole change's,
+    /// is used when there is one migration).
+    pub fn into_migrations(
+        self,
+        name: String,
+        sql: Vec<(Dialect, Rendered, Rendered)>,
+        now: SystemTime,
+    ) -> Vec<NewMigration> {
+        let dialects: Vec<Dialect> = sql.iter().map(|(d, _, _)| *d).collect();
+        let split = (self.options.online && dialects.contains(&Dialect::Postgres))
+            .then(|| split_online(&self.operations))
+            .filter(|(inside, outside)| !inside.is_empty() && !outside.is_empty());
+        let Some((inside, outside)) = split else {
+            return vec![self.into_migration(name, sql, now)];
+        };
+        let mut middle = self.old.clone();
+        for op in &inside {
+            op.apply(&mut middle);
+        }
+        let first = render_part(&inside, &self.old, &middle, &dialects, self.options);
+        let second = render_part(&outside, &middle, &self.models, &dialects, self.options);
+        let plain = |sql: &[(Dialect, Rendered, Rendered)]| {
+            sql.iter().all(|(_, up, down)| {
+                up.outside_transaction.is_empty() && down.outside_transaction.is_empty()
+            })
+        };
+        if !plain(&first) || plain(&second) {
+            // The second part fell back to the plain forms (a SQLite
+            // rebuild): one migration says the same.
+            return vec![self.into_migration(name, sql, now)];
+        }
+        let second_name = online_name(&name);
+        vec![
+            NewMigration {
+                name,
+                operations: inside,
+                schema_after: middle,
+                sql: first,
+                now,
+            },
+            NewMigration {
+                name: second_name,
+                operations: outside,
+                schema_after: self.models,
+                sql: second,
+                now,
+            },
+        ]
+    }
+}
+
+/// The name of the part outside the transaction: `<name>_online`, the
+/// name shortened to fit [`MAX_NAME_LEN`](super::MAX_NAME_LEN).
+fn online_name(name: &str) -> String {
+    const SUFFIX: &str = "_online";
+    let keep = name.len().min(super::MAX_NAME_LEN - SUFFIX.len());
+    format!("{}{SUFFIX}", &name[..keep])
+}
+
+/// The SQL of `operations` (from `before` to `after`) for every dialect.
+/// A migration whose up runs in a transaction reverts in one too: its
+/// down then keeps the plain forms. A SQLite table rebuild keeps
+/// PostgreSQL in a transaction, so with one the plain forms are used
+/// throughout, with a note.
+fn render_part(
+    operations: &[Operation],
+    before: &Schema,
+    after: &Schema,
+    dialects: &[Dialect],
+    options: RenderOptions,
+) -> Vec<(Dialect, Rendered, Rendered)> {
+    let render = |options: &RenderOptions| -> Vec<(Dialect, Rendered, Rendered)> {
+        dialects
+            .iter()
+            .map(|d| {
+                let up = render_with(operations, before, *d, options);
+                let mut down = render_down_with(operations, after, *d, options);
+                if up.outside_transaction.is_empty() && !down.outside_transaction.is_empty() {
+                    let notes = down.notes;
+                    down = render_down_with(operations, after, *d, &RenderOptions::default());
+                    down.notes = notes;
+                    down.notes.push(
+                        "the up runs in a transaction, so this down does too: plain (blocking)                          forms, not the online ones"
+                            .into(),
+                    );
+                }
+                (*d, up, down)
+            })
+            .collect()
+    };
+    let sql = render(&options);
+    let rebuilds = sql
+        .iter()
+        .any(|(_, up, down)| up.needs_foreign_keys_off || down.needs_foreign_keys_off);
+    let outside = sql.iter().any(|(_, up, down)| {
+        !up.outside_transaction.is_empty() || !down.outside_transaction.is_empty()
+    });
+    if !(rebuilds && outside) {
+        return sql;
+    }
+    let mut sql = render(&RenderOptions {
+        online: false,
+        ..options
+    });
+    for (d, up, _) in &mut sql {
+        if *d == Dialect::Postgres {
+            up.notes.push(
+                "plain (blocking) forms, not the online ones: the SQLite SQL of this migration                  rebuilds a table, so the migration keeps its transaction"
+                    .into(),
+            );
+        }
+    }
+    sql
 }
 
 /// A fill given as text, read for the column's type.
@@ -278,12 +407,16 @@ pub fn parse_fill(option: &str) -> Result<(String, String, String), Error> {
 }
 
 impl Draft {
-    /// Writes the migration and, with it, diesel's schema module for the
+    /// Writes the migration (or the two of [`into_migrations`]) and, with
+    /// it, diesel's schema module for the
     /// models (`schema_file`; `None`: no schema.rs). Both or neither: the
     /// schema.rs text is rendered before anything is written (a column no
     /// diesel type serves stops here), and a schema.rs that cannot be
     /// written takes the new migration folder back out. A schema.rs that
-    /// already says the same is left alone.
+    /// already says the same is left alone. Returns the folders written,
+    /// oldest first.
+    ///
+    /// [`into_migrations`]: Draft::into_migrations
     pub fn write(
         self,
         migrations: &mut Migrations,
@@ -291,7 +424,7 @@ impl Draft {
         sql: Vec<(Dialect, Rendered, Rendered)>,
         now: SystemTime,
         schema_file: Option<&SchemaFile>,
-    ) -> Result<MigrationFolder, Error> {
+    ) -> Result<Vec<MigrationFolder>, Error> {
         let dialects: Vec<Dialect> = sql.iter().map(|(d, _, _)| *d).collect();
         let text = match schema_file {
             Some(file) if !dialects.is_empty() => Some((
@@ -300,16 +433,28 @@ impl Draft {
             )),
             _ => None,
         };
-        let folder = migrations
-            .write(self.into_migration(name, sql, now))?
-            .clone();
+        migrations.start_project();
+        let mut written: Vec<MigrationFolder> = Vec::new();
+        let undo = |migrations: &mut Migrations, written: &[MigrationFolder]| {
+            let ids: Vec<String> = written.iter().map(MigrationFolder::id).collect();
+            let _ = migrations.delete_newest(&ids);
+        };
+        for new in self.into_migrations(name, sql, now) {
+            match migrations.write(new) {
+                Ok(folder) => written.push(folder.clone()),
+                Err(e) => {
+                    undo(migrations, &written);
+                    return Err(e);
+                }
+            }
+        }
         if let Some((file, text)) = text {
             if let Err(e) = write_schema_text(&file.path, &text) {
-                let _ = migrations.delete_newest(&[folder.id()]);
+                undo(migrations, &written);
                 return Err(e);
             }
         }
-        Ok(folder)
+        Ok(written)
     }
 }
 

@@ -41,6 +41,8 @@ struct SettingsFile {
     schema_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lock_timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    online_ddl: Option<bool>,
 }
 
 impl Settings {
@@ -50,6 +52,7 @@ impl Settings {
             dialects: self.dialects.iter().copied().map(DialectName).collect(),
             schema_file: self.schema_file.clone(),
             lock_timeout_ms: self.lock_timeout_ms,
+            online_ddl: self.online_ddl,
         };
         let mut text = serde_json::to_string_pretty(&file).expect("settings always convert");
         text.push('\n');
@@ -77,6 +80,7 @@ impl Settings {
             dialects,
             schema_file: file.schema_file,
             lock_timeout_ms: file.lock_timeout_ms,
+            online_ddl: file.online_ddl,
         })
     }
 }

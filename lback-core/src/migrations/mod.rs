@@ -48,7 +48,7 @@ use folder::{dialect_file, io_error, read_optional, touched_tables, LbackFile};
 
 use crate::diff::{diff, inverse, Operation};
 use crate::schema::Schema;
-use crate::sql::{Dialect, Rendered};
+use crate::sql::{Dialect, RenderOptions, Rendered};
 use crate::Error;
 
 /// The directory of lback's own files inside the migrations directory
@@ -83,12 +83,27 @@ pub struct Settings {
     /// [`DEFAULT_LOCK_TIMEOUT`](crate::runner::DEFAULT_LOCK_TIMEOUT)
     /// (5 s); 0: no limit (the server's setting).
     pub lock_timeout_ms: Option<u64>,
+    /// Whether generated SQL uses the online forms (`"online_ddl"`, see
+    /// [`RenderOptions::online`]): PostgreSQL builds indexes
+    /// `CONCURRENTLY` and validates constraints outside the lock that adds
+    /// them, in a migration of their own that runs outside a transaction;
+    /// MySQL/MariaDB are told `ALGORITHM=..., LOCK=NONE`. The first
+    /// migration of a new project writes `true`; absent (projects made
+    /// before the setting existed) means off, so their SQL stays as it was.
+    pub online_ddl: Option<bool>,
 }
 
 impl Settings {
     /// The primary dialect, if any is configured.
     pub fn primary(&self) -> Option<Dialect> {
         self.dialects.first().copied()
+    }
+
+    /// How to render this project's SQL.
+    pub fn render_options(&self) -> RenderOptions {
+        RenderOptions {
+            online: self.online_ddl == Some(true),
+        }
     }
 }
 
@@ -105,7 +120,11 @@ pub struct NewMigration {
     pub schema_after: Schema,
     /// `(dialect, up, down)` for every configured dialect, primary first.
     /// On the first write it becomes `.lback/settings.json`; later it must
-    /// list the dialects the settings list, in their order.
+    /// list the dialects the settings list, in their order. When any of
+    /// them has statements [outside the
+    /// transaction](Rendered::outside_transaction), the migration gets
+    /// `run_in_transaction = false` and runs statement by statement, each
+    /// committing on its own.
     pub sql: Vec<(Dialect, Rendered, Rendered)>,
     /// Now. The version is `now` in UTC as `YYYYMMDDHHMMSS`, or one second
     /// after the newest existing version when that is not earlier.
@@ -121,6 +140,9 @@ pub struct Migrations {
     settings_file: bool,
     folders: Vec<MigrationFolder>,
     snapshot: Option<String>,
+    /// The next write records the defaults of a new project
+    /// ([`Migrations::start_project`]).
+    new_project: bool,
 }
 
 impl Migrations {
@@ -138,6 +160,7 @@ impl Migrations {
             settings_file: false,
             folders: Vec::new(),
             snapshot: None,
+            new_project: false,
         };
         match fs::metadata(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(set),
@@ -212,6 +235,14 @@ impl Migrations {
             }
         }
         Ok(set)
+    }
+
+    /// Marks a project without migrations as new, so that the first write
+    /// records the settings new projects start with: `"online_ddl": true`
+    /// (`makemigrations` and the build script do this; a settings key
+    /// already there is kept). Does nothing once a migration exists.
+    pub fn start_project(&mut self) {
+        self.new_project = self.folders.is_empty();
     }
 
     /// The migrations directory.
@@ -462,6 +493,24 @@ impl Migrations {
             .map(|(d, _, _)| *d)
             .collect();
         rebuilds.sort_by_key(|d| d.name());
+        // Online forms that cannot run in a transaction (CREATE INDEX
+        // CONCURRENTLY): the whole migration runs statement by statement.
+        let autocommit: Vec<Dialect> = new
+            .sql
+            .iter()
+            .filter(|(_, up, down)| {
+                !up.outside_transaction.is_empty() || !down.outside_transaction.is_empty()
+            })
+            .map(|(d, _, _)| *d)
+            .collect();
+        if !autocommit.is_empty() && !rebuilds.is_empty() {
+            return Err(self.caller_error(format!(
+                "the new migration's {} SQL must run outside a transaction (online forms), but                  its {} SQL rebuilds a SQLite table, which keeps PostgreSQL in a transaction;                  render this migration without the online forms (nothing was written)",
+                names(&autocommit),
+                names(&rebuilds)
+            )));
+        }
+        let autocommit = !autocommit.is_empty();
         let folder = MigrationFolder {
             version: version.clone(),
             name: new.name.clone(),
@@ -469,8 +518,7 @@ impl Migrations {
             parent: self.folders.last().map(|f| f.version.clone()),
             tables: touched_tables(&new.operations),
             operations: new.operations,
-            run_in_transaction: primary
-                .is_some_and(|p| rebuilds.contains(&p))
+            run_in_transaction: (primary.is_some_and(|p| rebuilds.contains(&p)) || autocommit)
                 .then_some(false),
             lock_timeout_ms: None,
             rebuilds,
@@ -522,7 +570,17 @@ impl Migrations {
                 ),
             ));
         }
-        if let Some(primary) = primary.filter(|p| folder.rebuilds.contains(p)) {
+        if autocommit {
+            files.push((
+                METADATA_FILE.into(),
+                "# lback: online schema change: statements that cannot run in a transaction\n\
+                 # (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT); each commits on its own.\n\
+                 # Every statement can run again after a failure: `resolve --not-applied`,\n\
+                 # then `migrate` runs it from the top.\n\
+                 run_in_transaction = false\n"
+                    .into(),
+            ));
+        } else if let Some(primary) = primary.filter(|p| folder.rebuilds.contains(p)) {
             files.push((
                 METADATA_FILE.into(),
                 format!(
@@ -545,6 +603,11 @@ impl Migrations {
         let new_settings =
             (self.settings.dialects.is_empty() && !dialects.is_empty()).then(|| Settings {
                 dialects: dialects.clone(),
+                // A new project starts with the online forms.
+                online_ddl: self
+                    .settings
+                    .online_ddl
+                    .or(self.new_project.then_some(true)),
                 ..self.settings.clone()
             });
         let snapshot = new.schema_after.to_snapshot();

@@ -833,7 +833,7 @@ fn malformed_folders_are_refused() {
     for (text, expected) in [
         (
             "{\"dialects\": [\"sqlite\"], \"x\": 1}",
-            "line 1, column 28: unknown field `x`, expected one of `dialects`, `schema_file`, `lock_timeout_ms`; the file reads like {\"dialects\": [\"sqlite\", \"postgres\"]}, with sqlite, postgres or mysql, the first one primary",
+            "line 1, column 28: unknown field `x`, expected one of `dialects`, `schema_file`, `lock_timeout_ms`, `online_ddl`; the file reads like {\"dialects\": [\"sqlite\", \"postgres\"]}, with sqlite, postgres or mysql, the first one primary",
         ),
         (
             "{\n\"dialects\": [\"db2\"]}",

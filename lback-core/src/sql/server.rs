@@ -8,20 +8,61 @@ use super::ddl::{
     column_definition, columns, create_index, create_table_statement, foreign_key_clause,
     primary_key_clause, primary_key_name, unique_clause,
 };
-use super::Dialect;
+use super::{online, Dialect};
 
 /// Renders `operations`, which apply to `before`, walking a copy of the
-/// schema so each statement sees the tables as they are then.
-pub(super) fn render_all(operations: &[Operation], before: &Schema, d: Dialect) -> Vec<String> {
+/// schema so each statement sees the tables as they are then: the
+/// statements of the transaction, and (PostgreSQL, `online`) those to run
+/// after it outside any transaction (see `online.rs`).
+pub(super) fn render_all(
+    operations: &[Operation],
+    before: &Schema,
+    d: Dialect,
+    online: bool,
+) -> (Vec<String>, Vec<String>) {
     let mut state = before.clone();
     let mut statements = Vec::new();
-    for op in operations {
-        let sql = render_alter(op, &state, d);
+    let mut outside = Vec::new();
+    let deferred = if online && d == Dialect::Postgres {
+        online::deferred(operations)
+    } else {
+        vec![false; operations.len()]
+    };
+    for (op, deferred) in operations.iter().zip(deferred) {
+        if deferred {
+            outside.extend(online::postgres(op));
+            op.apply(&mut state);
+            continue;
+        }
+        let mut sql = render_alter(op, &state, d);
         if d != Dialect::Mysql {
             statements.extend(sql);
             op.apply(&mut state);
             continue;
         }
+        let clause = online.then(|| online::mysql_clause(op)).flatten();
+        if let (Some(_), Operation::DropIndex { table, index }) = (clause, op) {
+            // `DROP INDEX ... ON` takes no ALGORITHM on MariaDB.
+            sql = vec![format!(
+                "ALTER TABLE {} DROP INDEX {}",
+                d.quote(table),
+                d.quote(&index.name)
+            )];
+        }
+        if let Some(clause) = clause {
+            sql = sql
+                .into_iter()
+                .map(|s| online::with_mysql_clause(s, clause))
+                .collect();
+        }
+        // The foreign keys' own indexes change in place.
+        let index_clause = |s: String| {
+            if online {
+                online::with_mysql_clause(s, online::MYSQL_INPLACE)
+            } else {
+                s
+            }
+        };
         // MySQL: a foreign key has an index of its own exactly while no
         // other index serves it. A change of indexes or of the primary key
         // may move that line: the key's own index is added before the one
@@ -40,11 +81,11 @@ pub(super) fn render_all(operations: &[Operation], before: &Schema, d: Dialect) 
                     .as_ref()
                     .is_some_and(|t| t.foreign_keys.iter().any(|f| f.name == fk.name))
             {
-                statements.push(format!(
+                statements.push(index_clause(format!(
                     "ALTER TABLE {} ADD {}",
                     q(op.table()),
                     mysql_foreign_key_index(fk)
-                ));
+                )));
             }
         }
         statements.extend(sql);
@@ -52,15 +93,15 @@ pub(super) fn render_all(operations: &[Operation], before: &Schema, d: Dialect) 
             let kept =
                 table_after.is_some_and(|t| t.foreign_keys.iter().any(|f| f.name == fk.name));
             if kept && !own_after.iter().any(|f| f.name == fk.name) {
-                statements.push(format!(
+                statements.push(index_clause(format!(
                     "ALTER TABLE {} DROP INDEX {}",
                     q(op.table()),
                     q(&fk.name)
-                ));
+                )));
             }
         }
     }
-    statements
+    (statements, outside)
 }
 
 /// Whether an index of `table` (the primary key, a unique constraint or an

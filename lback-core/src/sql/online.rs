@@ -1,0 +1,538 @@
+//! Online DDL ([`RenderOptions::online`](super::RenderOptions)): the forms
+//! that let writers go on while a busy table changes.
+//!
+//! PostgreSQL: an operation with an online form is *deferred*: its
+//! statements run after the migration's transactional part, outside any
+//! transaction, each committing on its own (`CREATE INDEX CONCURRENTLY`
+//! cannot run in a transaction, and a `VALIDATE CONSTRAINT` must not hold
+//! the lock the `NOT VALID` constraint took). Moving an operation to the
+//! end is only sound when no later operation that stays in the transaction
+//! touches one of its tables; such an operation keeps its plain form.
+//! An operation on a table created in the same migration keeps its plain
+//! form too: the table has no rows yet.
+//!
+//! Every deferred form can be run again from its first statement after a
+//! failure or a kill (`resolve --not-applied`, then `migrate`): each
+//! starts by removing what a previous, interrupted run may have left (an
+//! INVALID index of a failed concurrent build, a constraint added before
+//! the kill). An index or constraint of that name cannot be anything
+//! else: the schema lback tracks has none before the migration.
+//!
+//! MySQL/MariaDB: the `ALTER`s get `ALGORITHM=INSTANT` or
+//! `ALGORITHM=INPLACE, LOCK=NONE` where the server can do the operation so
+//! (checked against MariaDB 10.11 and MySQL 8.0), so that it refuses
+//! rather than copying the table under a lock when it cannot; operations
+//! without an online form (a new foreign key with `foreign_key_checks`
+//! on, a type change) keep the plain form, and the lock report says they
+//! block.
+
+use std::collections::BTreeSet;
+
+use crate::diff::Operation;
+use crate::schema::{constraint_name, Column};
+
+use super::ddl::{columns, foreign_key_clause};
+use super::Dialect;
+
+/// PostgreSQL: which of `operations` are deferred
+/// to the part outside the transaction.
+pub(super) fn deferred(operations: &[Operation]) -> Vec<bool> {
+    // Tables created in this migration, as named when each operation runs.
+    let mut fresh: BTreeSet<&str> = BTreeSet::new();
+    let mut online = Vec::with_capacity(operations.len());
+    for op in operations {
+        online.push(!fresh.contains(op.table()) && has_online_form(op));
+        match op {
+            Operation::CreateTable(t) => {
+                fresh.insert(&t.name);
+            }
+            Operation::RenameTable { from, to } if fresh.remove(from.as_ref()) => {
+                fresh.insert(to);
+            }
+            _ => {}
+        }
+    }
+    // From the end: an operation is deferred when no later operation that
+    // stays in the transaction touches its tables.
+    let mut blocked: BTreeSet<&str> = BTreeSet::new();
+    let mut out = vec![false; operations.len()];
+    for (i, op) in operations.iter().enumerate().rev() {
+        let tables = touched(op);
+        if online[i] && tables.iter().all(|t| !blocked.contains(t)) {
+            out[i] = true;
+        } else {
+            blocked.extend(tables);
+        }
+    }
+    out
+}
+
+/// Splits `operations` in two for PostgreSQL's online forms
+/// ([`RenderOptions::online`](super::RenderOptions)): those that stay in
+/// the migration's transaction (in order), and those deferred to a part
+/// that runs after it, outside any transaction (in order). Applying the
+/// first list and then the second builds the same schema as applying
+/// `operations`: an operation is deferred only when no later operation of
+/// the first list touches its tables.
+pub fn split_online(operations: &[Operation]) -> (Vec<Operation>, Vec<Operation>) {
+    let mut inside = Vec::new();
+    let mut outside = Vec::new();
+    for (op, deferred) in operations.iter().zip(deferred(operations)) {
+        if deferred {
+            outside.push(op.clone());
+        } else {
+            inside.push(op.clone());
+        }
+    }
+    (inside, outside)
+}
+
+/// Whether PostgreSQL has an online form of `op`.
+fn has_online_form(op: &Operation) -> bool {
+    match op {
+        Operation::AddIndex { .. }
+        | Operation::DropIndex { .. }
+        | Operation::AddUnique { .. }
+        | Operation::AddForeignKey { .. } => true,
+        Operation::AlterColumn { from, to, .. } => only_sets_not_null(from, to),
+        _ => false,
+    }
+}
+
+/// The change is `NOT NULL` and nothing else.
+fn only_sets_not_null(from: &Column, to: &Column) -> bool {
+    from.nullable
+        && !to.nullable
+        && from.ty == to.ty
+        && from.default == to.default
+        && from.auto_increment == to.auto_increment
+}
+
+/// The tables whose definition (or whose rows' meaning) `op` depends on.
+fn touched(op: &Operation) -> Vec<&str> {
+    let mut tables = vec![op.table()];
+    match op {
+        Operation::RenameTable { from, .. } => tables.push(from),
+        Operation::AddForeignKey { foreign_key, .. }
+        | Operation::DropForeignKey { foreign_key, .. }
+        | Operation::RenameForeignKey { foreign_key, .. } => {
+            tables.push(&foreign_key.referenced_table)
+        }
+        Operation::CreateTable(t) | Operation::DropTable(t) => {
+            tables.extend(t.foreign_keys.iter().map(|fk| fk.referenced_table.as_ref()))
+        }
+        _ => {}
+    }
+    tables
+}
+
+/// The name of the temporary `CHECK (c IS NOT NULL)` constraint that lets
+/// PostgreSQL 12+ set `NOT NULL` without scanning under its lock.
+pub(super) fn not_null_check_name(table: &str, column: &str) -> String {
+    constraint_name("ck", table, &[column], Some("not_null"))
+}
+
+/// PostgreSQL: the online form of a deferred operation, every statement
+/// to run on its own in autocommit.
+pub(super) fn postgres(op: &Operation) -> Vec<String> {
+    let d = Dialect::Postgres;
+    let q = |name: &str| d.quote(name);
+    match op {
+        Operation::AddIndex { table, index } => vec![
+            // A failed or killed concurrent build leaves an INVALID index
+            // behind, which the next build would collide with.
+            format!("DROP INDEX CONCURRENTLY IF EXISTS {}", q(&index.name)),
+            format!(
+                "CREATE {}INDEX CONCURRENTLY {} ON {} ({})",
+                if index.unique { "UNIQUE " } else { "" },
+                q(&index.name),
+                q(table),
+                columns(&index.columns, d)
+            ),
+        ],
+        Operation::DropIndex { index, .. } => {
+            vec![format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                q(&index.name)
+            )]
+        }
+        Operation::AddUnique { table, unique } => {
+            let (t, u) = (q(table), q(&unique.name));
+            vec![
+                format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {u}"),
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {u}"),
+                format!(
+                    "CREATE UNIQUE INDEX CONCURRENTLY {u} ON {t} ({})",
+                    columns(&unique.columns, d)
+                ),
+                format!("ALTER TABLE {t} ADD CONSTRAINT {u} UNIQUE USING INDEX {u}"),
+            ]
+        }
+        Operation::AddForeignKey { table, foreign_key } => {
+            let (t, f) = (q(table), q(&foreign_key.name));
+            vec![
+                format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {f}"),
+                format!(
+                    "ALTER TABLE {t} ADD {} NOT VALID",
+                    foreign_key_clause(foreign_key, d)
+                ),
+                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {f}"),
+            ]
+        }
+        Operation::AlterColumn {
+            table,
+            from,
+            to,
+            fill,
+        } if only_sets_not_null(from, to) => {
+            let (t, c) = (q(table), q(&to.name));
+            let check = q(&not_null_check_name(table, &to.name));
+            let mut sql = Vec::new();
+            if let Some(value) = fill.as_ref().or(to.default.as_ref()) {
+                let value = d.default_literal(value, &to.ty);
+                sql.push(format!("UPDATE {t} SET {c} = {value} WHERE {c} IS NULL"));
+            }
+            sql.extend([
+                format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"),
+                format!("ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID"),
+                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {check}"),
+                // PostgreSQL 12+: the valid check proves there is no NULL,
+                // so this skips its scan.
+                format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
+                format!("ALTER TABLE {t} DROP CONSTRAINT {check}"),
+            ]);
+            sql
+        }
+        _ => unreachable!("only operations with an online form are deferred"),
+    }
+}
+
+/// MySQL/MariaDB: an in-place change that lets writes go on.
+pub(super) const MYSQL_INPLACE: &str = "ALGORITHM=INPLACE, LOCK=NONE";
+
+/// MySQL/MariaDB: the clause that makes the server do `op` online or
+/// refuse, if it can do it online at all.
+pub(super) fn mysql_clause(op: &Operation) -> Option<&'static str> {
+    const INPLACE: &str = MYSQL_INPLACE;
+    const INSTANT: &str = "ALGORITHM=INSTANT";
+    match op {
+        // MariaDB 10.3+ / MySQL 8.0.12+ add a column (at the end) in the
+        // metadata; an AUTO_INCREMENT one fills every row (a copy).
+        Operation::AddColumn { column, .. } if !column.auto_increment => Some(INSTANT),
+        Operation::DropColumn { .. } => Some(INPLACE),
+        Operation::RenameColumn { .. } => Some(INPLACE),
+        Operation::AlterColumn { from, to, fill, .. } => {
+            let same_but =
+                |f: &Column, t: &Column| f.ty == t.ty && f.auto_increment == t.auto_increment;
+            if !same_but(from, to) {
+                // A type change copies the table.
+                None
+            } else if from.nullable != to.nullable {
+                // NULL -> NOT NULL rebuilds in place (rows keep flowing);
+                // a fill's UPDATE runs before it anyway.
+                let _ = fill;
+                Some(INPLACE)
+            } else {
+                // Only the default changes: metadata.
+                Some(INSTANT)
+            }
+        }
+        Operation::AddIndex { .. }
+        | Operation::DropIndex { .. }
+        | Operation::AddUnique { .. }
+        | Operation::DropUnique { .. }
+        | Operation::RenameIndex { .. }
+        | Operation::RenameUnique { .. }
+        | Operation::DropForeignKey { .. } => Some(INPLACE),
+        // With foreign_key_checks on, InnoDB copies the table to add a
+        // foreign key; the primary key and renamed foreign keys likewise
+        // (in MySQL's eyes). A new or dropped table has no online question.
+        Operation::AddColumn { .. }
+        | Operation::AddForeignKey { .. }
+        | Operation::RenameForeignKey { .. }
+        | Operation::SetPrimaryKey { .. }
+        | Operation::CreateTable(_)
+        | Operation::DropTable(_)
+        | Operation::RenameTable { .. } => None,
+    }
+}
+
+/// Appends `clause` to a MySQL statement that can take one: an `ALTER
+/// TABLE` (`, ALGORITHM=...`) or a `CREATE INDEX` (` ALGORITHM=...`
+/// without the commas). Others (an `UPDATE` filling NULLs) stay as they are.
+pub(super) fn with_mysql_clause(statement: String, clause: &str) -> String {
+    if statement.starts_with("ALTER TABLE ") {
+        format!("{statement}, {clause}")
+    } else if statement.starts_with("CREATE INDEX ")
+        || statement.starts_with("CREATE UNIQUE INDEX ")
+    {
+        format!("{statement} {}", clause.replace(", ", " "))
+    } else {
+        statement
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_online;
+    use crate::diff::{diff, Operation};
+    use crate::schema::{
+        Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
+        UniqueConstraint,
+    };
+    use crate::sql::{render, render_down_with, render_with, Dialect, RenderOptions};
+
+    const ONLINE: RenderOptions = RenderOptions { online: true };
+
+    fn users() -> Table {
+        Table::new("users")
+            .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+            .with_column(Column::new("email", ColumnType::Varchar(100)).nullable())
+            .with_primary_key(["id"])
+    }
+
+    fn orders() -> Table {
+        Table::new("orders")
+            .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+            .with_column(Column::new("user_id", ColumnType::BigInt).nullable())
+            .with_primary_key(["id"])
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        Schema::from_tables(tables).unwrap()
+    }
+
+    fn index(name: &str, column: &str) -> Index {
+        Index {
+            name: name.to_owned().into(),
+            columns: vec![column.to_owned().into()].into(),
+            unique: false,
+        }
+    }
+
+    fn fk() -> ForeignKey {
+        ForeignKey {
+            name: "fk_orders_user_id".into(),
+            columns: vec!["user_id".into()].into(),
+            referenced_table: "users".into(),
+            referenced_columns: vec!["id".into()].into(),
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::NoAction,
+        }
+    }
+
+    #[test]
+    fn default_options_are_the_plain_form() {
+        let before = schema(vec![users()]);
+        let after = schema(vec![users().with_index(index("ix_users_email", "email"))]);
+        let ops = diff(&before, &after);
+        for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+            let plain = render(&ops, &before, d);
+            assert_eq!(
+                render_with(&ops, &before, d, &RenderOptions::default()),
+                plain
+            );
+            assert!(plain.outside_transaction.is_empty());
+        }
+        assert_eq!(
+            render(&ops, &before, Dialect::Postgres).statements,
+            ["CREATE INDEX \"ix_users_email\" ON \"users\" (\"email\")"]
+        );
+    }
+
+    #[test]
+    fn postgres_index_is_built_concurrently_after_cleaning_an_invalid_one() {
+        let before = schema(vec![users()]);
+        let after = schema(vec![users().with_index(index("ix_users_email", "email"))]);
+        let ops = diff(&before, &after);
+        let up = render_with(&ops, &before, Dialect::Postgres, &ONLINE);
+        assert!(up.statements.is_empty(), "{:?}", up.statements);
+        assert_eq!(
+            up.outside_transaction,
+            [
+                "DROP INDEX CONCURRENTLY IF EXISTS \"ix_users_email\"",
+                "CREATE INDEX CONCURRENTLY \"ix_users_email\" ON \"users\" (\"email\")",
+            ]
+        );
+        let down = render_down_with(&ops, &after, Dialect::Postgres, &ONLINE);
+        assert_eq!(
+            down.outside_transaction,
+            ["DROP INDEX CONCURRENTLY IF EXISTS \"ix_users_email\""]
+        );
+        assert!(up.to_sql().contains("-- lback: outside a transaction"));
+    }
+
+    #[test]
+    fn postgres_unique_foreign_key_and_not_null_online_forms() {
+        let before = schema(vec![users(), orders()]);
+        let users_after = Table::new("users")
+            .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+            .with_column(Column::new("email", ColumnType::Varchar(100)))
+            .with_primary_key(["id"])
+            .with_unique(UniqueConstraint {
+                name: "uq_users_email".into(),
+                columns: vec!["email".into()].into(),
+            });
+        let after = schema(vec![users_after, orders().with_foreign_key(fk())]);
+        let mut ops = diff(&before, &after);
+        for op in &mut ops {
+            if let Operation::AlterColumn { fill, .. } = op {
+                *fill = Some(DefaultValue::Text("none".into()));
+            }
+        }
+        let up = render_with(&ops, &before, Dialect::Postgres, &ONLINE);
+        let all = up.outside_transaction.join(";\n");
+        for expected in [
+            "ALTER TABLE \"users\" DROP CONSTRAINT IF EXISTS \"uq_users_email\"",
+            "CREATE UNIQUE INDEX CONCURRENTLY \"uq_users_email\" ON \"users\" (\"email\")",
+            "ALTER TABLE \"users\" ADD CONSTRAINT \"uq_users_email\" UNIQUE USING INDEX \"uq_users_email\"",
+            "UPDATE \"users\" SET \"email\" = 'none' WHERE \"email\" IS NULL",
+            "ALTER TABLE \"users\" ADD CONSTRAINT \"ck_users_email_not_null\" CHECK (\"email\" IS NOT NULL) NOT VALID",
+            "ALTER TABLE \"users\" VALIDATE CONSTRAINT \"ck_users_email_not_null\"",
+            "ALTER TABLE \"users\" ALTER COLUMN \"email\" SET NOT NULL",
+            "ALTER TABLE \"users\" DROP CONSTRAINT \"ck_users_email_not_null\"",
+            "ALTER TABLE \"orders\" ADD CONSTRAINT \"fk_orders_user_id\" FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION NOT VALID",
+            "ALTER TABLE \"orders\" VALIDATE CONSTRAINT \"fk_orders_user_id\"",
+        ] {
+            assert!(all.contains(expected), "missing {expected} in\n{all}");
+        }
+        // The check is validated before NOT NULL is set, and dropped after.
+        let at = |s: &str| {
+            up.outside_transaction
+                .iter()
+                .position(|x| x.contains(s))
+                .unwrap()
+        };
+        assert!(at("VALIDATE CONSTRAINT \"ck_") < at("SET NOT NULL"));
+        assert!(at("SET NOT NULL") < at("DROP CONSTRAINT \"ck_"));
+        assert!(!up.statements.iter().any(|s| s.contains("SET NOT NULL")));
+        // The plain form is unchanged.
+        let plain = render(&ops, &before, Dialect::Postgres);
+        assert!(plain
+            .statements
+            .iter()
+            .any(|s| s.ends_with("ALTER COLUMN \"email\" SET NOT NULL")));
+    }
+
+    #[test]
+    fn constant_default_column_stays_one_statement_in_the_transaction() {
+        let before = schema(vec![users()]);
+        let after = schema(vec![users().with_column(
+            Column::new("active", ColumnType::Boolean).with_default(DefaultValue::Bool(true)),
+        )]);
+        let ops = diff(&before, &after);
+        let up = render_with(&ops, &before, Dialect::Postgres, &ONLINE);
+        assert_eq!(up, render(&ops, &before, Dialect::Postgres));
+        assert_eq!(up.statements.len(), 1);
+        let my = render_with(&ops, &before, Dialect::Mysql, &ONLINE);
+        let plain = render(&ops, &before, Dialect::Mysql);
+        assert_eq!(
+            my.statements,
+            [format!("{}, ALGORITHM=INSTANT", plain.statements[0])]
+        );
+    }
+
+    #[test]
+    fn new_tables_and_later_changes_keep_the_plain_form() {
+        // An index of a table created in the same migration: no rows yet.
+        let after = schema(vec![users().with_index(index("ix_users_email", "email"))]);
+        let ops = diff(&Schema::new(), &after);
+        let up = render_with(&ops, &Schema::new(), Dialect::Postgres, &ONLINE);
+        assert!(up.outside_transaction.is_empty());
+
+        // An index followed by a rename on the same table stays in order.
+        let before = schema(vec![users()]);
+        let ops = vec![
+            Operation::AddIndex {
+                table: "users".into(),
+                index: index("ix_users_email", "email"),
+            },
+            Operation::RenameColumn {
+                table: "users".into(),
+                from: "email".into(),
+                to: "mail".into(),
+            },
+        ];
+        let up = render_with(&ops, &before, Dialect::Postgres, &ONLINE);
+        assert!(up.outside_transaction.is_empty(), "{up:?}");
+        assert_eq!(split_online(&ops).1, Vec::new());
+
+        // ...but one on another table moves after the transaction.
+        let before = schema(vec![users(), orders()]);
+        let ops = vec![
+            Operation::AddIndex {
+                table: "users".into(),
+                index: index("ix_users_email", "email"),
+            },
+            Operation::RenameColumn {
+                table: "orders".into(),
+                from: "user_id".into(),
+                to: "buyer_id".into(),
+            },
+        ];
+        let up = render_with(&ops, &before, Dialect::Postgres, &ONLINE);
+        assert_eq!(up.statements.len(), 1);
+        assert_eq!(up.outside_transaction.len(), 2);
+        let (inside, outside) = split_online(&ops);
+        assert_eq!(
+            (inside, outside),
+            (vec![ops[1].clone()], vec![ops[0].clone()])
+        );
+    }
+
+    #[test]
+    fn split_builds_the_same_schema() {
+        let before = schema(vec![users(), orders()]);
+        let after = schema(vec![
+            users()
+                .with_index(index("ix_users_email", "email"))
+                .with_column(Column::new("nick", ColumnType::Text).nullable()),
+            orders().with_foreign_key(fk()),
+        ]);
+        let ops = diff(&before, &after);
+        let (inside, outside) = split_online(&ops);
+        assert!(!inside.is_empty() && !outside.is_empty(), "{ops:?}");
+        let mut built = before.clone();
+        for op in inside.iter().chain(&outside) {
+            op.apply(&mut built);
+        }
+        assert_eq!(built.normalized(), after.normalized());
+    }
+
+    #[test]
+    fn mysql_gets_algorithm_clauses_where_the_server_has_them() {
+        let before = schema(vec![users(), orders()]);
+        let after = schema(vec![
+            users().with_index(index("ix_users_email", "email")),
+            orders().with_foreign_key(fk()),
+        ]);
+        let ops = diff(&before, &after);
+        let up = render_with(&ops, &before, Dialect::Mysql, &ONLINE);
+        assert!(up.outside_transaction.is_empty());
+        assert!(up.statements.contains(
+            &"CREATE INDEX `ix_users_email` ON `users` (`email`) ALGORITHM=INPLACE LOCK=NONE"
+                .to_owned()
+        ));
+        // No online way to add a foreign key: plain.
+        let fk_sql = up
+            .statements
+            .iter()
+            .find(|s| s.contains("FOREIGN KEY"))
+            .unwrap();
+        assert!(!fk_sql.contains("ALGORITHM"), "{fk_sql}");
+        let down = render_down_with(&ops, &after, Dialect::Mysql, &ONLINE);
+        assert!(down.statements.contains(
+            &"ALTER TABLE `users` DROP INDEX `ix_users_email`, ALGORITHM=INPLACE, LOCK=NONE"
+                .to_owned()
+        ));
+        assert!(down.statements.contains(
+            &"ALTER TABLE `orders` DROP FOREIGN KEY `fk_orders_user_id`, ALGORITHM=INPLACE, LOCK=NONE"
+                .to_owned()
+        ));
+        // SQLite: nothing changes.
+        assert_eq!(
+            render_with(&ops, &before, Dialect::Sqlite, &ONLINE),
+            render(&ops, &before, Dialect::Sqlite)
+        );
+    }
+}
