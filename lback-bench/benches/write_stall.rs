@@ -38,22 +38,21 @@
 //! (`write_stall/postgres/add_index/online`). The results go to
 //! `target/lback-bench/results/write_stall.md`.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use diesel::connection::{LoadConnection, SimpleConnection};
-use lback_core::diff::{diff, Operation};
-use lback_core::runner::{Access, MigrateOptions, MigrationSql, TrackedBackend, Tracking};
+use lback_core::migrations::{Draft, MigrationFolder, Migrations};
+use lback_core::runner::{MigrateOptions, MigrationSql, TrackedBackend};
 use lback_core::schema::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
     UniqueConstraint,
 };
-use lback_core::sql::{render, Dialect};
-use lback_core::Error;
+use lback_core::sql::Dialect;
 
 mod support;
 
@@ -238,43 +237,13 @@ fn after(change: Change) -> Schema {
 
 // ------------------------------------------------------- lback's migrations
 
-/// One migration as lback's runner takes it.
-struct Step {
-    version: &'static str,
-    sql: String,
-    outside_transaction: bool,
-}
-
-impl MigrationSql for Step {
-    fn version(&self) -> &str {
-        self.version
-    }
-    fn id(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("{}_write_stall", self.version))
-    }
-    fn up(&self, _: Dialect) -> Result<Cow<'_, str>, Error> {
-        Ok(Cow::Borrowed(&self.sql))
-    }
-    fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
-        Ok(None)
-    }
-    fn needs_foreign_keys_off(&self, _: Dialect) -> bool {
-        false
-    }
-    fn tables(&self) -> Vec<&str> {
-        vec!["items"]
-    }
-    fn outside_transaction(&self, _: Dialect) -> bool {
-        self.outside_transaction
-    }
-}
-
-/// The two forms of lback's SQL.
+/// The two forms of lback's SQL: the project setting `online_ddl`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
-    /// `sql::render`: the plain, blocking DDL.
+    /// `online_ddl` off (`sql::render`): the plain, blocking DDL.
     Plain,
-    /// `sql::render_with(.., &RenderOptions { online: true })`.
+    /// `online_ddl` on (`sql::render_with(.., &RenderOptions { online:
+    /// true })`), what a new project gets.
     Online,
 }
 
@@ -287,54 +256,51 @@ impl Form {
     }
 }
 
-/// The migrations lback's runner applies for `change` in `form`: the
-/// transactional part, then the part outside a transaction (if any).
-fn migrations(change: Change, form: Form, dialect: Dialect) -> Vec<Step> {
-    let before = before();
-    let ops = diff(&before, &after(change));
-    assert!(!ops.is_empty(), "{}: lback sees no change", change.name());
-    if let Some(op) = ops.iter().find(|op| op.table() != "items") {
-        panic!("{}: unexpected operation {op}", change.name());
-    }
-    let (transactional, outside) = rendered(&ops, &before, dialect, form);
-    let mut steps = Vec::new();
-    if !transactional.is_empty() {
-        steps.push(Step {
-            version: "20261201000001",
-            sql: script(&transactional),
-            outside_transaction: false,
-        });
-    }
-    if !outside.is_empty() {
-        steps.push(Step {
-            version: "20261201000002",
-            sql: script(&outside),
-            outside_transaction: true,
-        });
-    }
-    steps
-}
-
-fn script(statements: &[String]) -> String {
-    statements.iter().map(|s| format!("{s};\n")).collect()
-}
-
-/// `(transactional statements, statements outside a transaction)`.
-fn rendered(
-    ops: &[Operation],
-    before: &Schema,
-    dialect: Dialect,
+/// Writes, as `makemigrations` does, a migrations folder for `dialect`:
+/// the migration creating the `before` tables, then the one(s) making
+/// `change` (with the online forms, PostgreSQL's part that runs outside a
+/// transaction is a second migration, `run_in_transaction = false`).
+/// Returns the folders read back, oldest first.
+fn write_migrations(
+    dir: &Path,
+    change: Change,
     form: Form,
-) -> (Vec<String>, Vec<String>) {
-    match form {
-        Form::Plain => (render(ops, before, dialect).statements, Vec::new()),
-        Form::Online => online(ops, before, dialect),
+    dialect: Dialect,
+) -> Vec<MigrationFolder> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).expect("remove the previous migrations folder");
     }
-}
-
-fn online(ops: &[Operation], before: &Schema, dialect: Dialect) -> (Vec<String>, Vec<String>) {
-    let _ = (ops, before, dialect);
-    unimplemented!("the online form is not built yet")
+    let mut migrations = Migrations::open(dir).expect("a new migrations folder");
+    if form == Form::Online {
+        // A new project: `"online_ddl": true` in its settings.
+        migrations.start_project();
+    }
+    let now = SystemTime::now();
+    for (name, models) in [("create_tables", before()), (change.name(), after(change))] {
+        let draft = Draft::new(&migrations, models).expect("diff the models");
+        draft
+            .check_dialects(&[dialect])
+            .expect("the dialect holds the models");
+        assert!(!draft.is_empty(), "{name}: lback sees no change");
+        if name != "create_tables" {
+            if let Some(op) = draft.operations.iter().find(|op| op.table() != "items") {
+                panic!("{name}: unexpected operation {op}");
+            }
+        }
+        let sql = draft.sql(&[dialect]);
+        for migration in draft.into_migrations(name.to_owned(), sql, now) {
+            migrations.write(migration).expect("write the migration");
+        }
+    }
+    let folders = Migrations::open(dir)
+        .expect("read the migrations back")
+        .folders()
+        .to_vec();
+    assert_eq!(
+        folders[0].name, "create_tables",
+        "the first migration creates the tables"
+    );
+    folders
 }
 
 // ----------------------------------------------------------------- servers
@@ -586,7 +552,7 @@ fn writer<C: SimpleConnection>(
     let mut n: u64 = 0;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let sql = if n % 2 == 0 {
+        let sql = if n.is_multiple_of(2) {
             let account = 1 + rng.next() % ACCOUNTS;
             format!(
                 "INSERT INTO items (account_id, code, name, quantity, note) \
@@ -628,13 +594,17 @@ struct Figures {
     writes: usize,
 }
 
-/// Figures over the writes that overlap `[from, to)`.
-fn figures(logs: &[Log], from: Duration, to: Duration) -> Figures {
+/// Figures over the writes that overlap `[from, to)` (with `ended_within`,
+/// only those that also ended by `to`: the quiet time before a change).
+fn figures(logs: &[Log], from: Duration, to: Duration, ended_within: bool) -> Figures {
     let mut latencies = Vec::new();
     let mut longest_stall = Duration::ZERO;
     for log in logs {
         let mut previous_end: Option<Duration> = None;
         for w in &log.writes {
+            if ended_within && w.end > to {
+                break;
+            }
             if w.start < to && w.end > from {
                 latencies.push(w.end - w.start);
             }
@@ -664,25 +634,30 @@ fn figures(logs: &[Log], from: Duration, to: Duration) -> Figures {
 
 struct Outcome {
     database: &'static str,
+    /// The server's product name (PostgreSQL, MariaDB, MySQL).
+    product: String,
     change: Change,
     form: Form,
     migration: Duration,
     during: Figures,
     before: Figures,
     statements: Vec<String>,
+    /// The folders applied during the measurement.
+    migrations: Vec<String>,
 }
 
 fn run_case<S: Server>(server: &S, cfg: &Config, change: Change, form: Form) -> Outcome {
-    let steps = migrations(change, form, S::DIALECT);
+    let dir = support::scratch_dir("tmp")
+        .join("write_stall")
+        .join(format!("{}_{}_{}", S::NAME, change.name(), form.name()));
+    let folders = write_migrations(&dir, change, form, S::DIALECT);
+    let (create, steps) = folders.split_first().expect("the tables' migration");
     server.reset();
     let mut conn = server.connect();
-    let empty = Schema::new();
-    conn.batch_execute(&render(&diff(&empty, &before()), &empty, S::DIALECT).to_sql())
-        .expect("create the tables with lback's SQL");
+    let options = MigrateOptions::default();
+    lback_core::runner::migrate(&mut conn, &[create as &dyn MigrationSql], options)
+        .expect("create the tables with lback's runner");
     server.fill(&mut conn, cfg.rows);
-    // lback's tracking tables exist before the measurement (a project's
-    // first migration made them).
-    Tracking::read(&mut conn, Access::SetUp).expect("create lback's tracking tables");
 
     let epoch = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
@@ -696,17 +671,16 @@ fn run_case<S: Server>(server: &S, cfg: &Config, change: Change, form: Form) -> 
         .collect();
     thread::sleep(cfg.warmup);
     let from = epoch.elapsed();
-    let list: Vec<&dyn MigrationSql> = steps.iter().map(|s| s as &dyn MigrationSql).collect();
-    let report = lback_core::runner::migrate(&mut conn, &list, MigrateOptions::default())
-        .unwrap_or_else(|e| {
-            stop.store(true, Ordering::Relaxed);
-            panic!(
-                "{} {} ({}): lback's migration failed: {e}",
-                S::NAME,
-                change.name(),
-                form.name()
-            )
-        });
+    let all: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as &dyn MigrationSql).collect();
+    let report = lback_core::runner::migrate(&mut conn, &all, options).unwrap_or_else(|e| {
+        stop.store(true, Ordering::Relaxed);
+        panic!(
+            "{} {} ({}): lback's migration failed: {e}",
+            S::NAME,
+            change.name(),
+            form.name()
+        )
+    });
     let to = epoch.elapsed();
     thread::sleep(cfg.cooldown);
     stop.store(true, Ordering::Relaxed);
@@ -723,7 +697,7 @@ fn run_case<S: Server>(server: &S, cfg: &Config, change: Change, form: Form) -> 
         change.name(),
         form.name()
     );
-    let during = figures(&logs, from, to);
+    let during = figures(&logs, from, to, false);
     assert!(
         during.writes > 0,
         "{} {} ({}): no write overlapped the migration",
@@ -734,24 +708,33 @@ fn run_case<S: Server>(server: &S, cfg: &Config, change: Change, form: Form) -> 
     let warm = from.saturating_sub(cfg.warmup) + cfg.warmup / 5;
     Outcome {
         database: S::NAME,
+        product: server
+            .version()
+            .split_whitespace()
+            .next()
+            .unwrap_or(S::NAME)
+            .to_owned(),
         change,
         form,
         migration: to - from,
         during,
-        before: figures(&logs, warm, from),
+        before: figures(&logs, warm, from, true),
         statements: steps
             .iter()
-            .flat_map(|s| {
-                let tag = if s.outside_transaction {
+            .flat_map(|m| {
+                let tag = if m.runs_outside_transaction(S::DIALECT) {
                     "[autocommit] "
                 } else {
                     ""
                 };
-                lback_core::sql::split_statements(&s.sql, S::DIALECT)
+                let sql = m.up_sql(S::DIALECT).expect("the migration's up SQL");
+                lback_core::sql::split_statements(&sql, S::DIALECT)
                     .into_iter()
-                    .map(move |st| format!("{tag}{}", one_line(st)))
+                    .map(|st| format!("{tag}{}", one_line(st)))
+                    .collect::<Vec<_>>()
             })
             .collect(),
+        migrations: steps.iter().map(|m| m.name.clone()).collect(),
     }
 }
 
@@ -806,6 +789,19 @@ fn run_server<S: Server>(
     server.drop_all();
 }
 
+/// Why `database` cannot make `change` without blocking writers, if it
+/// cannot (the target is then not applied).
+fn cannot_online(database: &str, change: Change) -> Option<&'static str> {
+    match (database, change) {
+        ("mysql", Change::AddForeignKey) => Some(
+            "InnoDB adds a foreign key in place only with `foreign_key_checks = 0`, which \
+             leaves existing rows unchecked; with the checks on it copies the table \
+             (`ALGORITHM=COPY`, writes blocked), so lback keeps the plain form",
+        ),
+        _ => None,
+    }
+}
+
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;
     if ms >= 100.0 {
@@ -844,6 +840,9 @@ fn report(cfg: &Config, outcomes: &[Outcome], notes: &[String]) {
         );
         for o in outcomes {
             let (target, met) = match o.form {
+                Form::Online if cannot_online(o.database, o.change).is_some() => {
+                    ("—".to_owned(), "cannot (see below)")
+                }
                 Form::Online => (
                     format!("≤ {} ms", TARGET.as_millis()),
                     if o.during.longest_stall <= TARGET {
@@ -857,7 +856,7 @@ fn report(cfg: &Config, outcomes: &[Outcome], notes: &[String]) {
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {target} | {met} |",
-                o.database,
+                o.product,
                 o.change.describe(),
                 o.form.name(),
                 ms(o.migration),
@@ -886,12 +885,34 @@ fn report(cfg: &Config, outcomes: &[Outcome], notes: &[String]) {
         "applied by lback's runner (`runner::migrate`, default options: lock timeout 5 s); *migration* is the runner's whole call; *longest stall* the largest gap between two completed writes of one writer overlapping the migration; *slowest write* and *p99 write* over the writes overlapping it".to_owned(),
     ];
     lines.extend(notes.iter().cloned());
+    let mut cannot: Vec<_> = outcomes
+        .iter()
+        .filter_map(|o| {
+            Some((
+                o.product.as_str(),
+                o.change,
+                cannot_online(o.database, o.change)?,
+            ))
+        })
+        .collect();
+    cannot.dedup_by_key(|(d, c, _)| (*d, *c));
+    for (database, change, why) in cannot {
+        lines.push(format!(
+            "{database}, {}: no online form: {why}",
+            change.describe()
+        ));
+    }
     for o in outcomes {
         lines.push(format!(
-            "{} / {} / {}: {}",
+            "{} / {} / {} (migrations {}): {}",
             o.database,
             o.change.name(),
             o.form.name(),
+            o.migrations
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             o.statements
                 .iter()
                 .map(|s| format!("`{s}`"))
