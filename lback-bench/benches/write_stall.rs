@@ -66,6 +66,7 @@ const ACCOUNTS: u64 = 1000;
 struct Config {
     rows: u64,
     writers: usize,
+    rounds: usize,
     warmup: Duration,
     /// Writing after the migration returned.
     cooldown: Duration,
@@ -93,6 +94,7 @@ impl Config {
         Config {
             rows,
             writers: writers as usize,
+            rounds: env_number("LBACK_STALL_ROUNDS", 3).max(1) as usize,
             warmup: Duration::from_millis(env_number("LBACK_STALL_WARMUP_MS", 1000)),
             cooldown: Duration::from_millis(300),
             // `cargo bench -- <filter>`: cargo adds `--bench`; flags are
@@ -373,7 +375,7 @@ mod pg {
                  INSERT INTO items (account_id, code, name, quantity, note, label)
                  SELECT 1 + i % {accounts}, 'row-' || i, 'item ' || (i * 7919 % 1000003),
                         i % 1000, 'note ' || i, 'label ' || i
-                 FROM generate_series(1, {rows}) AS i;"
+                 FROM generate_series(1::bigint, {rows}) AS i;"
             ))
             .expect("fill the tables");
             // VACUUM sets the visibility map (as on a table that has been
@@ -588,6 +590,8 @@ fn writer<C: SimpleConnection>(
 struct Figures {
     /// The largest gap between consecutive completed writes of one writer.
     longest_stall: Duration,
+    /// When that gap began (from the case's epoch).
+    stall_began: Duration,
     /// The slowest single write.
     max_latency: Duration,
     p99: Duration,
@@ -599,6 +603,7 @@ struct Figures {
 fn figures(logs: &[Log], from: Duration, to: Duration, ended_within: bool) -> Figures {
     let mut latencies = Vec::new();
     let mut longest_stall = Duration::ZERO;
+    let mut stall_began = Duration::ZERO;
     for log in logs {
         let mut previous_end: Option<Duration> = None;
         for w in &log.writes {
@@ -609,8 +614,9 @@ fn figures(logs: &[Log], from: Duration, to: Duration, ended_within: bool) -> Fi
                 latencies.push(w.end - w.start);
             }
             if let Some(prev) = previous_end {
-                if prev < to && w.end > from {
-                    longest_stall = longest_stall.max(w.end - prev);
+                if prev < to && w.end > from && w.end - prev > longest_stall {
+                    longest_stall = w.end - prev;
+                    stall_began = prev;
                 }
             }
             previous_end = Some(w.end);
@@ -624,6 +630,7 @@ fn figures(logs: &[Log], from: Duration, to: Duration, ended_within: bool) -> Fi
     };
     Figures {
         longest_stall,
+        stall_began,
         max_latency: latencies.last().copied().unwrap_or_default(),
         p99,
         writes: latencies.len(),
@@ -639,6 +646,9 @@ struct Outcome {
     change: Change,
     form: Form,
     migration: Duration,
+    /// When the longest stall began, from the start of the migration
+    /// (zero: before it).
+    stall_at: Duration,
     during: Figures,
     before: Figures,
     statements: Vec<String>,
@@ -717,6 +727,7 @@ fn run_case<S: Server>(server: &S, cfg: &Config, change: Change, form: Form) -> 
         change,
         form,
         migration: to - from,
+        stall_at: during.stall_began.saturating_sub(from),
         during,
         before: figures(&logs, warm, from, true),
         statements: steps
@@ -769,9 +780,11 @@ fn run_server<S: Server>(
         return;
     }
     notes.push(server.version());
-    for (change, form) in cases {
+    for (round, (change, form)) in (1..=cfg.rounds).flat_map(|r| cases.iter().map(move |c| (r, *c)))
+    {
         eprintln!(
-            "write_stall: {} {} ({}) …",
+            "write_stall: round {round}/{}: {} {} ({}) …",
+            cfg.rounds,
             S::NAME,
             change.name(),
             form.name()
@@ -811,8 +824,16 @@ fn ms(d: Duration) -> String {
     }
 }
 
+/// The machine's load average (1, 5, 15 minutes), for the report.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 fn main() {
     let cfg = Config::from_env();
+    let load_before = load_average();
     let databases = std::env::var("LBACK_STALL_DATABASES").unwrap_or_default();
     let wants =
         |name: &str| databases.trim().is_empty() || databases.split(',').any(|d| d.trim() == name);
@@ -826,46 +847,74 @@ fn main() {
     if wants("mysql") {
         run_server(&my::Mysql::new(), &cfg, &mut outcomes, &mut notes);
     }
+    notes.push(format!(
+        "load average before: {load_before}; after: {} ({} cores)",
+        load_average(),
+        thread::available_parallelism().map_or(0, |n| n.get())
+    ));
     report(&cfg, &outcomes, &notes);
+}
+
+/// The median (the lower one of an even count).
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort_unstable();
+    values[(values.len() - 1) / 2]
 }
 
 fn report(cfg: &Config, outcomes: &[Outcome], notes: &[String]) {
     let mut out = String::from("### write_stall\n\n");
-    if outcomes.is_empty() {
+    // The rounds of each case, in the order the cases first ran.
+    let mut cases: Vec<Vec<&Outcome>> = Vec::new();
+    for o in outcomes {
+        match cases
+            .iter_mut()
+            .find(|c| c[0].database == o.database && c[0].change == o.change && c[0].form == o.form)
+        {
+            Some(case) => case.push(o),
+            None => cases.push(vec![o]),
+        }
+    }
+    if cases.is_empty() {
         out.push_str("(no figure: the filter or LBACK_STALL_DATABASES left out every case)\n");
     } else {
         out.push_str(
-            "| database | change | lback's SQL | migration | longest stall | slowest write | p99 write | writes | before: longest stall / p99 | target | met |\n\
+            "| database | change | lback's SQL | migration | longest stall | worst round (began at) | slowest write | p99 write | before: longest stall / p99 | target | met |\n\
              | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
         );
-        for o in outcomes {
+        for rounds in &cases {
+            let o = rounds[0];
+            let med =
+                |f: &dyn Fn(&Outcome) -> Duration| median(rounds.iter().map(|o| f(o)).collect());
+            let longest = med(&|o| o.during.longest_stall);
+            let worst = rounds
+                .iter()
+                .max_by_key(|o| o.during.longest_stall)
+                .expect("one round at least");
             let (target, met) = match o.form {
                 Form::Online if cannot_online(o.database, o.change).is_some() => {
                     ("—".to_owned(), "cannot (see below)")
                 }
                 Form::Online => (
                     format!("≤ {} ms", TARGET.as_millis()),
-                    if o.during.longest_stall <= TARGET {
-                        "yes"
-                    } else {
-                        "**no**"
-                    },
+                    if longest <= TARGET { "yes" } else { "**no**" },
                 ),
                 Form::Plain => ("—".to_owned(), "—"),
             };
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {target} | {met} |",
+                "| {} | {} | {} | {} | {} | {} ({} of {}) | {} | {} | {} / {} | {target} | {met} |",
                 o.product,
                 o.change.describe(),
                 o.form.name(),
-                ms(o.migration),
-                ms(o.during.longest_stall),
-                ms(o.during.max_latency),
-                ms(o.during.p99),
-                o.during.writes,
-                ms(o.before.longest_stall),
-                ms(o.before.p99),
+                ms(med(&|o| o.migration)),
+                ms(longest),
+                ms(worst.during.longest_stall),
+                ms(worst.stall_at),
+                ms(worst.migration),
+                ms(med(&|o| o.during.max_latency)),
+                ms(med(&|o| o.during.p99)),
+                ms(med(&|o| o.before.longest_stall)),
+                ms(med(&|o| o.before.p99)),
             )
             .unwrap();
         }
@@ -882,11 +931,16 @@ fn report(cfg: &Config, outcomes: &[Outcome], notes: &[String]) {
             cfg.warmup.as_millis(),
             cfg.cooldown.as_millis()
         ),
-        "applied by lback's runner (`runner::migrate`, default options: lock timeout 5 s); *migration* is the runner's whole call; *longest stall* the largest gap between two completed writes of one writer overlapping the migration; *slowest write* and *p99 write* over the writes overlapping it".to_owned(),
+        "applied by lback's runner (`runner::migrate`, default options: lock timeout 5 s) from a migrations folder lback wrote (`Draft`, `Migrations::write`; `online_ddl` off = *plain*, on = *online*); *migration* is the runner's whole call; *longest stall* the largest gap between two completed writes of one writer overlapping the migration; *slowest write* and *p99 write* over the writes overlapping it".to_owned(),
+        format!(
+            "{} round(s) of every case; each figure is the median over the rounds (the target is checked against the median longest stall); *worst round*: the largest longest stall of any round, and when in its migration that gap began",
+            cfg.rounds
+        ),
     ];
     lines.extend(notes.iter().cloned());
-    let mut cannot: Vec<_> = outcomes
+    let mut cannot: Vec<_> = cases
         .iter()
+        .map(|rounds| rounds[0])
         .filter_map(|o| {
             Some((
                 o.product.as_str(),
@@ -902,7 +956,7 @@ fn report(cfg: &Config, outcomes: &[Outcome], notes: &[String]) {
             change.describe()
         ));
     }
-    for o in outcomes {
+    for o in cases.iter().map(|rounds| rounds[0]) {
         lines.push(format!(
             "{} / {} / {} (migrations {}): {}",
             o.database,
