@@ -763,6 +763,7 @@ fn run_server<S: Server>(
     cfg: &Config,
     out: &mut Vec<Outcome>,
     notes: &mut Vec<String>,
+    failures: &mut Vec<String>,
 ) {
     let cases: Vec<(Change, Form)> = CHANGES
         .iter()
@@ -789,7 +790,27 @@ fn run_server<S: Server>(
             change.name(),
             form.name()
         );
-        let outcome = run_case(server, cfg, change, form);
+        // A failed case still lets the report show what was measured.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_case(server, cfg, change, form)
+        }));
+        let outcome = match ran {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "a panic".to_owned());
+                failures.push(format!(
+                    "round {round}, {} {} ({}): {why}",
+                    S::NAME,
+                    change.name(),
+                    form.name()
+                ));
+                break;
+            }
+        };
         eprintln!(
             "  migration {}, longest stall {}, slowest write {}, p99 {}",
             ms(outcome.migration),
@@ -839,20 +860,43 @@ fn main() {
         |name: &str| databases.trim().is_empty() || databases.split(',').any(|d| d.trim() == name);
     let mut outcomes = Vec::new();
     let mut notes = Vec::new();
+    let mut failures = Vec::new();
     #[cfg(feature = "postgres")]
     if wants("postgres") {
-        run_server(&pg::Postgres::new(), &cfg, &mut outcomes, &mut notes);
+        run_server(
+            &pg::Postgres::new(),
+            &cfg,
+            &mut outcomes,
+            &mut notes,
+            &mut failures,
+        );
     }
     #[cfg(feature = "mysql")]
     if wants("mysql") {
-        run_server(&my::Mysql::new(), &cfg, &mut outcomes, &mut notes);
+        run_server(
+            &my::Mysql::new(),
+            &cfg,
+            &mut outcomes,
+            &mut notes,
+            &mut failures,
+        );
     }
     notes.push(format!(
         "load average before: {load_before}; after: {} ({} cores)",
         load_average(),
         thread::available_parallelism().map_or(0, |n| n.get())
     ));
+    for failure in &failures {
+        notes.push(format!(
+            "**failed**, the rest of that database's cases left out: {failure}"
+        ));
+    }
     report(&cfg, &outcomes, &notes);
+    assert!(
+        failures.is_empty(),
+        "write_stall: {} case(s) failed (above)",
+        failures.len()
+    );
 }
 
 /// The median (the lower one of an even count).
