@@ -18,7 +18,7 @@ use diesel::PgConnection;
 use lback::{Error, MigrationState};
 use lback_core::migrations::Migrations;
 use lback_core::runner::{self, MigrateOptions, MigrationSql};
-#[allow(unused_imports)]
+use lback_core::sql::Dialect;
 use targets::MysqlServer;
 use targets::{PgServer, Target};
 use workflow::{status, stderr, stdout, Project};
@@ -96,7 +96,7 @@ fn states(server: &mut PgServer, dir: &Path) -> Vec<MigrationState> {
 }
 
 /// Whether the index `name` is valid; `None` when there is none.
-fn index_valid(server: &mut PgServer, name: &str) -> Option<bool> {
+fn index_valid<T: Target>(server: &mut T, name: &str) -> Option<bool> {
     let n = server.count(&format!(
         "SELECT COUNT(*) AS n FROM pg_catalog.pg_index i \
          JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
@@ -889,6 +889,17 @@ fn makemigrations_reports_locks_and_can_refuse_blocking_migrations() {
             "{}",
             stdout(&made)
         );
+        // The report of the plain forms: a project that has not turned
+        // online DDL on (a new one has; its report is checked in
+        // generated_online_forms_apply_and_roll_back_with_rows_on_postgres).
+        let settings = project.migrations().join(".lback/settings.json");
+        let text = std::fs::read_to_string(&settings).unwrap();
+        assert!(text.contains("\"online_ddl\": true"), "{text}");
+        std::fs::write(
+            &settings,
+            text.replace("\"online_ddl\": true", "\"online_ddl\": false"),
+        )
+        .unwrap();
         let indexed = table.with_index(Index {
             name: "ix_t_a".into(),
             columns: vec!["a".to_owned().into()].into(),
@@ -926,4 +937,674 @@ fn makemigrations_reports_locks_and_can_refuse_blocking_migrations() {
             assert_eq!(status(&strict), 0, "{}", stdout(&strict));
         }
     }
+}
+
+// ---------------------------------------------------------------------
+// Online SQL, generated (`"online_ddl": true`, which a new project gets).
+// ---------------------------------------------------------------------
+
+/// Users and orders. `v2` makes `users.email` NOT NULL and unique, indexes
+/// `orders.total`, adds a foreign key from `orders.user_id` and a column
+/// with a constant default, and adds a nullable column to `users`.
+fn store(v2: bool) -> lback::schema::Schema {
+    use lback::schema::{
+        Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
+        UniqueConstraint,
+    };
+    let mut email = Column::new("email", ColumnType::Varchar(100));
+    if !v2 {
+        email = email.nullable();
+    }
+    let mut users = Table::new("users")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(email)
+        .with_primary_key(["id"]);
+    let mut orders = Table::new("orders")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("user_id", ColumnType::BigInt))
+        .with_column(Column::new("total", ColumnType::Integer))
+        .with_primary_key(["id"]);
+    if v2 {
+        users = users
+            .with_column(
+                Column::new("active", ColumnType::Boolean).with_default(DefaultValue::Bool(true)),
+            )
+            .with_unique(UniqueConstraint {
+                name: "uq_users_email".into(),
+                columns: vec!["email".to_owned().into()].into(),
+            });
+        orders = orders
+            .with_column(Column::new("note", ColumnType::Text).nullable())
+            .with_index(Index {
+                name: "ix_orders_total".into(),
+                columns: vec!["total".to_owned().into()].into(),
+                unique: false,
+            })
+            .with_foreign_key(ForeignKey {
+                name: "fk_orders_user_id".into(),
+                columns: vec!["user_id".to_owned().into()].into(),
+                referenced_table: "users".into(),
+                referenced_columns: vec!["id".to_owned().into()].into(),
+                on_delete: ReferentialAction::Cascade,
+                on_update: ReferentialAction::NoAction,
+            });
+    }
+    Schema::from_tables([users, orders]).unwrap()
+}
+
+/// Rows in `users` (each with 2 orders).
+const USERS: i64 = 3_000;
+
+/// [`USERS`] users with distinct emails, two orders each (PostgreSQL).
+fn fill_store(server: &mut PgServer) {
+    server.execute(&format!(
+        "INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' \
+         FROM generate_series(1, {USERS}) AS g"
+    ));
+    server.execute(&format!(
+        "INSERT INTO orders (id, user_id, total) SELECT g, 1 + (g % {USERS}), g % 100 \
+         FROM generate_series(1, {}) AS g",
+        2 * USERS
+    ));
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `pg_constraint.convalidated` of a constraint, `None` when there is none.
+fn constraint_validated<T: Target>(server: &mut T, name: &str) -> Option<bool> {
+    let n = server.count(&format!(
+        "SELECT COUNT(*) AS n FROM pg_catalog.pg_constraint WHERE conname = '{name}' \
+         AND connamespace = current_schema()::regnamespace"
+    ));
+    (n == 1).then(|| {
+        server.count(&format!(
+            "SELECT COUNT(*) AS n FROM pg_catalog.pg_constraint WHERE conname = '{name}' \
+             AND convalidated AND connamespace = current_schema()::regnamespace"
+        )) == 1
+    })
+}
+
+#[test]
+fn generated_online_forms_apply_and_roll_back_with_rows_on_postgres() {
+    let mut server = PgServer::new();
+    let url = server.url();
+    let project = Project::new("online-generated-pg");
+    project.models(&store(false));
+    let made = project.lback(&url, &["makemigrations", "store", "--dialect", "postgres"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    // A new project starts with the online forms.
+    let settings = read(&project.migrations().join(".lback/settings.json"));
+    assert!(settings.contains("\"online_ddl\": true"), "{settings}");
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    fill_store(&mut server);
+
+    project.models(&store(true));
+    let dry = project.lback(
+        &url,
+        &[
+            "makemigrations",
+            "tighten",
+            "--fill",
+            "users.email=none",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(status(&dry), 0, "{}", stderr(&dry));
+    let shown = stdout(&dry);
+    let (first, second) = (
+        shown
+            .find("-- migration <version>_tighten\n")
+            .expect(&shown),
+        shown
+            .find("-- migration <version>_tighten_online\n")
+            .expect(&shown),
+    );
+    assert!(
+        first < second && shown[second..].contains("CONCURRENTLY"),
+        "{shown}"
+    );
+    assert_eq!(project.folders().len(), 1);
+    let made = project.lback(
+        &url,
+        &["makemigrations", "tighten", "--fill", "users.email=none"],
+    );
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let out = stdout(&made);
+    assert!(
+        out.contains("(the online part: runs outside a transaction"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+ add index ix_orders_total on orders (total): SHARE UPDATE EXCLUSIVE (CONCURRENTLY); reads every row\n"),
+        "{out}"
+    );
+    let folders = project.folders();
+    assert_eq!(folders.len(), 3, "{folders:?}");
+    assert!(folders[1].ends_with("_tighten"), "{folders:?}");
+    assert!(folders[2].ends_with("_tighten_online"), "{folders:?}");
+    let (tx, online) = (
+        project.migrations().join(&folders[1]),
+        project.migrations().join(&folders[2]),
+    );
+    // The transactional part: the metadata-only column, nothing online.
+    assert!(!tx.join("metadata.toml").exists());
+    let tx_up = read(&tx.join("up.sql"));
+    assert!(
+        tx_up
+            .contains("ALTER TABLE \"users\" ADD COLUMN \"active\" BOOLEAN NOT NULL DEFAULT TRUE;"),
+        "{tx_up}"
+    );
+    assert!(
+        !tx_up.contains("CONCURRENTLY") && !tx_up.contains("NOT VALID"),
+        "{tx_up}"
+    );
+    // The online part, statement by statement outside a transaction.
+    assert!(read(&online.join("metadata.toml")).contains("run_in_transaction = false"));
+    let up = read(&online.join("up.sql"));
+    let position = |s: &str| {
+        up.find(s)
+            .unwrap_or_else(|| panic!("missing {s:?} in\n{up}"))
+    };
+    for statement in [
+        "SET lock_timeout = 0;\nDROP INDEX CONCURRENTLY IF EXISTS \"ix_orders_total\";",
+        "CREATE INDEX CONCURRENTLY \"ix_orders_total\" ON \"orders\" (\"total\");",
+        "CREATE UNIQUE INDEX CONCURRENTLY \"uq_users_email\" ON \"users\" (\"email\");",
+        "ALTER TABLE \"users\" ADD CONSTRAINT \"uq_users_email\" UNIQUE USING INDEX \"uq_users_email\";",
+        "FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION NOT VALID;",
+        "ALTER TABLE \"orders\" VALIDATE CONSTRAINT \"fk_orders_user_id\";",
+        "CHECK (\"email\" IS NOT NULL) NOT VALID;",
+        "ALTER TABLE \"users\" VALIDATE CONSTRAINT \"ck_users_email_not_null\";",
+        "ALTER TABLE \"users\" ALTER COLUMN \"email\" SET NOT NULL;",
+        "ALTER TABLE \"users\" DROP CONSTRAINT \"ck_users_email_not_null\";",
+    ] {
+        position(statement);
+    }
+    assert!(
+        position("DROP INDEX CONCURRENTLY IF EXISTS \"ix_orders_total\"")
+            < position("CREATE INDEX CONCURRENTLY")
+    );
+    assert!(position("VALIDATE CONSTRAINT \"ck_") < position("SET NOT NULL"));
+    // The guard runs before anything changes: first in the file.
+    assert!(up.contains("DO $"), "{up}");
+    assert!(position("DO $") < position("UPDATE \"users\""));
+    // sqlmigrate shows the layout and the locks.
+    let shown = project.lback(&url, &["sqlmigrate", &folders[2][..14]]);
+    assert_eq!(status(&shown), 0, "{}", stderr(&shown));
+    assert_eq!(stdout(&shown), up);
+    let notes = stderr(&shown);
+    assert!(notes.contains("-- runs outside a transaction"), "{notes}");
+    assert!(
+        notes.contains("-- lock on postgres: + add index ix_orders_total on orders (total): SHARE UPDATE EXCLUSIVE (CONCURRENTLY)"),
+        "{notes}"
+    );
+    // Nothing in the change blocks writes for a scan.
+    let strict = project.lback(&url, &["makemigrations", "--check", "--deny-blocking"]);
+    assert_eq!(status(&strict), 0, "{}", stdout(&strict));
+
+    // Applied with rows present.
+    server.execute("UPDATE users SET email = NULL WHERE id = 1");
+    let applied = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
+    let canonical = |s| lback_core::introspect::canonical(&s, Dialect::Postgres).normalized();
+    assert_eq!(server.introspect().normalized(), canonical(store(true)));
+    assert_eq!(index_valid(&mut server, "ix_orders_total"), Some(true));
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
+    assert_eq!(
+        constraint_validated(&mut server, "fk_orders_user_id"),
+        Some(true)
+    );
+    assert_eq!(
+        constraint_validated(&mut server, "uq_users_email"),
+        Some(true)
+    );
+    assert_eq!(
+        constraint_validated(&mut server, "ck_users_email_not_null"),
+        None
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) AS n FROM users WHERE email = 'none'"),
+        1
+    );
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM orders"), 2 * USERS);
+    assert_eq!(
+        server.count("SELECT COUNT(*) AS n FROM users WHERE active"),
+        USERS
+    );
+
+    // Rolled back, the online part first, with rows present.
+    let back = project.lback(&url, &["migrate", &folders[0][..14]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    assert_eq!(server.introspect().normalized(), canonical(store(false)));
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM orders"), 2 * USERS);
+    assert_eq!(index_valid(&mut server, "ix_orders_total"), None);
+    // `rollback <table>` of the table both parts touch, then again forward.
+    let again = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&again), 0, "{}", stderr(&again));
+    let rolled = project.lback(&url, &["rollback", "orders", "--yes"]);
+    assert_eq!(status(&rolled), 0, "{}", stderr(&rolled));
+    let show = stdout(&project.lback(&url, &["showmigrations"]));
+    assert!(show.contains(&format!("[ ] {}", folders[2])), "{show}");
+    assert_eq!(constraint_validated(&mut server, "fk_orders_user_id"), None);
+    let again = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&again), 0, "{}", stderr(&again));
+    assert_eq!(server.introspect().normalized(), canonical(store(true)));
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM orders"), 2 * USERS);
+}
+
+/// A unique key over `users.email` only, as the sole change: one
+/// migration, outside a transaction.
+fn unique_email(project: &Project, url: &str) -> String {
+    project.models(&store(false));
+    let made = project.lback(url, &["makemigrations", "store", "--dialect", "postgres"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let mut models = store(false);
+    let users =
+        models
+            .table("users")
+            .unwrap()
+            .clone()
+            .with_unique(lback::schema::UniqueConstraint {
+                name: "uq_users_email".into(),
+                columns: vec!["email".to_owned().into()].into(),
+            });
+    models.upsert(users);
+    project.models(&models);
+    let made = project.lback(url, &["makemigrations", "unique_email"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    let folders = project.folders();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    folders[1].clone()
+}
+
+#[test]
+fn a_generated_concurrent_unique_index_failing_half_way_is_cleaned_on_rerun_on_postgres() {
+    let mut server = PgServer::new();
+    let url = server.url();
+    let project = Project::new("online-invalid-pg");
+    let folder = unique_email(&project, &url);
+    let version = folder[..14].to_owned();
+    let path = project.migrations().join(&folder);
+    assert!(read(&path.join("metadata.toml")).contains("run_in_transaction = false"));
+    assert_eq!(
+        status(&project.lback(&url, &["migrate", &project.folders()[0][..14]])),
+        0
+    );
+    fill_store(&mut server);
+    server.execute("UPDATE users SET email = 'same@example.com' WHERE id IN (7, 8)");
+
+    // The guard finds the duplicates before anything changes: not dirty.
+    let refused = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&refused), 1);
+    assert!(stderr(&refused).contains("users"), "{}", stderr(&refused));
+    assert_eq!(index_valid(&mut server, "uq_users_email"), None);
+    let show = stdout(&project.lback(&url, &["showmigrations"]));
+    assert!(show.contains(&format!("[ ] {folder}")), "{show}");
+
+    // A writer that adds a duplicate after the guard ran: the same
+    // migration without its guard (the first statement) meets them in the
+    // concurrent build, which fails half way and leaves an INVALID index.
+    let up = read(&path.join("up.sql"));
+    let statements = lback_core::sql::split_statements(&up, Dialect::Postgres);
+    assert!(statements[0].trim_start().starts_with("DO $"), "{up}");
+    let without_guard: String = statements[1..]
+        .iter()
+        .map(|s| format!("{};\n", s.trim()))
+        .collect();
+    std::fs::write(path.join("up.sql"), &without_guard).unwrap();
+    let failed = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&failed), 1);
+    let text = stderr(&failed);
+    for part in [
+        "CREATE UNIQUE INDEX CONCURRENTLY \"uq_users_email\"",
+        "could not create unique index",
+        "resolve",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(false));
+    let show = stdout(&project.lback(&url, &["showmigrations"]));
+    assert!(show.contains(&format!("[!] {folder}")), "{show}");
+    let refused = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&refused), 1);
+    assert!(
+        stderr(&refused).contains("did not finish applying"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // Fix the rows, record it as not applied, and migrate runs it again
+    // from its first statement: the INVALID index is dropped and rebuilt.
+    server.execute("UPDATE users SET email = 'other@example.com' WHERE id = 8");
+    let resolved = project.lback(&url, &["resolve", &version, "--not-applied"]);
+    assert_eq!(status(&resolved), 0, "{}", stderr(&resolved));
+    let applied = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
+    assert_eq!(
+        constraint_validated(&mut server, "uq_users_email"),
+        Some(true)
+    );
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+}
+
+/// A PostgreSQL database of its own: a concurrent index build waits for
+/// every older snapshot of its database, so the transaction this test
+/// holds open must not hold up the builds of tests running beside it.
+struct OwnPgDatabase {
+    name: String,
+    url: String,
+    conn: PgConnection,
+}
+
+impl OwnPgDatabase {
+    fn new() -> Self {
+        use diesel::Connection;
+        let base = db::server_url("PG_DATABASE_URL");
+        let name = db::unique_name("lback_online");
+        let mut admin = PgConnection::establish(&base).unwrap();
+        db::exec(&mut admin, &format!("CREATE DATABASE {name}"));
+        let url = db::with_database(&base, &name);
+        let conn = PgConnection::establish(&url).unwrap();
+        OwnPgDatabase { name, url, conn }
+    }
+}
+
+impl Drop for OwnPgDatabase {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        let base = db::server_url("PG_DATABASE_URL");
+        if let Ok(mut admin) = PgConnection::establish(&base) {
+            use diesel::connection::SimpleConnection;
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct N {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+impl Target for OwnPgDatabase {
+    const DIALECT: Dialect = Dialect::Postgres;
+    type Backend = diesel::pg::Pg;
+    type Conn = PgConnection;
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+    fn conn(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+    fn introspect(&mut self) -> lback::schema::Schema {
+        lback_core::introspect::postgres(&mut self.conn).unwrap()
+    }
+    fn count(&mut self, sql: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut self.conn)
+            .unwrap_or_else(|e| panic!("{e}: {sql}"))
+            .n
+    }
+}
+
+#[test]
+fn a_generated_online_migration_killed_half_way_is_reported_and_resolved_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut server = OwnPgDatabase::new();
+    let url = server.url();
+    let project = Project::new("online-kill-pg");
+    let folder = unique_email(&project, &url);
+    let version = folder[..14].to_owned();
+    assert_eq!(
+        status(&project.lback(&url, &["migrate", &project.folders()[0][..14]])),
+        0
+    );
+    server.execute(&format!(
+        "INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' \
+         FROM generate_series(1, {USERS}) AS g"
+    ));
+
+    // A transaction holding a snapshot: the concurrent build, having
+    // created its (not yet valid) index, waits for it to end.
+    let mut blocker = PgConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT COUNT(*) FROM orders")
+        .unwrap();
+    let blocker_pid = {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_backend_pid()::bigint AS n")
+            .get_result::<N>(&mut blocker)
+            .unwrap()
+            .n
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
+        .current_dir(&project.dir)
+        .env("DATABASE_URL", &url)
+        .args(["--models", "models.json", "migrate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let waiting = format!(
+        "SELECT COALESCE(MAX(pid), 0)::bigint AS n FROM pg_stat_activity \
+         WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' \
+         AND {blocker_pid} = ANY(pg_blocking_pids(pid))"
+    );
+    let build = loop {
+        let pid = server.count(&waiting);
+        if pid != 0 {
+            break pid;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "migrate ended before the index build was seen waiting"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the index build never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL
+    assert!(!child.wait().unwrap().success());
+    // Its server session still waits; ended as an operator would end it,
+    // it leaves the index INVALID.
+    server.execute(&format!("SELECT pg_terminate_backend({build})"));
+    while server.count(&format!(
+        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE pid = {build}"
+    )) > 0
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(false));
+
+    let again = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&again), 1, "{}", stderr(&again));
+    let text = stderr(&again);
+    for part in [
+        format!("migration {folder} did not finish applying on this PostgreSQL database"),
+        "(the process or its connection ended)".to_owned(),
+        format!("resolve {version} --not-applied"),
+    ] {
+        assert!(text.contains(&part), "missing {part:?} in\n{text}");
+    }
+    let show = stdout(&project.lback(&url, &["showmigrations"]));
+    assert!(show.contains(&format!("[!] {folder}")), "{show}");
+    let resolved = project.lback(&url, &["resolve", &version, "--not-applied"]);
+    assert_eq!(status(&resolved), 0, "{}", stderr(&resolved));
+    let applied = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
+    assert_eq!(
+        constraint_validated(&mut server, "uq_users_email"),
+        Some(true)
+    );
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+    // And back, outside a transaction too.
+    let back = project.lback(&url, &["migrate", &project.folders()[0][..14]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    assert_eq!(index_valid(&mut server, "uq_users_email"), None);
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+}
+
+#[test]
+fn generated_online_forms_apply_and_roll_back_with_rows_on_mysql() {
+    let mut server = MysqlServer::new();
+    let url = server.url();
+    let project = Project::new("online-generated-my");
+    project.models(&store(false));
+    let made = project.lback(&url, &["makemigrations", "store", "--dialect", "mysql"]);
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    assert_eq!(status(&project.lback(&url, &["migrate"])), 0);
+    server.execute(
+        "INSERT INTO users (id, email) SELECT seq, CONCAT('u', seq, '@example.com') \
+         FROM seq_1_to_3000",
+    );
+    server.execute(
+        "INSERT INTO orders (id, user_id, total) SELECT seq, 1 + (seq % 3000), seq % 100 \
+         FROM seq_1_to_6000",
+    );
+    project.models(&store(true));
+    let made = project.lback(
+        &url,
+        &["makemigrations", "tighten", "--fill", "users.email=none"],
+    );
+    assert_eq!(status(&made), 0, "{}", stderr(&made));
+    // MySQL commits every statement anyway: one migration.
+    let folders = project.folders();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    let up = read(&project.migrations().join(&folders[1]).join("up.sql"));
+    for statement in [
+        "ALTER TABLE `users` ADD COLUMN `active` BOOLEAN NOT NULL DEFAULT 1, ALGORITHM=INSTANT;",
+        "ALTER TABLE `orders` ADD COLUMN `note` LONGTEXT NULL, ALGORITHM=INSTANT;",
+        "ALTER TABLE `users` MODIFY COLUMN `email` VARCHAR(100) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE;",
+        "ALTER TABLE `users` ADD CONSTRAINT `uq_users_email` UNIQUE (`email`), ALGORITHM=INPLACE, LOCK=NONE;",
+        "CREATE INDEX `ix_orders_total` ON `orders` (`total`) ALGORITHM=INPLACE LOCK=NONE;",
+    ] {
+        assert!(up.contains(statement), "missing {statement:?} in\n{up}");
+    }
+    // No online way to add a foreign key with foreign_key_checks on: the
+    // plain form, and the lock report says it blocks.
+    let fk = up
+        .lines()
+        .find(|l| l.contains("FOREIGN KEY"))
+        .unwrap_or_else(|| panic!("no foreign key in\n{up}"));
+    assert!(!fk.contains("ALGORITHM"), "{fk}");
+    let strict = project.lback(&url, &["makemigrations", "--check", "--deny-blocking"]);
+    assert_eq!(status(&strict), 3, "{}", stdout(&strict));
+    assert!(
+        stdout(&strict).contains("add foreign key"),
+        "{}",
+        stdout(&strict)
+    );
+
+    server.execute("UPDATE users SET email = NULL WHERE id = 1");
+    let applied = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
+    let canonical = |s| lback_core::introspect::canonical(&s, Dialect::Mysql).normalized();
+    assert_eq!(server.introspect().normalized(), canonical(store(true)));
+    assert_eq!(
+        server.count("SELECT COUNT(*) AS n FROM users WHERE email = 'none'"),
+        1
+    );
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM orders"), 6000);
+    let down = read(&project.migrations().join(&folders[1]).join("down.sql"));
+    assert!(down.contains("ALGORITHM="), "{down}");
+    let back = project.lback(&url, &["migrate", &folders[0][..14]]);
+    assert_eq!(status(&back), 0, "{}", stderr(&back));
+    assert_eq!(server.introspect().normalized(), canonical(store(false)));
+    assert_eq!(server.count("SELECT COUNT(*) AS n FROM orders"), 6000);
+    let again = project.lback(&url, &["migrate"]);
+    assert_eq!(status(&again), 0, "{}", stderr(&again));
+    assert_eq!(server.introspect().normalized(), canonical(store(true)));
+}
+
+/// PostgreSQL applies `lock_timeout` to a concurrent build's waits for the
+/// older transactions of its database, which hold up no writer: the
+/// generated build runs without it (and puts the run's back after), so a
+/// transaction older than the timeout delays the build instead of
+/// failing it with an INVALID index.
+#[test]
+fn a_generated_concurrent_build_outlasts_the_lock_timeout_behind_an_old_transaction_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut server = OwnPgDatabase::new();
+    let url = server.url();
+    let project = Project::new("online-timeout-pg");
+    let folder = unique_email(&project, &url);
+    let up = read(&project.migrations().join(&folder).join("up.sql"));
+    assert!(up.contains("SET lock_timeout = 0;"), "{up}");
+    let settings = project.migrations().join(".lback/settings.json");
+    let text = read(&settings);
+    std::fs::write(
+        &settings,
+        text.replacen('{', "{\n  \"lock_timeout_ms\": 200,", 1),
+    )
+    .unwrap();
+    assert_eq!(
+        status(&project.lback(&url, &["migrate", &project.folders()[0][..14]])),
+        0
+    );
+    server.execute(&format!(
+        "INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' \
+         FROM generate_series(1, {USERS}) AS g"
+    ));
+    let mut blocker = PgConnection::establish(&url).unwrap();
+    blocker
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT COUNT(*) FROM orders")
+        .unwrap();
+    let blocker_pid = {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_backend_pid()::bigint AS n")
+            .get_result::<N>(&mut blocker)
+            .unwrap()
+            .n
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
+        .current_dir(&project.dir)
+        .env("DATABASE_URL", &url)
+        .args(["--models", "models.json", "migrate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the build has waited five times the lock timeout (the
+    // server's clock), the migration still running all along.
+    let long_waiting = format!(
+        "SELECT COUNT(*) AS n FROM pg_stat_activity \
+         WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' \
+         AND {blocker_pid} = ANY(pg_blocking_pids(pid)) \
+         AND now() - query_start > interval '1 second'"
+    );
+    let started = Instant::now();
+    while server.count(&long_waiting) == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "migrate ended while the build waited"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the index build never waited"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(child.try_wait().unwrap().is_none());
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
+    assert_eq!(
+        constraint_validated(&mut server, "uq_users_email"),
+        Some(true)
+    );
+    let show = stdout(&project.lback(&url, &["showmigrations"]));
+    assert!(show.contains(&format!("[X] {folder}")), "{show}");
 }

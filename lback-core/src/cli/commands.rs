@@ -241,8 +241,9 @@ fn sqlmigrate(
         } else {
             folder.operations.clone()
         };
+        let online = online_folder(folder, dialect);
         for op in &operations {
-            if let Some(report) = crate::sql::lock_report(op, dialect) {
+            if let Some(report) = crate::sql::lock_report_with(op, dialect, online) {
                 eprintln!("-- lock on {dialect}: {op}: {report}");
             }
         }
@@ -306,7 +307,7 @@ fn makemigrations(
     if check {
         if deny_blocking {
             if let Some(newest) = migrations.folders().last() {
-                let blocking = blocking_lines(&newest.operations, &dialects);
+                let blocking = blocking_lines(newest_change(migrations.folders()), &dialects);
                 if !blocking.is_empty() {
                     println!(
                         "Migration {} blocks writes while it scans or rewrites a table:",
@@ -356,9 +357,17 @@ fn makemigrations(
     }
     let sql = draft.sql(&dialects);
     if dry_run {
-        for (dialect, up, down) in &sql {
-            println!("\n-- {dialect} up\n{}", up.to_sql());
-            println!("-- {dialect} down\n{}", down.to_sql());
+        let parts = draft
+            .clone()
+            .into_migrations(name.clone(), sql, SystemTime::now());
+        for part in &parts {
+            if parts.len() > 1 {
+                println!("\n-- migration <version>_{}", part.name);
+            }
+            for (dialect, up, down) in &part.sql {
+                println!("\n-- {dialect} up\n{}", up.to_sql());
+                println!("-- {dialect} down\n{}", down.to_sql());
+            }
         }
         println!("(dry run: nothing written)");
         return Ok(ExitCode::SUCCESS);
@@ -492,13 +501,34 @@ fn print_summary(draft: &Draft, dialects: &[Dialect]) {
     for line in draft.summary() {
         println!("  {line}");
     }
+    // The operations PostgreSQL gets in their online form: the deferred
+    // ones of each migration written whose SQL has an online part (none
+    // when a SQLite rebuild keeps a migration in its transaction).
+    let mut deferred = Vec::new();
+    if draft.options.online {
+        let sql = draft.sql(dialects);
+        let parts = draft
+            .clone()
+            .into_migrations("summary".into(), sql, SystemTime::now());
+        for part in parts {
+            let online = part
+                .sql
+                .iter()
+                .any(|(d, up, _)| *d == Dialect::Postgres && !up.outside_transaction.is_empty());
+            if online {
+                deferred.extend(crate::sql::split_online(&part.operations).1);
+            }
+        }
+    }
     // The lock each operation takes, per server database.
     for &dialect in dialects {
         let lines: Vec<String> = draft
             .operations
             .iter()
             .filter_map(|op| {
-                crate::sql::lock_report(op, dialect).map(|report| format!("{op}: {report}"))
+                let online = deferred.contains(op);
+                crate::sql::lock_report_with(op, dialect, online)
+                    .map(|report| format!("{op}: {report}"))
             })
             .collect();
         if !lines.is_empty() {
@@ -510,13 +540,42 @@ fn print_summary(draft: &Draft, dialects: &[Dialect]) {
     }
 }
 
-/// The operations of `operations` that block writes for a scan or a
+/// Whether lback wrote `folder`'s operations in their online form for
+/// `dialect`: on PostgreSQL, a generated migration that runs outside a
+/// transaction (the `<name>_online` part of a change).
+fn online_folder(folder: &crate::migrations::MigrationFolder, dialect: Dialect) -> bool {
+    folder.lback_data && folder.runs_outside_transaction(dialect)
+}
+
+/// The newest model change: the newest migration, and the one before it
+/// when the newest is its `<name>_online` part.
+fn newest_change(
+    folders: &[crate::migrations::MigrationFolder],
+) -> Vec<&crate::migrations::MigrationFolder> {
+    let mut change: Vec<_> = folders.iter().rev().take(1).collect();
+    if let [.., before, newest] = folders {
+        if newest.name == format!("{}_online", before.name) {
+            change.push(before);
+        }
+    }
+    change
+}
+
+/// The operations of `folders` that block writes for a scan or a
 /// rewrite, on each server dialect, as lines.
-fn blocking_lines(operations: &[crate::diff::Operation], dialects: &[Dialect]) -> Vec<String> {
+fn blocking_lines(
+    folders: Vec<&crate::migrations::MigrationFolder>,
+    dialects: &[Dialect],
+) -> Vec<String> {
     let mut lines = Vec::new();
     for &dialect in dialects {
-        for op in operations {
-            if let Some(report) = crate::sql::lock_report(op, dialect) {
+        for (folder, op) in folders
+            .iter()
+            .rev()
+            .flat_map(|f| f.operations.iter().map(move |op| (*f, op)))
+        {
+            let online = online_folder(folder, dialect);
+            if let Some(report) = crate::sql::lock_report_with(op, dialect, online) {
                 if report.blocks_writes {
                     lines.push(format!("{dialect}: {op}: {report}"));
                 }

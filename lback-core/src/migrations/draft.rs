@@ -349,10 +349,7 @@ fn render_part(
     if !(rebuilds && outside) {
         return sql;
     }
-    let mut sql = render(&RenderOptions {
-        online: false,
-        ..options
-    });
+    let mut sql = render(&RenderOptions { online: false });
     for (d, up, _) in &mut sql {
         if *d == Dialect::Postgres {
             up.notes.push(

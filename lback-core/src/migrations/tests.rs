@@ -1309,3 +1309,101 @@ fn a_missing_lback_json_is_named_missing() {
     fs::remove_file(dir.join(&empty).join(LBACK_FILE)).unwrap();
     Migrations::open(&dir).unwrap().snapshot().unwrap();
 }
+
+/// Online DDL: a new project records `"online_ddl": true` with its first
+/// migration; a change with a transactional and an online part becomes
+/// two folders, the second running outside a transaction; with SQLite
+/// beside PostgreSQL, a table rebuild keeps the plain forms in one folder.
+#[test]
+fn online_ddl_layout() {
+    let users_plain = Table::new("users")
+        .with_column(Column::new("id", ColumnType::BigInt).auto_increment())
+        .with_column(Column::new("email", ColumnType::Varchar(255)))
+        .with_primary_key(["id"]);
+    let with_bio = users_plain
+        .clone()
+        .with_column(Column::new("bio", ColumnType::Text).nullable())
+        .with_index(Index {
+            name: "ix_users_email".into(),
+            columns: vec!["email".into()].into(),
+            unique: false,
+        });
+    for (dialects, folders_expected) in [
+        (vec![Dialect::Postgres], 3),
+        (vec![Dialect::Sqlite, Dialect::Postgres], 3),
+        (vec![Dialect::Mysql], 2),
+    ] {
+        let dir = TempDir::new("online-layout");
+        let mut set = Migrations::open(&dir.migrations()).unwrap();
+        let draft = Draft::new(&set, schema([users_plain.clone()])).unwrap();
+        assert!(!draft.options.online, "no settings yet");
+        let sql = draft.sql(&dialects);
+        draft
+            .write(&mut set, "create".into(), sql, at(0), None)
+            .unwrap();
+        assert_eq!(set.settings().online_ddl, Some(true));
+        let settings = fs::read_to_string(set.settings_path()).unwrap();
+        assert!(settings.contains("\"online_ddl\": true"), "{settings}");
+
+        let mut set = Migrations::open(&dir.migrations()).unwrap();
+        let draft = Draft::new(&set, schema([with_bio.clone()])).unwrap();
+        assert!(draft.options.online);
+        let sql = draft.sql(&dialects);
+        let written = draft
+            .write(&mut set, "bio".into(), sql, at(10), None)
+            .unwrap();
+        let set = Migrations::open(&dir.migrations()).unwrap();
+        assert_eq!(set.folders().len(), folders_expected, "{dialects:?}");
+        assert_eq!(written.len(), folders_expected - 1);
+        // Replaying every folder builds the models.
+        assert_eq!(
+            set.snapshot().unwrap().normalized(),
+            schema([with_bio.clone()]).normalized()
+        );
+        if folders_expected == 3 {
+            let (tx, online) = (&set.folders()[1], &set.folders()[2]);
+            assert_eq!(online.name, "bio_online");
+            assert_eq!(tx.run_in_transaction, None);
+            assert_eq!(online.run_in_transaction, Some(false));
+            assert!(online.runs_outside_transaction(Dialect::Postgres));
+            assert!(!online.runs_outside_transaction(Dialect::Sqlite));
+            let pg = online.up_sql(Dialect::Postgres).unwrap();
+            assert!(pg.contains("CREATE INDEX CONCURRENTLY"), "{pg}");
+            assert!(!tx.up_sql(Dialect::Postgres).unwrap().contains("INDEX"));
+        } else {
+            let up = set.folders()[1].up_sql(Dialect::Mysql).unwrap();
+            assert!(up.contains("ALGORITHM="), "{up}");
+            assert_eq!(set.folders()[1].run_in_transaction, None);
+        }
+    }
+
+    // A foreign key added to an existing table: SQLite rebuilds it, which
+    // keeps PostgreSQL in its transaction, so the plain forms, one folder.
+    let dir = TempDir::new("online-rebuild");
+    let mut set = Migrations::open(&dir.migrations()).unwrap();
+    let dialects = [Dialect::Sqlite, Dialect::Postgres];
+    let mut posts_no_fk = posts();
+    posts_no_fk.foreign_keys = Vec::new().into();
+    let draft = Draft::new(&set, schema([users(), posts_no_fk])).unwrap();
+    let sql = draft.sql(&dialects);
+    draft
+        .write(&mut set, "create".into(), sql, at(0), None)
+        .unwrap();
+    let mut set = Migrations::open(&dir.migrations()).unwrap();
+    let draft = Draft::new(&set, schema([users(), posts()])).unwrap();
+    let sql = draft.sql(&dialects);
+    let pg = &sql[1].1;
+    assert!(pg.outside_transaction.is_empty());
+    assert!(
+        pg.notes
+            .iter()
+            .any(|n| n.contains("plain (blocking) forms")),
+        "{pg:?}"
+    );
+    draft
+        .write(&mut set, "fk".into(), sql, at(10), None)
+        .unwrap();
+    let set = Migrations::open(&dir.migrations()).unwrap();
+    assert_eq!(set.folders().len(), 2);
+    assert!(!set.folders()[1].runs_outside_transaction(Dialect::Postgres));
+}

@@ -61,6 +61,54 @@ pub fn lock_report(op: &Operation, dialect: Dialect) -> Option<LockReport> {
     }
 }
 
+/// The lock `op` takes on `dialect` in the form lback renders it: with
+/// `online`, the online form ([`RenderOptions::online`]) where it has one
+/// (PostgreSQL: the operations a migration running outside a transaction
+/// holds, [`split_online`]); MySQL/MariaDB's report already is of the
+/// in-place change the `ALGORITHM` clause asks for.
+///
+/// [`RenderOptions::online`]: super::RenderOptions::online
+/// [`split_online`]: super::split_online
+pub fn lock_report_with(op: &Operation, dialect: Dialect, online: bool) -> Option<LockReport> {
+    if online && dialect == Dialect::Postgres {
+        if let Some(report) = postgres_online(op) {
+            return Some(report);
+        }
+    }
+    lock_report(op, dialect)
+}
+
+/// PostgreSQL's online forms: every scan runs under SHARE UPDATE
+/// EXCLUSIVE, which lets writes go on; stronger locks are held only for a
+/// change of the catalog.
+fn postgres_online(op: &Operation) -> Option<LockReport> {
+    Some(match op {
+        Operation::AddIndex { .. } => scan("SHARE UPDATE EXCLUSIVE (CONCURRENTLY)", false),
+        Operation::DropIndex { .. } => LockReport::brief("SHARE UPDATE EXCLUSIVE (CONCURRENTLY)"),
+        Operation::AddUnique { .. } => scan(
+            "SHARE UPDATE EXCLUSIVE (CONCURRENTLY), then ACCESS EXCLUSIVE briefly (USING INDEX)",
+            false,
+        ),
+        Operation::AddForeignKey { .. } => scan(
+            "SHARE ROW EXCLUSIVE briefly (NOT VALID), then SHARE UPDATE EXCLUSIVE (VALIDATE)",
+            false,
+        ),
+        Operation::AlterColumn { from, to, fill, .. }
+            if from.nullable && !to.nullable && from.ty == to.ty && from.default == to.default =>
+        {
+            LockReport {
+                lock: "ACCESS EXCLUSIVE briefly (CHECK NOT VALID, SET NOT NULL without a scan), \
+                       SHARE UPDATE EXCLUSIVE (VALIDATE)",
+                scans: true,
+                // The fill's UPDATE writes the rows holding NULL (row locks).
+                rewrites: fill.is_some(),
+                blocks_writes: false,
+            }
+        }
+        _ => return None,
+    })
+}
+
 fn rewrite(lock: &'static str) -> LockReport {
     LockReport {
         lock,
