@@ -46,6 +46,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use diesel::connection::{LoadConnection, SimpleConnection};
+use lback_core::introspect::Introspect;
 use lback_core::migrations::{Draft, MigrationFolder, Migrations};
 use lback_core::runner::{MigrateOptions, MigrationSql, TrackedBackend};
 use lback_core::schema::{
@@ -310,7 +311,11 @@ fn write_migrations(
 /// What the bench needs of a database server.
 trait Server {
     type Backend: TrackedBackend;
-    type Conn: LoadConnection<Backend = Self::Backend> + SimpleConnection + Send + 'static;
+    type Conn: LoadConnection<Backend = Self::Backend>
+        + SimpleConnection
+        + Introspect
+        + Send
+        + 'static;
     const NAME: &'static str;
     const DIALECT: Dialect;
     /// A connection to the scratch schema/database.
@@ -699,6 +704,28 @@ fn run_case<S: Server>(server: &S, cfg: &Config, change: Change, form: Form) -> 
         .map(|h| h.join().expect("a writer panicked"))
         .collect();
     assert_eq!(report.applied.len(), steps.len(), "every step applied");
+    // The database now is what the models say, with nothing left over (a
+    // temporary CHECK, an INVALID index).
+    let differences = lback_core::drift::compare(
+        &after(change),
+        &conn.introspect().expect("read the schema back"),
+        S::DIALECT,
+    );
+    assert!(
+        differences.is_empty(),
+        "{} {} ({}): after the migration the database differs from the models: {differences:?}",
+        S::NAME,
+        change.name(),
+        form.name()
+    );
+    let extra = conn.outside_models().expect("read the rest of the schema");
+    assert!(
+        extra.is_empty(),
+        "{} {} ({}): the migration left {extra:?} behind",
+        S::NAME,
+        change.name(),
+        form.name()
+    );
     let errors: Vec<&String> = logs.iter().flat_map(|l| &l.errors).collect();
     assert!(
         errors.is_empty(),
