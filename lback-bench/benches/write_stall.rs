@@ -4,26 +4,29 @@
 //! For each database (PostgreSQL; MariaDB/MySQL with the `mysql` feature)
 //! and each change, one at a time, on a fresh copy of the tables:
 //!
-//! 1. `items` (1,000,000 rows by default) and its parent `accounts` are
-//!    created with lback's SQL and filled in one statement
-//!    (`generate_series` / MariaDB's `seq_1_to_N`), then vacuumed/analyzed
-//!    and checkpointed, so the change starts from a quiet table;
-//! 2. several writers (threads, each with its own connection) insert and
+//! 1. lback writes a migrations folder, as `makemigrations` does (`Draft`,
+//!    `Migrations::write`): one migration creating `items` and its parent
+//!    `accounts`, then the change's. With the project setting
+//!    `online_ddl` off (*plain*: `sql::render`, the blocking DDL a person
+//!    writes) or on (*online*: `sql::render_with(.., &RenderOptions {
+//!    online: true })`; on PostgreSQL the part that cannot run in a
+//!    transaction becomes a migration of its own with
+//!    `run_in_transaction = false`, which the runner applies statement by
+//!    statement in autocommit);
+//! 2. lback's runner creates the tables, which are filled in one statement
+//!    (`generate_series` / MariaDB's `seq_1_to_N`; 1,000,000 rows by
+//!    default), then vacuumed/analyzed and checkpointed;
+//! 3. several writers (threads, each with its own connection) insert and
 //!    update `items` as fast as they can, each write its own autocommit
 //!    statement, every write's start and end recorded;
-//! 3. after a warm-up, lback's runner (`runner::migrate`, the default
-//!    options: lback's lock timeout) applies the change, and the writers
-//!    keep going for a moment after it.
+//! 4. after a warm-up, lback's runner (`runner::migrate`, the default
+//!    options: lback's lock timeout) applies the change's migration(s),
+//!    and the writers keep going for a moment after it;
+//! 5. the schema is read back and must match the models, nothing left
+//!    over; no write may have failed.
 //!
-//! The SQL comes from lback: the before and after schemas are diffed
-//! (`diff::diff`) and rendered twice, in the plain form (`sql::render`,
-//! the blocking DDL a person writes) and in the online form
-//! (`sql::render_with` with `RenderOptions { online: true }`: its
-//! transactional part is one migration, its `outside_transaction` part a
-//! second one that the runner applies statement by statement in
-//! autocommit, as `run_in_transaction = false` does). Both go through
-//! the same runner with the same options, so the SQL is the only
-//! difference.
+//! Both forms go through the same runner with the same options, so the
+//! SQL is the only difference.
 //!
 //! Figures per change and form, over the writes that overlap the
 //! migration: the longest stall (the largest gap between two consecutive
@@ -31,7 +34,8 @@
 //! write latency; the same before the change (the noise floor).
 //!
 //! Settings (environment): `LBACK_STALL_ROWS` (default 1000000),
-//! `LBACK_STALL_WRITERS` (default 4), `LBACK_STALL_WARMUP_MS` (default
+//! `LBACK_STALL_WRITERS` (default 4), `LBACK_STALL_ROUNDS` (default 3:
+//! every case that many times, medians reported), `LBACK_STALL_WARMUP_MS` (default
 //! 1000: writing before the change starts, also the baseline),
 //! `LBACK_STALL_DATABASES` (default: every one compiled in, e.g.
 //! `postgres,mysql`). A positional argument filters the cases by name
