@@ -3,13 +3,15 @@
 # headed by the machine they came from. Also saved as
 # target/lback-bench/report.md.
 #
-#   bash lback-bench/run.sh                 # every suite, PostgreSQL included
-#   bash lback-bench/run.sh --no-postgres   # SQLite and the pure suites only
+#   bash lback-bench/run.sh                 # every suite, PostgreSQL and MariaDB included
+#   bash lback-bench/run.sh --no-postgres   # SQLite and the pure suites only (no server)
 #   bash lback-bench/run.sh -- startup      # extra arguments go to the suites
 #                                           # (criterion's: a name filter, ...)
 #
-# PostgreSQL: PG_DATABASE_URL, by default the local server CI uses. Each
-# suite makes and drops its own schema there.
+# PostgreSQL: PG_DATABASE_URL, MySQL/MariaDB (write_stall only):
+# MYSQL_DATABASE_URL, by default the local servers CI uses. Each suite
+# makes and drops its own schema or database there. write_stall's size:
+# LBACK_STALL_ROWS (default 1000000), LBACK_STALL_WRITERS (default 4).
 # Instruction counts of the diff (for the growth figure) and of a start
 # need valgrind; they are skipped without it.
 # Run it on a quiet machine: the figures are ratios of medians, but a
@@ -17,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-features=(--features postgres)
+features=(--features postgres,mysql)
 passthrough=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
 done
 if [ "${#features[@]}" -gt 0 ]; then
   export PG_DATABASE_URL="${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  export MYSQL_DATABASE_URL="${MYSQL_DATABASE_URL:-mysql://root@127.0.0.1:3306/test}"
 fi
 
 out=target/lback-bench
@@ -108,7 +111,7 @@ memory="$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo 2>
   echo "- $(rustc -V)"
   echo "- load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
   echo "- times are criterion's medians; every ratio compares two figures of the same run"
-  for suite in startup startup_instructions apply diff_render diff_render_instructions sqlite_rebuild compile_time; do
+  for suite in startup startup_instructions apply diff_render diff_render_instructions sqlite_rebuild compile_time write_stall; do
     if [ -f "$results/$suite.md" ]; then
       echo
       cat "$results/$suite.md"

@@ -285,3 +285,18 @@ mod postgres {
             .unwrap_or_else(|e| format!("unknown ({e})"))
     }
 }
+
+/// `MYSQL_DATABASE_URL`; panics when unset: the `mysql` feature means the
+/// MySQL/MariaDB figures are wanted, so they never silently go missing.
+#[cfg(feature = "mysql")]
+pub fn mysql_url() -> String {
+    match std::env::var("MYSQL_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "MYSQL_DATABASE_URL is not set: the `mysql` feature runs the MySQL/MariaDB \
+             benchmarks, which need a server (e.g. \
+             MYSQL_DATABASE_URL=mysql://root@127.0.0.1:3306/test); \
+             leave the feature off to run without it"
+        ),
+    }
+}
