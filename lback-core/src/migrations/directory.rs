@@ -18,7 +18,7 @@ use crate::Error;
 /// A migration to write with [`Migrations::write`].
 #[derive(Debug, Clone)]
 pub struct NewMigration {
-    /// Its name (checked with [`validate_name`]).
+    /// Its name (checked with [`validate_name`](super::validate_name)).
     pub name: String,
     /// The operations; empty for a migration whose SQL the user writes
     /// (`makemigrations --empty`), which gets `up.sql` / `down.sql` holding

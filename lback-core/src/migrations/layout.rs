@@ -14,5 +14,5 @@ pub const LBACK_FILE: &str = "lback.json";
 pub const METADATA_FILE: &str = "metadata.toml";
 /// The version of the `lback.json` form this build writes and reads.
 pub const MIGRATION_FORMAT: u32 = 1;
-/// The longest migration name [`validate_name`] accepts.
+/// The longest migration name [`validate_name`](super::validate_name) accepts.
 pub const MAX_NAME_LEN: usize = 100;
