@@ -40,7 +40,7 @@ use steps::{
     table_renames, valid_renames, Steps,
 };
 
-use crate::schema::{ForeignKey, Name, Schema, Table};
+use crate::schema::{ForeignKey, Index, Name, Schema, Table, UniqueConstraint};
 
 /// The operations that turn `old` into `new`, in emission order.
 ///
@@ -67,9 +67,59 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
     // surviving table and column has its new name on both sides. The copy
     // is made only when there is a rename: copying 10,000 tables was most of
     // the time of a diff that finds nothing (see BENCHMARKS.md).
-    let mut work = Cow::Borrowed(old);
     let table_renames = table_renames(old, new);
-    for (from, to) in ordered_renames(&table_renames, |name| old.table(name).is_some()) {
+    let work = apply_renames(old, new, &table_renames, &mut steps);
+
+    let dropped: Vec<&Table> = work
+        .tables()
+        .filter(|t| new.table(&t.name).is_none())
+        .collect();
+    let created: Vec<&Table> = new
+        .tables()
+        .filter(|t| work.table(&t.name).is_none())
+        .collect();
+    // Sized up front: usually every table survives, and growing by doubling
+    // would hold up to twice that at the peak.
+    let mut surviving: Vec<(&Table, &Table)> = Vec::with_capacity(new.len());
+    surviving.extend(
+        new.tables()
+            .filter_map(|n| work.table(&n.name).map(|w| (w, n))),
+    );
+
+    let altered = altered_columns(&surviving);
+
+    // Drops emitted before the renames name things as `old` does: the
+    // table's old name and the definitions with old column names. Their
+    // inverses run in the down migration after the renames are undone.
+    let old_name = |new_name: &Name| -> Name {
+        table_renames
+            .iter()
+            .find(|(_, to)| to == new_name)
+            .map_or_else(|| new_name.clone(), |(from, _)| from.clone())
+    };
+    for (w, n) in &surviving {
+        let before_renames = old
+            .table(&old_name(&n.name))
+            .expect("a surviving table exists in `old`");
+        diff_table(w, n, before_renames, &altered, &mut steps);
+    }
+
+    drop_tables(old, &dropped, &mut steps);
+    create_tables(&work, new, &created, &mut steps);
+
+    steps.into_operations()
+}
+
+/// The table renames, then the column renames, applied to a working copy of
+/// `old` (made only when there is a rename) and added to `steps`.
+fn apply_renames<'a>(
+    old: &'a Schema,
+    new: &Schema,
+    table_renames: &[(Name, Name)],
+    steps: &mut Steps,
+) -> Cow<'a, Schema> {
+    let mut work = Cow::Borrowed(old);
+    for (from, to) in ordered_renames(table_renames, |name| old.table(name).is_some()) {
         let op = Operation::RenameTable { from, to };
         op.apply(work.to_mut());
         steps.rename_tables.push(op);
@@ -101,27 +151,14 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             steps.rename_columns.push(op);
         }
     }
+    work
+}
 
-    let dropped: Vec<&Table> = work
-        .tables()
-        .filter(|t| new.table(&t.name).is_none())
-        .collect();
-    let created: Vec<&Table> = new
-        .tables()
-        .filter(|t| work.table(&t.name).is_none())
-        .collect();
-    // Sized up front: usually every table survives, and growing by doubling
-    // would hold up to twice that at the peak.
-    let mut surviving: Vec<(&Table, &Table)> = Vec::with_capacity(new.len());
-    surviving.extend(
-        new.tables()
-            .filter_map(|n| work.table(&n.name).map(|w| (w, n))),
-    );
-
-    // Columns whose definition changes: foreign keys on either end of them
-    // are dropped and re-added around the change.
+/// Columns whose definition changes: foreign keys on either end of them
+/// are dropped and re-added around the change.
+fn altered_columns(surviving: &[(&Table, &Table)]) -> BTreeSet<(Name, Name)> {
     let mut altered: BTreeSet<(Name, Name)> = BTreeSet::new();
-    for (w, n) in &surviving {
+    for (w, n) in surviving {
         for column in n.columns.iter() {
             if let Some(before) = w.column(&column.name) {
                 if !same_column(before, column) {
@@ -130,196 +167,232 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             }
         }
     }
-    let touches_altered = |table: &Name, fk: &ForeignKey| {
-        fk.columns
-            .iter()
-            .any(|c| altered.contains(&(table.clone(), c.clone())))
-            || fk
-                .referenced_columns
-                .iter()
-                .any(|c| altered.contains(&(fk.referenced_table.clone(), c.clone())))
-    };
+    altered
+}
 
-    // Drops emitted before the renames name things as `old` does: the
-    // table's old name and the definitions with old column names. Their
-    // inverses run in the down migration after the renames are undone.
-    let old_name = |new_name: &Name| -> Name {
-        table_renames
+/// Whether a column on either end of `fk` (of `table`) is in `altered`.
+fn touches_altered(altered: &BTreeSet<(Name, Name)>, table: &Name, fk: &ForeignKey) -> bool {
+    fk.columns
+        .iter()
+        .any(|c| altered.contains(&(table.clone(), c.clone())))
+        || fk
+            .referenced_columns
             .iter()
-            .find(|(_, to)| to == new_name)
-            .map_or_else(|| new_name.clone(), |(from, _)| from.clone())
-    };
-    for (w, n) in &surviving {
-        let table = &n.name;
-        let before_renames = old
-            .table(&old_name(table))
-            .expect("a surviving table exists in `old`");
-        let original_fk = |name: &Name| {
-            before_renames
-                .foreign_keys
-                .iter()
-                .find(|f| f.name == *name)
-                .cloned()
-        };
-        let original_index = |name: &Name| {
-            before_renames
-                .indexes
-                .iter()
-                .find(|i| i.name == *name)
-                .cloned()
-        };
-        let original_unique = |name: &Name| {
-            before_renames
-                .unique_constraints
-                .iter()
-                .find(|u| u.name == *name)
-                .cloned()
-        };
-        // Keys whose definition stays but whose name changes (a generated
-        // name following a renamed table or column): renamed, not dropped
-        // and built again.
-        let renamed_fks = renamed_keys(&w.foreign_keys, &n.foreign_keys, |f| {
-            !touches_altered(table, f)
+            .any(|c| altered.contains(&(fk.referenced_table.clone(), c.clone())))
+}
+
+/// One surviving table: `w` as `old` has it after the renames, `n` as
+/// `new` has it, `before_renames` as `old` has it.
+fn diff_table(
+    w: &Table,
+    n: &Table,
+    before_renames: &Table,
+    altered: &BTreeSet<(Name, Name)>,
+    steps: &mut Steps,
+) {
+    let table = &n.name;
+    // Keys whose definition stays but whose name changes (a generated
+    // name following a renamed table or column): renamed, not dropped
+    // and built again.
+    let renamed_fks = renamed_keys(&w.foreign_keys, &n.foreign_keys, |f| {
+        !touches_altered(altered, table, f)
+    });
+    let renamed_indexes = renamed_keys(&w.indexes, &n.indexes, |_| true);
+    let renamed_uniques = renamed_keys(&w.unique_constraints, &n.unique_constraints, |_| true);
+    for (from, fk) in &renamed_fks {
+        steps.rename_keys.push(Operation::RenameForeignKey {
+            table: table.clone(),
+            from: (*from).clone(),
+            foreign_key: (*fk).clone(),
         });
-        let renamed_indexes = renamed_keys(&w.indexes, &n.indexes, |_| true);
-        let renamed_uniques = renamed_keys(&w.unique_constraints, &n.unique_constraints, |_| true);
-        for (from, fk) in &renamed_fks {
-            steps.rename_keys.push(Operation::RenameForeignKey {
-                table: table.clone(),
-                from: (*from).clone(),
-                foreign_key: (*fk).clone(),
-            });
+    }
+    for (from, unique) in &renamed_uniques {
+        steps.rename_keys.push(Operation::RenameUnique {
+            table: table.clone(),
+            from: (*from).clone(),
+            unique: (*unique).clone(),
+        });
+    }
+    for (from, index) in &renamed_indexes {
+        steps.rename_keys.push(Operation::RenameIndex {
+            table: table.clone(),
+            from: (*from).clone(),
+            index: (*index).clone(),
+        });
+    }
+    diff_foreign_keys(w, n, before_renames, &renamed_fks, altered, steps);
+    diff_indexes(
+        w,
+        n,
+        before_renames,
+        &renamed_indexes,
+        &renamed_uniques,
+        steps,
+    );
+    diff_columns(w, n, steps);
+}
+
+/// The foreign keys of one surviving table (see [`diff_table`]).
+fn diff_foreign_keys(
+    w: &Table,
+    n: &Table,
+    before_renames: &Table,
+    renamed_fks: &[(&Name, &ForeignKey)],
+    altered: &BTreeSet<(Name, Name)>,
+    steps: &mut Steps,
+) {
+    let table = &n.name;
+    let original_fk = |name: &Name| {
+        before_renames
+            .foreign_keys
+            .iter()
+            .find(|f| f.name == *name)
+            .cloned()
+    };
+    for fk in w.foreign_keys.iter() {
+        if renamed_fks.iter().any(|(f, _)| **f == fk.name) {
+            continue;
         }
-        for (from, unique) in &renamed_uniques {
-            steps.rename_keys.push(Operation::RenameUnique {
-                table: table.clone(),
-                from: (*from).clone(),
-                unique: (*unique).clone(),
-            });
-        }
-        for (from, index) in &renamed_indexes {
-            steps.rename_keys.push(Operation::RenameIndex {
-                table: table.clone(),
-                from: (*from).clone(),
-                index: (*index).clone(),
-            });
-        }
-        // Foreign keys.
-        for fk in w.foreign_keys.iter() {
-            if renamed_fks.iter().any(|(f, _)| **f == fk.name) {
-                continue;
-            }
-            let kept = n.foreign_keys.iter().find(|f| f.name == fk.name);
-            if kept != Some(fk) || touches_altered(table, fk) {
-                steps.drop_foreign_keys.push(Operation::DropForeignKey {
-                    table: before_renames.name.clone(),
-                    foreign_key: original_fk(&fk.name)
-                        .expect("same names on both sides of a rename"),
-                });
-            }
-        }
-        for fk in n.foreign_keys.iter() {
-            if renamed_fks.iter().any(|(_, f)| f.name == fk.name) {
-                continue;
-            }
-            let before = w.foreign_keys.iter().find(|f| f.name == fk.name);
-            if before != Some(fk) || touches_altered(table, fk) {
-                steps.add_foreign_keys.push(Operation::AddForeignKey {
-                    table: table.clone(),
-                    foreign_key: fk.clone(),
-                });
-            }
-        }
-        // Indexes and unique constraints, matched by name.
-        for index in w.indexes.iter() {
-            if renamed_indexes.iter().any(|(f, _)| **f == index.name) {
-                continue;
-            }
-            if n.indexes.iter().find(|i| i.name == index.name) != Some(index) {
-                steps.drop_indexes.push(Operation::DropIndex {
-                    table: before_renames.name.clone(),
-                    index: original_index(&index.name)
-                        .expect("same names on both sides of a rename"),
-                });
-            }
-        }
-        for unique in w.unique_constraints.iter() {
-            if renamed_uniques.iter().any(|(f, _)| **f == unique.name) {
-                continue;
-            }
-            if n.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
-                steps.drop_indexes.push(Operation::DropUnique {
-                    table: before_renames.name.clone(),
-                    unique: original_unique(&unique.name)
-                        .expect("same names on both sides of a rename"),
-                });
-            }
-        }
-        for unique in n.unique_constraints.iter() {
-            if renamed_uniques.iter().any(|(_, u)| u.name == unique.name) {
-                continue;
-            }
-            if w.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
-                steps.add_indexes.push(Operation::AddUnique {
-                    table: table.clone(),
-                    unique: unique.clone(),
-                });
-            }
-        }
-        for index in n.indexes.iter() {
-            if renamed_indexes.iter().any(|(_, i)| i.name == index.name) {
-                continue;
-            }
-            if w.indexes.iter().find(|i| i.name == index.name) != Some(index) {
-                steps.add_indexes.push(Operation::AddIndex {
-                    table: table.clone(),
-                    index: index.clone(),
-                });
-            }
-        }
-        // Columns.
-        for column in n.columns.iter() {
-            match w.column(&column.name) {
-                None => steps.add_columns.push(Operation::AddColumn {
-                    table: table.clone(),
-                    column: column.clone(),
-                }),
-                Some(before) if !same_column(before, column) => {
-                    let op = Operation::AlterColumn {
-                        table: table.clone(),
-                        from: before.clone(),
-                        to: column.clone(),
-                        fill: None,
-                    };
-                    if column.auto_increment && !before.auto_increment {
-                        steps.enable_auto_increment.push(op);
-                    } else {
-                        steps.alter_columns.push(op);
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        for column in w.columns.iter() {
-            if n.column(&column.name).is_none() {
-                steps.drop_columns.push(Operation::DropColumn {
-                    table: table.clone(),
-                    column: column.clone(),
-                });
-            }
-        }
-        if w.primary_key != n.primary_key {
-            steps.primary_keys.push(Operation::SetPrimaryKey {
-                table: table.clone(),
-                from: w.primary_key.clone(),
-                to: n.primary_key.clone(),
+        let kept = n.foreign_keys.iter().find(|f| f.name == fk.name);
+        if kept != Some(fk) || touches_altered(altered, table, fk) {
+            steps.drop_foreign_keys.push(Operation::DropForeignKey {
+                table: before_renames.name.clone(),
+                foreign_key: original_fk(&fk.name).expect("same names on both sides of a rename"),
             });
         }
     }
+    for fk in n.foreign_keys.iter() {
+        if renamed_fks.iter().any(|(_, f)| f.name == fk.name) {
+            continue;
+        }
+        let before = w.foreign_keys.iter().find(|f| f.name == fk.name);
+        if before != Some(fk) || touches_altered(altered, table, fk) {
+            steps.add_foreign_keys.push(Operation::AddForeignKey {
+                table: table.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+    }
+}
 
-    // Dropped tables, dependents first; a foreign key closing a cycle among
-    // them is dropped on its own beforehand.
-    let (order, cyclic) = dependency_order(&dropped);
+/// The indexes and unique constraints of one surviving table, matched by
+/// name (see [`diff_table`]).
+fn diff_indexes(
+    w: &Table,
+    n: &Table,
+    before_renames: &Table,
+    renamed_indexes: &[(&Name, &Index)],
+    renamed_uniques: &[(&Name, &UniqueConstraint)],
+    steps: &mut Steps,
+) {
+    let table = &n.name;
+    let original_index = |name: &Name| {
+        before_renames
+            .indexes
+            .iter()
+            .find(|i| i.name == *name)
+            .cloned()
+    };
+    let original_unique = |name: &Name| {
+        before_renames
+            .unique_constraints
+            .iter()
+            .find(|u| u.name == *name)
+            .cloned()
+    };
+    for index in w.indexes.iter() {
+        if renamed_indexes.iter().any(|(f, _)| **f == index.name) {
+            continue;
+        }
+        if n.indexes.iter().find(|i| i.name == index.name) != Some(index) {
+            steps.drop_indexes.push(Operation::DropIndex {
+                table: before_renames.name.clone(),
+                index: original_index(&index.name).expect("same names on both sides of a rename"),
+            });
+        }
+    }
+    for unique in w.unique_constraints.iter() {
+        if renamed_uniques.iter().any(|(f, _)| **f == unique.name) {
+            continue;
+        }
+        if n.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
+            steps.drop_indexes.push(Operation::DropUnique {
+                table: before_renames.name.clone(),
+                unique: original_unique(&unique.name)
+                    .expect("same names on both sides of a rename"),
+            });
+        }
+    }
+    for unique in n.unique_constraints.iter() {
+        if renamed_uniques.iter().any(|(_, u)| u.name == unique.name) {
+            continue;
+        }
+        if w.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
+            steps.add_indexes.push(Operation::AddUnique {
+                table: table.clone(),
+                unique: unique.clone(),
+            });
+        }
+    }
+    for index in n.indexes.iter() {
+        if renamed_indexes.iter().any(|(_, i)| i.name == index.name) {
+            continue;
+        }
+        if w.indexes.iter().find(|i| i.name == index.name) != Some(index) {
+            steps.add_indexes.push(Operation::AddIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+        }
+    }
+}
+
+/// The columns and primary key of one surviving table (see [`diff_table`]).
+fn diff_columns(w: &Table, n: &Table, steps: &mut Steps) {
+    let table = &n.name;
+    for column in n.columns.iter() {
+        match w.column(&column.name) {
+            None => steps.add_columns.push(Operation::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            }),
+            Some(before) if !same_column(before, column) => {
+                let op = Operation::AlterColumn {
+                    table: table.clone(),
+                    from: before.clone(),
+                    to: column.clone(),
+                    fill: None,
+                };
+                if column.auto_increment && !before.auto_increment {
+                    steps.enable_auto_increment.push(op);
+                } else {
+                    steps.alter_columns.push(op);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for column in w.columns.iter() {
+        if n.column(&column.name).is_none() {
+            steps.drop_columns.push(Operation::DropColumn {
+                table: table.clone(),
+                column: column.clone(),
+            });
+        }
+    }
+    if w.primary_key != n.primary_key {
+        steps.primary_keys.push(Operation::SetPrimaryKey {
+            table: table.clone(),
+            from: w.primary_key.clone(),
+            to: n.primary_key.clone(),
+        });
+    }
+}
+
+/// Dropped tables, dependents first; a foreign key closing a cycle among
+/// them is dropped on its own beforehand.
+fn drop_tables(old: &Schema, dropped: &[&Table], steps: &mut Steps) {
+    let (order, cyclic) = dependency_order(dropped);
     for table in order.into_iter().rev() {
         // As `old` has it: the foreign keys may name tables renamed later.
         let mut table = old
@@ -338,11 +411,13 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
         });
         steps.drop_tables.push(Operation::DropTable(table));
     }
+}
 
-    // Created tables, referenced tables first. A foreign key stays inline
-    // when its target exists by then with an unchanged key; otherwise it is
-    // added after every table exists.
-    let (order, cyclic) = dependency_order(&created);
+/// Created tables, referenced tables first. A foreign key stays inline
+/// when its target exists by then with an unchanged key; otherwise it is
+/// added after every table exists.
+fn create_tables(work: &Schema, new: &Schema, created: &[&Table], steps: &mut Steps) {
+    let (order, cyclic) = dependency_order(created);
     let created_names: BTreeSet<&str> = created.iter().map(|t| t.name.as_ref()).collect();
     for table in order {
         let mut table = table.clone();
@@ -350,7 +425,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
             let target_ready = if created_names.contains(fk.referenced_table.as_ref()) {
                 !cyclic.contains(&(table.name.clone(), fk.name.clone()))
             } else {
-                existing_key_unchanged(&work, new, fk)
+                existing_key_unchanged(work, new, fk)
             };
             if !target_ready {
                 steps.add_foreign_keys.push(Operation::AddForeignKey {
@@ -362,6 +437,4 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Operation> {
         });
         steps.create_tables.push(Operation::CreateTable(table));
     }
-
-    steps.into_operations()
 }
