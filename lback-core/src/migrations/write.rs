@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::directory::{names, replay, Migrations, NewMigration};
 use super::files::{first_repeat, io_error, write_atomic, DialectName};
@@ -12,7 +12,7 @@ use super::layout::{LBACK_DIR, LBACK_FILE, METADATA_FILE, MIGRATION_FORMAT};
 use super::settings::Settings;
 use super::version::next_version;
 use crate::diff::{diff, inverse};
-use crate::sql::Dialect;
+use crate::sql::{Dialect, Rendered};
 use crate::Error;
 
 impl Migrations {
@@ -24,6 +24,70 @@ impl Migrations {
     /// overwritten except the snapshot, which is replaced last; on any
     /// failure the half-written folder is removed.
     pub fn write(&mut self, new: NewMigration) -> Result<&MigrationFolder, Error> {
+        let dialects = self.check_new(&new)?;
+        let generated = !new.operations.is_empty();
+        let version = next_version(new.now, self.folders.last().map(|f| f.version.as_str()))
+            .map_err(|message| self.caller_error(message))?;
+        let id = format!("{version}_{}", new.name);
+        let path = self.dir.join(&id);
+        // An empty migration given dialects gets a file pair per dialect
+        // too: one up.sql for all would run one database's SQL on another.
+        let primary = dialects.first().copied();
+        let (rebuilds, autocommit) = self.transaction_modes(&new.sql, generated)?;
+        let folder = MigrationFolder {
+            version: version.clone(),
+            name: new.name.clone(),
+            path: path.clone(),
+            parent: self.folders.last().map(|f| f.version.clone()),
+            tables: touched_tables(&new.operations),
+            operations: new.operations,
+            run_in_transaction: (primary.is_some_and(|p| rebuilds.contains(&p)) || autocommit)
+                .then_some(false),
+            lock_timeout_ms: None,
+            rebuilds,
+            lback_data: true,
+            primary,
+        };
+
+        let mut files = sql_files(&id, &new.sql, generated);
+        if let Some(metadata) = metadata_file(autocommit, primary, &folder.rebuilds) {
+            files.push((METADATA_FILE.into(), metadata));
+        }
+        let data = LbackFile {
+            lback_migration: MIGRATION_FORMAT,
+            parent: folder.parent.clone(),
+            primary: primary.map(DialectName),
+            tables: folder.tables.clone(),
+            operations: folder.operations.clone(),
+            rebuilds: folder.rebuilds.iter().copied().map(DialectName).collect(),
+        };
+        files.push((LBACK_FILE.into(), data.to_json()));
+        // The first write with SQL records its dialects.
+        let new_settings =
+            (self.settings.dialects.is_empty() && !dialects.is_empty()).then(|| Settings {
+                dialects: dialects.clone(),
+                // A new project starts with the online forms.
+                online_ddl: self
+                    .settings
+                    .online_ddl
+                    .or(self.new_project.then_some(true)),
+                ..self.settings.clone()
+            });
+        let snapshot = new.schema_after.to_snapshot();
+
+        self.write_files(&path, &files, new_settings.as_ref(), &snapshot)?;
+        if let Some(settings) = new_settings {
+            self.settings = settings;
+            self.settings_file = true;
+        }
+        self.snapshot = Some(snapshot);
+        self.folders.push(folder);
+        Ok(self.folders.last().expect("just pushed"))
+    }
+
+    /// The checks [`Migrations::write`] makes before it writes anything;
+    /// returns the dialects of the new migration's SQL.
+    fn check_new(&self, new: &NewMigration) -> Result<Vec<Dialect>, Error> {
         validate_name(&new.name)?;
         let dialects: Vec<Dialect> = new.sql.iter().map(|(d, _, _)| *d).collect();
         if let Some(twice) = first_repeat(&dialects) {
@@ -68,16 +132,17 @@ impl Migrations {
                 changes.join("\n")
             )));
         }
+        Ok(dialects)
+    }
 
-        let version = next_version(new.now, self.folders.last().map(|f| f.version.as_str()))
-            .map_err(|message| self.caller_error(message))?;
-        let id = format!("{version}_{}", new.name);
-        let path = self.dir.join(&id);
-        // An empty migration given dialects gets a file pair per dialect
-        // too: one up.sql for all would run one database's SQL on another.
-        let primary = dialects.first().copied();
-        let mut rebuilds: Vec<Dialect> = new
-            .sql
+    /// The dialects whose SQL rebuilds a SQLite table (sorted), and whether
+    /// the migration runs outside a transaction (online forms).
+    fn transaction_modes(
+        &self,
+        sql: &[(Dialect, Rendered, Rendered)],
+        generated: bool,
+    ) -> Result<(Vec<Dialect>, bool), Error> {
+        let mut rebuilds: Vec<Dialect> = sql
             .iter()
             .filter(|(_, up, down)| {
                 generated && (up.needs_foreign_keys_off || down.needs_foreign_keys_off)
@@ -87,8 +152,7 @@ impl Migrations {
         rebuilds.sort_by_key(|d| d.name());
         // Online forms that cannot run in a transaction (CREATE INDEX
         // CONCURRENTLY): the whole migration runs statement by statement.
-        let autocommit: Vec<Dialect> = new
-            .sql
+        let autocommit: Vec<Dialect> = sql
             .iter()
             .filter(|(_, up, down)| {
                 !up.outside_transaction.is_empty() || !down.outside_transaction.is_empty()
@@ -103,124 +167,36 @@ impl Migrations {
             )));
         }
         let autocommit = !autocommit.is_empty();
-        let folder = MigrationFolder {
-            version: version.clone(),
-            name: new.name.clone(),
-            path: path.clone(),
-            parent: self.folders.last().map(|f| f.version.clone()),
-            tables: touched_tables(&new.operations),
-            operations: new.operations,
-            run_in_transaction: (primary.is_some_and(|p| rebuilds.contains(&p)) || autocommit)
-                .then_some(false),
-            lock_timeout_ms: None,
-            rebuilds,
-            lback_data: true,
-            primary,
-        };
+        Ok((rebuilds, autocommit))
+    }
 
-        let mut files: Vec<(String, String)> = Vec::new();
-        for (i, (dialect, up, down)) in new.sql.iter().enumerate() {
-            let file_dialect = (i > 0).then_some(*dialect);
-            let (up_file, down_file) = (
-                dialect_file("up", file_dialect),
-                dialect_file("down", file_dialect),
-            );
-            let (up, down) = if generated {
-                let header =
-                    format!("-- lback: {id}, {dialect}, generated; review before applying\n");
-                (
-                    format!("{header}{}", up.to_sql()),
-                    format!("{header}{}", down.to_sql()),
-                )
-            } else {
-                (
-                    format!(
-                        "-- lback: {id}, an empty migration: write the {dialect} SQL that \
-                         applies it here.\n"
-                    ),
-                    format!(
-                        "-- lback: {id}, an empty migration: write the {dialect} SQL that \
-                         reverts {up_file} here.\n"
-                    ),
-                )
-            };
-            files.push((up_file, up));
-            files.push((down_file, down));
-        }
-        if new.sql.is_empty() {
-            // No dialect known yet: one pair, which serves every dialect.
-            files.push((
-                "up.sql".into(),
-                format!(
-                    "-- lback: {id}, an empty migration: write the SQL that applies it here.\n"
-                ),
-            ));
-            files.push((
-                "down.sql".into(),
-                format!(
-                    "-- lback: {id}, an empty migration: write the SQL that reverts up.sql here.\n"
-                ),
-            ));
-        }
-        if autocommit {
-            files.push((
-                METADATA_FILE.into(),
-                "# lback: online schema change: statements that cannot run in a transaction\n\
-                 # (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT); each commits on its own.\n\
-                 # Every statement can run again after a failure: `resolve --not-applied`,\n\
-                 # then `migrate` runs it from the top.\n\
-                 run_in_transaction = false\n"
-                    .into(),
-            ));
-        } else if let Some(primary) = primary.filter(|p| folder.rebuilds.contains(p)) {
-            files.push((
-                METADATA_FILE.into(),
-                format!(
-                    "# lback: the {primary} SQL of this migration rebuilds a table, which needs\n\
-                     # `PRAGMA foreign_keys = OFF`; SQLite ignores that inside a transaction.\n\
-                     run_in_transaction = false\n"
-                ),
-            ));
-        }
-        let data = LbackFile {
-            lback_migration: MIGRATION_FORMAT,
-            parent: folder.parent.clone(),
-            primary: primary.map(DialectName),
-            tables: folder.tables.clone(),
-            operations: folder.operations.clone(),
-            rebuilds: folder.rebuilds.iter().copied().map(DialectName).collect(),
-        };
-        files.push((LBACK_FILE.into(), data.to_json()));
-        // The first write with SQL records its dialects.
-        let new_settings =
-            (self.settings.dialects.is_empty() && !dialects.is_empty()).then(|| Settings {
-                dialects: dialects.clone(),
-                // A new project starts with the online forms.
-                online_ddl: self
-                    .settings
-                    .online_ddl
-                    .or(self.new_project.then_some(true)),
-                ..self.settings.clone()
-            });
-        let snapshot = new.schema_after.to_snapshot();
-
+    /// Writes the new folder's `files`, then the settings (when they are
+    /// new), then the snapshot; on a failure removes the folder and puts the
+    /// settings file back as it was.
+    fn write_files(
+        &self,
+        path: &Path,
+        files: &[(String, String)],
+        new_settings: Option<&Settings>,
+        snapshot: &str,
+    ) -> Result<(), Error> {
         let lback_dir = self.dir.join(LBACK_DIR);
         fs::create_dir_all(&lback_dir).map_err(|e| io_error(&lback_dir, "create", &e))?;
-        fs::create_dir(&path).map_err(|e| match e.kind() {
+        fs::create_dir(path).map_err(|e| match e.kind() {
             io::ErrorKind::AlreadyExists => Error::Migrations {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 message: "already exists; lback never overwrites a migration: nothing was \
                           written, run the command again"
                     .into(),
             },
-            _ => io_error(&path, "create", &e),
+            _ => io_error(path, "create", &e),
         })?;
         let mut settings_written = false;
         let result = (|| {
-            for (file, contents) in &files {
+            for (file, contents) in files {
                 write_atomic(&path.join(file), contents, false)?;
             }
-            if let Some(settings) = &new_settings {
+            if let Some(settings) = new_settings {
                 write_atomic(
                     &self.settings_path(),
                     &settings.to_json(),
@@ -228,10 +204,10 @@ impl Migrations {
                 )?;
                 settings_written = true;
             }
-            write_atomic(&self.snapshot_path(), &snapshot, true)
+            write_atomic(&self.snapshot_path(), snapshot, true)
         })();
         if let Err(e) = result {
-            let _ = fs::remove_dir_all(&path);
+            let _ = fs::remove_dir_all(path);
             if settings_written {
                 // Put back what was there: the file as it was, or no file.
                 if self.settings_file {
@@ -242,13 +218,7 @@ impl Migrations {
             }
             return Err(e);
         }
-        if let Some(settings) = new_settings {
-            self.settings = settings;
-            self.settings_file = true;
-        }
-        self.snapshot = Some(snapshot);
-        self.folders.push(folder);
-        Ok(self.folders.last().expect("just pushed"))
+        Ok(())
     }
 
     /// Deletes the newest migrations, given by id or version in any order,
@@ -342,5 +312,83 @@ impl Migrations {
             })?;
         }
         Ok(())
+    }
+}
+
+/// `up.sql` / `down.sql` (and a pair per further dialect): the generated SQL
+/// under lback's first line, or the comment of an empty migration.
+fn sql_files(
+    id: &str,
+    sql: &[(Dialect, Rendered, Rendered)],
+    generated: bool,
+) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for (i, (dialect, up, down)) in sql.iter().enumerate() {
+        let file_dialect = (i > 0).then_some(*dialect);
+        let (up_file, down_file) = (
+            dialect_file("up", file_dialect),
+            dialect_file("down", file_dialect),
+        );
+        let (up, down) = if generated {
+            let header = format!("-- lback: {id}, {dialect}, generated; review before applying\n");
+            (
+                format!("{header}{}", up.to_sql()),
+                format!("{header}{}", down.to_sql()),
+            )
+        } else {
+            (
+                format!(
+                    "-- lback: {id}, an empty migration: write the {dialect} SQL that \
+                     applies it here.\n"
+                ),
+                format!(
+                    "-- lback: {id}, an empty migration: write the {dialect} SQL that \
+                     reverts {up_file} here.\n"
+                ),
+            )
+        };
+        files.push((up_file, up));
+        files.push((down_file, down));
+    }
+    if sql.is_empty() {
+        // No dialect known yet: one pair, which serves every dialect.
+        files.push((
+            "up.sql".into(),
+            format!("-- lback: {id}, an empty migration: write the SQL that applies it here.\n"),
+        ));
+        files.push((
+            "down.sql".into(),
+            format!(
+                "-- lback: {id}, an empty migration: write the SQL that reverts up.sql here.\n"
+            ),
+        ));
+    }
+    files
+}
+
+/// diesel's `metadata.toml`, when the migration runs outside a transaction:
+/// online forms (`autocommit`), or the primary dialect rebuilds a table.
+fn metadata_file(
+    autocommit: bool,
+    primary: Option<Dialect>,
+    rebuilds: &[Dialect],
+) -> Option<String> {
+    if autocommit {
+        Some(
+            "# lback: online schema change: statements that cannot run in a transaction\n\
+             # (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT); each commits on its own.\n\
+             # Every statement can run again after a failure: `resolve --not-applied`,\n\
+             # then `migrate` runs it from the top.\n\
+             run_in_transaction = false\n"
+                .into(),
+        )
+    } else {
+        primary.filter(|p| rebuilds.contains(p)).map(|primary| {
+            format!(
+                "# lback: the {primary} SQL of this migration rebuilds a table, which needs\n\
+                 # `PRAGMA foreign_keys = OFF`; SQLite ignores that inside a transaction.\n\
+                 run_in_transaction = false\n"
+            )
+        })
     }
 }
