@@ -90,30 +90,7 @@ impl Migrations {
         }
         set.snapshot = read_optional(&set.snapshot_path())?;
 
-        let mut entries = Vec::new();
-        for entry in fs::read_dir(dir).map_err(|e| io_error(dir, "list", &e))? {
-            let entry = entry.map_err(|e| io_error(dir, "list", &e))?;
-            let path = entry.path();
-            let file_name = entry.file_name();
-            if file_name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            // Files are ignored, as diesel ignores them; symbolic links are
-            // followed.
-            let meta = fs::metadata(&path).map_err(|e| io_error(&path, "read", &e))?;
-            if !meta.is_dir() {
-                continue;
-            }
-            let Some(name) = file_name.to_str() else {
-                return Err(Error::Migrations {
-                    path,
-                    message: "the folder name is not valid UTF-8; rename it to \
-                              `<14-digit version>_<name>`"
-                        .into(),
-                });
-            };
-            entries.push((name.to_owned(), path));
-        }
+        let mut entries = migration_dirs(dir)?;
         entries.sort();
         for (name, path) in &entries {
             set.folders.push(MigrationFolder::read(path, name)?);
@@ -345,6 +322,36 @@ impl Migrations {
             message,
         }
     }
+}
+
+/// The directories of `dir` not starting with a dot, as `(name, path)`,
+/// unsorted: the migration folders.
+fn migration_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| io_error(dir, "list", &e))? {
+        let entry = entry.map_err(|e| io_error(dir, "list", &e))?;
+        let path = entry.path();
+        let file_name = entry.file_name();
+        if file_name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        // Files are ignored, as diesel ignores them; symbolic links are
+        // followed.
+        let meta = fs::metadata(&path).map_err(|e| io_error(&path, "read", &e))?;
+        if !meta.is_dir() {
+            continue;
+        }
+        let Some(name) = file_name.to_str() else {
+            return Err(Error::Migrations {
+                path,
+                message: "the folder name is not valid UTF-8; rename it to \
+                          `<14-digit version>_<name>`"
+                    .into(),
+            });
+        };
+        entries.push((name.to_owned(), path));
+    }
+    Ok(entries)
 }
 
 /// What replaying every migration's operations from an empty schema builds.

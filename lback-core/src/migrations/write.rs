@@ -227,41 +227,9 @@ impl Migrations {
     /// newest `ids.len()` migrations. Whether they are applied anywhere is
     /// the caller's business: revert them first.
     pub fn delete_newest(&mut self, ids: &[String]) -> Result<(), Error> {
-        let mut positions = Vec::new();
-        for id in ids {
-            let position = self
-                .folders
-                .iter()
-                .position(|f| f.version == *id || f.id() == *id)
-                .ok_or_else(|| Error::UnknownMigration {
-                    wanted: id.clone(),
-                    known: self.folders.iter().map(MigrationFolder::id).collect(),
-                })?;
-            if !positions.contains(&position) {
-                positions.push(position);
-            }
-        }
-        if positions.is_empty() {
+        let Some(first) = self.first_to_delete(ids)? else {
             return Ok(());
-        }
-        let first = self.folders.len() - positions.len();
-        if let Some(&old) = positions.iter().find(|&&p| p < first) {
-            let newest: Vec<String> = self.folders[first..]
-                .iter()
-                .map(MigrationFolder::id)
-                .collect();
-            return Err(Error::Migrations {
-                path: self.dir.clone(),
-                message: format!(
-                    "`{}` is not among the newest {} migration(s) ({}); only the newest \
-                     migrations can be deleted, so the snapshot can be rewound: delete the later \
-                     ones too, or none (nothing was deleted)",
-                    self.folders[old].id(),
-                    positions.len(),
-                    newest.join(", ")
-                ),
-            });
-        }
+        };
         let doomed = &self.folders[first..];
         let snapshot = if doomed.iter().any(|f| !f.operations.is_empty()) {
             let mut schema = self.snapshot()?;
@@ -312,6 +280,48 @@ impl Migrations {
             })?;
         }
         Ok(())
+    }
+
+    /// The position of the first of `ids` (ids or versions) in
+    /// [`Migrations::delete_newest`], `None` for no ids; an error unless
+    /// they are exactly the newest migrations.
+    fn first_to_delete(&self, ids: &[String]) -> Result<Option<usize>, Error> {
+        let mut positions = Vec::new();
+        for id in ids {
+            let position = self
+                .folders
+                .iter()
+                .position(|f| f.version == *id || f.id() == *id)
+                .ok_or_else(|| Error::UnknownMigration {
+                    wanted: id.clone(),
+                    known: self.folders.iter().map(MigrationFolder::id).collect(),
+                })?;
+            if !positions.contains(&position) {
+                positions.push(position);
+            }
+        }
+        if positions.is_empty() {
+            return Ok(None);
+        }
+        let first = self.folders.len() - positions.len();
+        if let Some(&old) = positions.iter().find(|&&p| p < first) {
+            let newest: Vec<String> = self.folders[first..]
+                .iter()
+                .map(MigrationFolder::id)
+                .collect();
+            return Err(Error::Migrations {
+                path: self.dir.clone(),
+                message: format!(
+                    "`{}` is not among the newest {} migration(s) ({}); only the newest \
+                     migrations can be deleted, so the snapshot can be rewound: delete the later \
+                     ones too, or none (nothing was deleted)",
+                    self.folders[old].id(),
+                    positions.len(),
+                    newest.join(", ")
+                ),
+            });
+        }
+        Ok(Some(first))
     }
 }
 
