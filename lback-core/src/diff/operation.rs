@@ -275,9 +275,6 @@ impl Operation {
     /// is at that point (SQLite's table rebuild needs the whole table).
     pub fn apply(&self, schema: &mut crate::schema::Schema) {
         use Operation::*;
-        let table = |schema: &mut crate::schema::Schema, name: &str| -> Option<Table> {
-            schema.remove(name)
-        };
         match self {
             CreateTable(t) => {
                 schema.upsert(t.clone());
@@ -285,84 +282,12 @@ impl Operation {
             DropTable(t) => {
                 schema.remove(&t.name);
             }
-            RenameTable { from, to } => {
-                if let Some(mut t) = table(schema, from) {
-                    t.name = to.clone();
-                    for fk in t.foreign_keys.to_mut() {
-                        if fk.referenced_table == *from {
-                            fk.referenced_table = to.clone();
-                        }
-                    }
-                    schema.upsert(t);
-                }
-                let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
-                for name in names {
-                    let t = schema.table_mut(&name).expect("listed above");
-                    if t.foreign_keys.iter().any(|fk| fk.referenced_table == *from) {
-                        for fk in t.foreign_keys.to_mut() {
-                            if fk.referenced_table == *from {
-                                fk.referenced_table = to.clone();
-                            }
-                        }
-                    }
-                }
-            }
+            RenameTable { from, to } => rename_table(schema, from, to),
             _ => {
                 let Some(t) = schema.table_mut(self.table()) else {
                     return;
                 };
-                match self {
-                    AddColumn { column, .. } => t.columns.to_mut().push(column.clone()),
-                    DropColumn { column, .. } => {
-                        t.columns.to_mut().retain(|c| c.name != column.name)
-                    }
-                    RenameColumn { from, to, .. } => rename_column(t, from, to),
-                    AlterColumn { to, .. } => {
-                        if let Some(c) = t.columns.to_mut().iter_mut().find(|c| c.name == to.name) {
-                            *c = to.clone();
-                        }
-                    }
-                    AddIndex { index, .. } => t.indexes.to_mut().push(index.clone()),
-                    DropIndex { index, .. } => t.indexes.to_mut().retain(|i| i.name != index.name),
-                    AddUnique { unique, .. } => t.unique_constraints.to_mut().push(unique.clone()),
-                    DropUnique { unique, .. } => t
-                        .unique_constraints
-                        .to_mut()
-                        .retain(|u| u.name != unique.name),
-                    AddForeignKey { foreign_key, .. } => {
-                        t.foreign_keys.to_mut().push(foreign_key.clone())
-                    }
-                    DropForeignKey { foreign_key, .. } => t
-                        .foreign_keys
-                        .to_mut()
-                        .retain(|f| f.name != foreign_key.name),
-                    SetPrimaryKey { to, .. } => t.primary_key = to.clone(),
-                    RenameIndex { from, index, .. } => {
-                        if let Some(i) = t.indexes.to_mut().iter_mut().find(|i| i.name == *from) {
-                            *i = index.clone();
-                        }
-                        t.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                    RenameUnique { from, unique, .. } => {
-                        let list = t.unique_constraints.to_mut();
-                        if let Some(u) = list.iter_mut().find(|u| u.name == *from) {
-                            *u = unique.clone();
-                        }
-                        list.sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                    RenameForeignKey {
-                        from, foreign_key, ..
-                    } => {
-                        let list = t.foreign_keys.to_mut();
-                        if let Some(f) = list.iter_mut().find(|f| f.name == *from) {
-                            *f = foreign_key.clone();
-                        }
-                        list.sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                    CreateTable(_) | DropTable(_) | RenameTable { .. } => {
-                        unreachable!("handled above")
-                    }
-                }
+                self.apply_to_table(t);
             }
         }
         if let RenameColumn {
@@ -371,24 +296,59 @@ impl Operation {
             to,
         } = self
         {
-            // Foreign keys of other tables follow the renamed column too.
-            let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
-            for other in names {
-                let t = schema.table_mut(&other).expect("listed above");
-                if t.foreign_keys.iter().any(|fk| fk.referenced_table == *name) {
-                    for fk in t
-                        .foreign_keys
-                        .to_mut()
-                        .iter_mut()
-                        .filter(|fk| fk.referenced_table == *name)
-                    {
-                        for c in fk.referenced_columns.to_mut() {
-                            if c == from {
-                                *c = to.clone();
-                            }
-                        }
-                    }
+            follow_renamed_column(schema, name, from, to);
+        }
+    }
+
+    /// [`Operation::apply`] for an operation on one existing table `t`.
+    fn apply_to_table(&self, t: &mut Table) {
+        use Operation::*;
+        match self {
+            AddColumn { column, .. } => t.columns.to_mut().push(column.clone()),
+            DropColumn { column, .. } => t.columns.to_mut().retain(|c| c.name != column.name),
+            RenameColumn { from, to, .. } => rename_column(t, from, to),
+            AlterColumn { to, .. } => {
+                if let Some(c) = t.columns.to_mut().iter_mut().find(|c| c.name == to.name) {
+                    *c = to.clone();
                 }
+            }
+            AddIndex { index, .. } => t.indexes.to_mut().push(index.clone()),
+            DropIndex { index, .. } => t.indexes.to_mut().retain(|i| i.name != index.name),
+            AddUnique { unique, .. } => t.unique_constraints.to_mut().push(unique.clone()),
+            DropUnique { unique, .. } => t
+                .unique_constraints
+                .to_mut()
+                .retain(|u| u.name != unique.name),
+            AddForeignKey { foreign_key, .. } => t.foreign_keys.to_mut().push(foreign_key.clone()),
+            DropForeignKey { foreign_key, .. } => t
+                .foreign_keys
+                .to_mut()
+                .retain(|f| f.name != foreign_key.name),
+            SetPrimaryKey { to, .. } => t.primary_key = to.clone(),
+            RenameIndex { from, index, .. } => {
+                if let Some(i) = t.indexes.to_mut().iter_mut().find(|i| i.name == *from) {
+                    *i = index.clone();
+                }
+                t.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            RenameUnique { from, unique, .. } => {
+                let list = t.unique_constraints.to_mut();
+                if let Some(u) = list.iter_mut().find(|u| u.name == *from) {
+                    *u = unique.clone();
+                }
+                list.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            RenameForeignKey {
+                from, foreign_key, ..
+            } => {
+                let list = t.foreign_keys.to_mut();
+                if let Some(f) = list.iter_mut().find(|f| f.name == *from) {
+                    *f = foreign_key.clone();
+                }
+                list.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            CreateTable(_) | DropTable(_) | RenameTable { .. } => {
+                unreachable!("handled above")
             }
         }
     }
@@ -423,6 +383,57 @@ mod table_field {
         deserializer: D,
     ) -> Result<Table, D::Error> {
         In::deserialize(deserializer).map(|wrapped| wrapped.table)
+    }
+}
+
+/// [`Operation::RenameTable`] applied to `schema`: the table, and the
+/// foreign keys that reference it.
+fn rename_table(schema: &mut crate::schema::Schema, from: &Name, to: &Name) {
+    let table =
+        |schema: &mut crate::schema::Schema, name: &str| -> Option<Table> { schema.remove(name) };
+    if let Some(mut t) = table(schema, from) {
+        t.name = to.clone();
+        for fk in t.foreign_keys.to_mut() {
+            if fk.referenced_table == *from {
+                fk.referenced_table = to.clone();
+            }
+        }
+        schema.upsert(t);
+    }
+    let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
+    for name in names {
+        let t = schema.table_mut(&name).expect("listed above");
+        if t.foreign_keys.iter().any(|fk| fk.referenced_table == *from) {
+            for fk in t.foreign_keys.to_mut() {
+                if fk.referenced_table == *from {
+                    fk.referenced_table = to.clone();
+                }
+            }
+        }
+    }
+}
+
+/// After [`Operation::RenameColumn`] of `name`: foreign keys of other
+/// tables follow the renamed column too.
+fn follow_renamed_column(schema: &mut crate::schema::Schema, name: &Name, from: &Name, to: &Name) {
+    // Foreign keys of other tables follow the renamed column too.
+    let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
+    for other in names {
+        let t = schema.table_mut(&other).expect("listed above");
+        if t.foreign_keys.iter().any(|fk| fk.referenced_table == *name) {
+            for fk in t
+                .foreign_keys
+                .to_mut()
+                .iter_mut()
+                .filter(|fk| fk.referenced_table == *name)
+            {
+                for c in fk.referenced_columns.to_mut() {
+                    if c == from {
+                        *c = to.clone();
+                    }
+                }
+            }
+        }
     }
 }
 
