@@ -46,6 +46,17 @@ impl fmt::Display for Operation {
                     None => Ok(()),
                 }
             }
+            _ => self.fmt_key(f),
+        }
+    }
+}
+
+impl Operation {
+    /// The summary line of an operation on an index, a unique constraint, a
+    /// foreign key or the primary key (see `Display`).
+    fn fmt_key(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Operation::*;
+        match self {
             AddIndex { table, index } => write!(
                 f,
                 "+ add {}index {} on {table} ({})",
@@ -111,6 +122,13 @@ impl fmt::Display for Operation {
                     to.join(", ")
                 )
             }
+            CreateTable(_)
+            | DropTable(_)
+            | RenameTable { .. }
+            | AddColumn { .. }
+            | DropColumn { .. }
+            | RenameColumn { .. }
+            | AlterColumn { .. } => unreachable!("handled by fmt"),
         }
     }
 }
