@@ -46,6 +46,7 @@ pub use layout::{
 };
 pub use settings::Settings;
 
+#[cfg(feature = "build")]
 pub(crate) use directory::names;
 #[cfg(test)]
 use version::next_version;
