@@ -1,7 +1,5 @@
 //! One schema change, with its exact inverse.
 
-use std::fmt;
-
 use crate::schema::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Names, Table, UniqueConstraint,
 };
@@ -277,9 +275,6 @@ impl Operation {
     /// is at that point (SQLite's table rebuild needs the whole table).
     pub fn apply(&self, schema: &mut crate::schema::Schema) {
         use Operation::*;
-        let table = |schema: &mut crate::schema::Schema, name: &str| -> Option<Table> {
-            schema.remove(name)
-        };
         match self {
             CreateTable(t) => {
                 schema.upsert(t.clone());
@@ -287,84 +282,12 @@ impl Operation {
             DropTable(t) => {
                 schema.remove(&t.name);
             }
-            RenameTable { from, to } => {
-                if let Some(mut t) = table(schema, from) {
-                    t.name = to.clone();
-                    for fk in t.foreign_keys.to_mut() {
-                        if fk.referenced_table == *from {
-                            fk.referenced_table = to.clone();
-                        }
-                    }
-                    schema.upsert(t);
-                }
-                let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
-                for name in names {
-                    let t = schema.table_mut(&name).expect("listed above");
-                    if t.foreign_keys.iter().any(|fk| fk.referenced_table == *from) {
-                        for fk in t.foreign_keys.to_mut() {
-                            if fk.referenced_table == *from {
-                                fk.referenced_table = to.clone();
-                            }
-                        }
-                    }
-                }
-            }
+            RenameTable { from, to } => rename_table(schema, from, to),
             _ => {
                 let Some(t) = schema.table_mut(self.table()) else {
                     return;
                 };
-                match self {
-                    AddColumn { column, .. } => t.columns.to_mut().push(column.clone()),
-                    DropColumn { column, .. } => {
-                        t.columns.to_mut().retain(|c| c.name != column.name)
-                    }
-                    RenameColumn { from, to, .. } => rename_column(t, from, to),
-                    AlterColumn { to, .. } => {
-                        if let Some(c) = t.columns.to_mut().iter_mut().find(|c| c.name == to.name) {
-                            *c = to.clone();
-                        }
-                    }
-                    AddIndex { index, .. } => t.indexes.to_mut().push(index.clone()),
-                    DropIndex { index, .. } => t.indexes.to_mut().retain(|i| i.name != index.name),
-                    AddUnique { unique, .. } => t.unique_constraints.to_mut().push(unique.clone()),
-                    DropUnique { unique, .. } => t
-                        .unique_constraints
-                        .to_mut()
-                        .retain(|u| u.name != unique.name),
-                    AddForeignKey { foreign_key, .. } => {
-                        t.foreign_keys.to_mut().push(foreign_key.clone())
-                    }
-                    DropForeignKey { foreign_key, .. } => t
-                        .foreign_keys
-                        .to_mut()
-                        .retain(|f| f.name != foreign_key.name),
-                    SetPrimaryKey { to, .. } => t.primary_key = to.clone(),
-                    RenameIndex { from, index, .. } => {
-                        if let Some(i) = t.indexes.to_mut().iter_mut().find(|i| i.name == *from) {
-                            *i = index.clone();
-                        }
-                        t.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                    RenameUnique { from, unique, .. } => {
-                        let list = t.unique_constraints.to_mut();
-                        if let Some(u) = list.iter_mut().find(|u| u.name == *from) {
-                            *u = unique.clone();
-                        }
-                        list.sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                    RenameForeignKey {
-                        from, foreign_key, ..
-                    } => {
-                        let list = t.foreign_keys.to_mut();
-                        if let Some(f) = list.iter_mut().find(|f| f.name == *from) {
-                            *f = foreign_key.clone();
-                        }
-                        list.sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                    CreateTable(_) | DropTable(_) | RenameTable { .. } => {
-                        unreachable!("handled above")
-                    }
-                }
+                self.apply_to_table(t);
             }
         }
         if let RenameColumn {
@@ -373,24 +296,59 @@ impl Operation {
             to,
         } = self
         {
-            // Foreign keys of other tables follow the renamed column too.
-            let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
-            for other in names {
-                let t = schema.table_mut(&other).expect("listed above");
-                if t.foreign_keys.iter().any(|fk| fk.referenced_table == *name) {
-                    for fk in t
-                        .foreign_keys
-                        .to_mut()
-                        .iter_mut()
-                        .filter(|fk| fk.referenced_table == *name)
-                    {
-                        for c in fk.referenced_columns.to_mut() {
-                            if c == from {
-                                *c = to.clone();
-                            }
-                        }
-                    }
+            follow_renamed_column(schema, name, from, to);
+        }
+    }
+
+    /// [`Operation::apply`] for an operation on one existing table `t`.
+    fn apply_to_table(&self, t: &mut Table) {
+        use Operation::*;
+        match self {
+            AddColumn { column, .. } => t.columns.to_mut().push(column.clone()),
+            DropColumn { column, .. } => t.columns.to_mut().retain(|c| c.name != column.name),
+            RenameColumn { from, to, .. } => rename_column(t, from, to),
+            AlterColumn { to, .. } => {
+                if let Some(c) = t.columns.to_mut().iter_mut().find(|c| c.name == to.name) {
+                    *c = to.clone();
                 }
+            }
+            AddIndex { index, .. } => t.indexes.to_mut().push(index.clone()),
+            DropIndex { index, .. } => t.indexes.to_mut().retain(|i| i.name != index.name),
+            AddUnique { unique, .. } => t.unique_constraints.to_mut().push(unique.clone()),
+            DropUnique { unique, .. } => t
+                .unique_constraints
+                .to_mut()
+                .retain(|u| u.name != unique.name),
+            AddForeignKey { foreign_key, .. } => t.foreign_keys.to_mut().push(foreign_key.clone()),
+            DropForeignKey { foreign_key, .. } => t
+                .foreign_keys
+                .to_mut()
+                .retain(|f| f.name != foreign_key.name),
+            SetPrimaryKey { to, .. } => t.primary_key = to.clone(),
+            RenameIndex { from, index, .. } => {
+                if let Some(i) = t.indexes.to_mut().iter_mut().find(|i| i.name == *from) {
+                    *i = index.clone();
+                }
+                t.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            RenameUnique { from, unique, .. } => {
+                let list = t.unique_constraints.to_mut();
+                if let Some(u) = list.iter_mut().find(|u| u.name == *from) {
+                    *u = unique.clone();
+                }
+                list.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            RenameForeignKey {
+                from, foreign_key, ..
+            } => {
+                let list = t.foreign_keys.to_mut();
+                if let Some(f) = list.iter_mut().find(|f| f.name == *from) {
+                    *f = foreign_key.clone();
+                }
+                list.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            CreateTable(_) | DropTable(_) | RenameTable { .. } => {
+                unreachable!("handled above")
             }
         }
     }
@@ -425,6 +383,57 @@ mod table_field {
         deserializer: D,
     ) -> Result<Table, D::Error> {
         In::deserialize(deserializer).map(|wrapped| wrapped.table)
+    }
+}
+
+/// [`Operation::RenameTable`] applied to `schema`: the table, and the
+/// foreign keys that reference it.
+fn rename_table(schema: &mut crate::schema::Schema, from: &Name, to: &Name) {
+    let table =
+        |schema: &mut crate::schema::Schema, name: &str| -> Option<Table> { schema.remove(name) };
+    if let Some(mut t) = table(schema, from) {
+        t.name = to.clone();
+        for fk in t.foreign_keys.to_mut() {
+            if fk.referenced_table == *from {
+                fk.referenced_table = to.clone();
+            }
+        }
+        schema.upsert(t);
+    }
+    let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
+    for name in names {
+        let t = schema.table_mut(&name).expect("listed above");
+        if t.foreign_keys.iter().any(|fk| fk.referenced_table == *from) {
+            for fk in t.foreign_keys.to_mut() {
+                if fk.referenced_table == *from {
+                    fk.referenced_table = to.clone();
+                }
+            }
+        }
+    }
+}
+
+/// After [`Operation::RenameColumn`] of `name`: foreign keys of other
+/// tables follow the renamed column too.
+fn follow_renamed_column(schema: &mut crate::schema::Schema, name: &Name, from: &Name, to: &Name) {
+    // Foreign keys of other tables follow the renamed column too.
+    let names: Vec<Name> = schema.tables().map(|t| t.name.clone()).collect();
+    for other in names {
+        let t = schema.table_mut(&other).expect("listed above");
+        if t.foreign_keys.iter().any(|fk| fk.referenced_table == *name) {
+            for fk in t
+                .foreign_keys
+                .to_mut()
+                .iter_mut()
+                .filter(|fk| fk.referenced_table == *name)
+            {
+                for c in fk.referenced_columns.to_mut() {
+                    if c == from {
+                        *c = to.clone();
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -491,203 +500,5 @@ fn widens(from: &ColumnType, to: &ColumnType) -> bool {
             },
         ) => true,
         _ => false,
-    }
-}
-
-impl fmt::Display for Operation {
-    /// The one-line summary `makemigrations` prints.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use Operation::*;
-        let mark = if self.is_destructive() {
-            "  (destructive)"
-        } else {
-            ""
-        };
-        match self {
-            CreateTable(t) => write!(f, "+ create table {}", t.name),
-            DropTable(t) => write!(f, "- drop table {}{mark}", t.name),
-            RenameTable { from, to } => write!(f, "~ rename table {from} → {to}"),
-            AddColumn { table, column } => write!(
-                f,
-                "+ add column {table}.{}: {}",
-                column.name,
-                describe(column)
-            ),
-            DropColumn { table, column } => {
-                write!(f, "- drop column {table}.{}{mark}", column.name)
-            }
-            RenameColumn { table, from, to } => write!(f, "~ rename column {table}.{from} → {to}"),
-            AlterColumn {
-                table,
-                from,
-                to,
-                fill,
-            } => {
-                write!(
-                    f,
-                    "~ alter column {table}.{}: {} → {}{mark}",
-                    to.name,
-                    describe(from),
-                    describe(to)
-                )?;
-                match fill {
-                    Some(value) => write!(f, " (NULLs become {value})"),
-                    None => Ok(()),
-                }
-            }
-            AddIndex { table, index } => write!(
-                f,
-                "+ add {}index {} on {table} ({})",
-                if index.unique { "unique " } else { "" },
-                index.name,
-                index.columns.join(", ")
-            ),
-            DropIndex { table, index } => write!(f, "- drop index {} on {table}", index.name),
-            RenameIndex { table, from, index } => {
-                write!(f, "~ rename index {from} → {} on {table}", index.name)
-            }
-            RenameUnique {
-                table,
-                from,
-                unique,
-            } => {
-                write!(f, "~ rename unique {from} → {} on {table}", unique.name)
-            }
-            RenameForeignKey {
-                table,
-                from,
-                foreign_key,
-            } => write!(
-                f,
-                "~ rename foreign key {from} → {} on {table}",
-                foreign_key.name
-            ),
-            AddUnique { table, unique } => {
-                write!(
-                    f,
-                    "+ add unique {} on {table} ({})",
-                    unique.name,
-                    unique.columns.join(", ")
-                )
-            }
-            DropUnique { table, unique } => write!(f, "- drop unique {} on {table}", unique.name),
-            AddForeignKey {
-                table,
-                foreign_key: fk,
-            } => write!(
-                f,
-                "+ add foreign key {table} ({}) → {} ({})",
-                fk.columns.join(", "),
-                fk.referenced_table,
-                fk.referenced_columns.join(", ")
-            ),
-            DropForeignKey {
-                table,
-                foreign_key: fk,
-            } => {
-                write!(
-                    f,
-                    "- drop foreign key {table} ({}) → {}",
-                    fk.columns.join(", "),
-                    fk.referenced_table
-                )
-            }
-            SetPrimaryKey { table, from, to } => {
-                write!(
-                    f,
-                    "~ primary key of {table}: ({}) → ({})",
-                    from.join(", "),
-                    to.join(", ")
-                )
-            }
-        }
-    }
-}
-
-fn describe(column: &Column) -> String {
-    let mut text = column.ty.to_string();
-    if column.nullable {
-        text.push_str(" null");
-    }
-    if let Some(default) = &column.default {
-        text.push_str(&format!(" default {default}"));
-    }
-    if column.auto_increment {
-        text.push_str(" auto_increment");
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn widening_is_not_destructive_narrowing_is() {
-        let alter = |from: ColumnType, to: ColumnType| Operation::AlterColumn {
-            table: "t".into(),
-            from: Column::new("c", from),
-            to: Column::new("c", to),
-            fill: None,
-        };
-        assert!(!alter(ColumnType::Integer, ColumnType::BigInt).is_destructive());
-        assert!(alter(ColumnType::BigInt, ColumnType::Integer).is_destructive());
-        assert!(!alter(ColumnType::Varchar(10), ColumnType::Text).is_destructive());
-        assert!(alter(ColumnType::Text, ColumnType::Varchar(10)).is_destructive());
-        assert!(alter(ColumnType::Text, ColumnType::Integer).is_destructive());
-    }
-
-    #[test]
-    fn making_a_column_not_null_without_default_is_destructive() {
-        let op = Operation::AlterColumn {
-            table: "t".into(),
-            from: Column::new("c", ColumnType::Text).nullable(),
-            to: Column::new("c", ColumnType::Text),
-            fill: None,
-        };
-        assert!(op.is_destructive());
-        assert!(!op.inverse().is_destructive());
-    }
-
-    #[test]
-    fn serde_form_is_tagged_by_op() {
-        let table = Table::new("users")
-            .with_column(Column::new("id", ColumnType::BigInt))
-            .with_primary_key(["id"]);
-        let create = Operation::CreateTable(table.clone());
-        let json = serde_json::to_string(&create).unwrap();
-        assert_eq!(
-            json,
-            r#"{"op":"create_table","table":{"name":"users","columns":[{"name":"id","type":"bigint"}],"primary_key":["id"]}}"#
-        );
-        assert_eq!(serde_json::from_str::<Operation>(&json).unwrap(), create);
-        let drop = Operation::DropTable(table);
-        let json = serde_json::to_string(&drop).unwrap();
-        assert!(
-            json.starts_with(r#"{"op":"drop_table","table":{"#),
-            "{json}"
-        );
-        assert_eq!(serde_json::from_str::<Operation>(&json).unwrap(), drop);
-
-        let rename = Operation::RenameColumn {
-            table: "t".into(),
-            from: "a".into(),
-            to: "b".into(),
-        };
-        let json = serde_json::to_string(&rename).unwrap();
-        assert_eq!(
-            json,
-            r#"{"op":"rename_column","table":"t","from":"a","to":"b"}"#
-        );
-        assert_eq!(serde_json::from_str::<Operation>(&json).unwrap(), rename);
-
-        for bad in [
-            r#"{"op":"rename_table","from":"a","to":"b","extra":1}"#,
-            r#"{"op":"create_table","table":{"name":"t","columns":[]},"extra":1}"#,
-            r#"{"op":"create_table","name":"t","columns":[]}"#,
-            r#"{"op":"explode","table":"t"}"#,
-        ] {
-            assert!(serde_json::from_str::<Operation>(bad).is_err(), "{bad}");
-        }
     }
 }

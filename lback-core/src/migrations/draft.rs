@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::time::SystemTime;
 
+use super::directory::{Migrations, NewMigration};
 use super::files::write_atomic;
-use super::{MigrationFolder, Migrations, NewMigration};
+use super::folder::MigrationFolder;
 use crate::diff::{diff, rename_hints, Operation};
 use crate::schema::{ColumnType, DefaultValue, Schema};
 use crate::schema_rs::{self, SchemaFile, SchemaFileSetting};
@@ -307,7 +308,7 @@ impl Draft {
 /// name shortened to fit [`MAX_NAME_LEN`](super::MAX_NAME_LEN).
 fn online_name(name: &str) -> String {
     const SUFFIX: &str = "_online";
-    let keep = name.len().min(super::MAX_NAME_LEN - SUFFIX.len());
+    let keep = name.len().min(super::layout::MAX_NAME_LEN - SUFFIX.len());
     format!("{}{SUFFIX}", &name[..keep])
 }
 

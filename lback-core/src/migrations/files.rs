@@ -1,15 +1,13 @@
-//! Small file helpers: writes that never leave half a file behind, the
-//! settings file, JSON error text.
+//! Small file helpers: writes that never leave half a file behind, reads,
+//! I/O and JSON error text.
 
 use std::fs::{self, OpenOptions};
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::folder::io_error;
-use super::Settings;
 use crate::sql::Dialect;
 use crate::Error;
 
@@ -29,59 +27,6 @@ impl<'de> Deserialize<'de> for DialectName {
         text.parse()
             .map(DialectName)
             .map_err(serde::de::Error::custom)
-    }
-}
-
-/// The form of `.lback/settings.json`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SettingsFile {
-    dialects: Vec<DialectName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    schema_file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    lock_timeout_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    online_ddl: Option<bool>,
-}
-
-impl Settings {
-    /// The form of `.lback/settings.json`: pretty JSON ending in a newline.
-    pub fn to_json(&self) -> String {
-        let file = SettingsFile {
-            dialects: self.dialects.iter().copied().map(DialectName).collect(),
-            schema_file: self.schema_file.clone(),
-            lock_timeout_ms: self.lock_timeout_ms,
-            online_ddl: self.online_ddl,
-        };
-        let mut text = serde_json::to_string_pretty(&file).expect("settings always convert");
-        text.push('\n');
-        text
-    }
-
-    /// Reads `.lback/settings.json` (`path` is named in errors).
-    pub fn from_json(text: &str, path: &Path) -> Result<Self, Error> {
-        let file: SettingsFile = serde_json::from_str(text).map_err(|e| Error::Migrations {
-            path: path.to_path_buf(),
-            message: format!(
-                "{}; the file reads like {{\"dialects\": [\"sqlite\", \"postgres\"]}}, with \
-                 sqlite, postgres or mysql, the first one primary",
-                json_error(&e)
-            ),
-        })?;
-        let dialects: Vec<Dialect> = file.dialects.into_iter().map(|d| d.0).collect();
-        if let Some(twice) = first_repeat(&dialects) {
-            return Err(Error::Migrations {
-                path: path.to_path_buf(),
-                message: format!("dialect `{twice}` is listed twice; list each dialect once"),
-            });
-        }
-        Ok(Settings {
-            dialects,
-            schema_file: file.schema_file,
-            lock_timeout_ms: file.lock_timeout_ms,
-            online_ddl: file.online_ddl,
-        })
     }
 }
 
@@ -147,4 +92,26 @@ pub(super) fn write_atomic(path: &Path, contents: &str, replace: bool) -> Result
         return Err(io_error(path, "write", &e));
     }
     Ok(())
+}
+
+/// A file's text; a missing file is an error.
+pub(super) fn read_text(path: &Path) -> Result<String, Error> {
+    fs::read_to_string(path).map_err(|e| io_error(path, "read", &e))
+}
+
+/// A file's text, `None` when it does not exist.
+pub(super) fn read_optional(path: &Path) -> Result<Option<String>, Error> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path, "read", &e)),
+    }
+}
+
+/// An I/O failure on `path` while doing `action`.
+pub(super) fn io_error(path: &Path, action: &str, error: &io::Error) -> Error {
+    Error::Migrations {
+        path: path.to_path_buf(),
+        message: format!("could not {action} it: {error}"),
+    }
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::files::{json_error, DialectName};
-use super::{LBACK_FILE, MAX_NAME_LEN, METADATA_FILE, MIGRATION_FORMAT};
+use super::files::{io_error, json_error, read_optional, read_text, DialectName};
+use super::layout::{LBACK_FILE, MAX_NAME_LEN, METADATA_FILE, MIGRATION_FORMAT};
 use crate::diff::Operation;
 use crate::sql::Dialect;
 use crate::Error;
@@ -410,26 +410,4 @@ pub(super) fn touched_tables(operations: &[Operation]) -> Vec<String> {
         tables.insert(op.table().to_owned());
     }
     tables.into_iter().collect()
-}
-
-/// A file's text; a missing file is an error.
-pub(super) fn read_text(path: &Path) -> Result<String, Error> {
-    fs::read_to_string(path).map_err(|e| io_error(path, "read", &e))
-}
-
-/// A file's text, `None` when it does not exist.
-pub(super) fn read_optional(path: &Path) -> Result<Option<String>, Error> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error(path, "read", &e)),
-    }
-}
-
-/// An I/O failure on `path` while doing `action`.
-pub(super) fn io_error(path: &Path, action: &str, error: &io::Error) -> Error {
-    Error::Migrations {
-        path: path.to_path_buf(),
-        message: format!("could not {action} it: {error}"),
-    }
 }

@@ -8,9 +8,11 @@ use time::{Date, Month};
 use super::*;
 use crate::diff::{diff, inverse};
 use crate::schema::{
-    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table, UniqueConstraint,
+    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
+    UniqueConstraint,
 };
-use crate::sql::render;
+use crate::sql::{render, Dialect, Rendered};
+use crate::Error;
 
 /// A scratch directory under the system temp dir, removed on drop.
 pub(crate) struct TempDir(pub(crate) PathBuf);
