@@ -161,7 +161,9 @@ impl Migrations {
             .collect();
         if !autocommit.is_empty() && !rebuilds.is_empty() {
             return Err(self.caller_error(format!(
-                "the new migration's {} SQL must run outside a transaction (online forms), but                  its {} SQL rebuilds a SQLite table, which keeps PostgreSQL in a transaction;                  render this migration without the online forms (nothing was written)",
+                "the new migration's {} SQL must run outside a transaction (online forms), but \
+                 its {} SQL rebuilds a SQLite table, which keeps PostgreSQL in a transaction; \
+                 render this migration without the online forms (nothing was written)",
                 names(&autocommit),
                 names(&rebuilds)
             )));
