@@ -335,7 +335,8 @@ fn render_part(
                     down = render_down_with(operations, after, *d, &RenderOptions::default());
                     down.notes = notes;
                     down.notes.push(
-                        "the up runs in a transaction, so this down does too: plain (blocking)                          forms, not the online ones"
+                        "the up runs in a transaction, so this down does too: plain (blocking) \
+                         forms, not the online ones"
                             .into(),
                     );
                 }
@@ -357,7 +358,8 @@ fn render_part(
     for (d, up, _) in &mut sql {
         if *d == Dialect::Postgres {
             up.notes.push(
-                "plain (blocking) forms, not the online ones: the SQLite SQL of this migration                  rebuilds a table, so the migration keeps its transaction"
+                "plain (blocking) forms, not the online ones: the SQLite SQL of this migration \
+                 rebuilds a table, so the migration keeps its transaction"
                     .into(),
             );
         }

@@ -1445,6 +1445,8 @@ fn online_ddl_layout() {
             .any(|n| n.contains("plain (blocking) forms")),
         "{pg:?}"
     );
+    // Written into the file as one line each: no run of spaces mid-sentence.
+    assert!(pg.notes.iter().all(|n| !n.contains("  ")), "{pg:?}");
     draft
         .write(&mut set, "fk".into(), sql, at(10), None)
         .unwrap();
