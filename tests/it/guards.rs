@@ -129,8 +129,6 @@ fn schema(tables: Vec<Table>) -> Schema {
 /// A database at `before` holding `rows`, and the two migrations.
 struct Scenario {
     migrations: Vec<Generated>,
-    before: Schema,
-    after: Schema,
 }
 
 impl Scenario {
@@ -149,11 +147,7 @@ impl Scenario {
         for row in rows {
             target.execute(row);
         }
-        Scenario {
-            migrations,
-            before,
-            after,
-        }
+        Scenario { migrations }
     }
 
     fn up<T: Target>(&self, target: &mut T) -> Result<lback::MigrationReport, Error> {
