@@ -14,21 +14,24 @@
 //! `cli_workflow::postgres::bad_input`; `cargo test --test it mysql` runs
 //! the MariaDB cases (with the feature).
 //!
+//! Suites for the servers only are modules under their features:
+//! `online_servers` (both), `lease_mysql` and `resume_mysql` (`mysql`).
+//!
 //! Not here, each a binary of its own: the suites that depend on exactly
 //! which models the global registry holds (`attributes`, `registry`,
 //! `registry_conflicts`, `snapshot`: this binary's models, e.g.
 //! `composite_fk`'s two `order lines` structs, would change what they
-//! read), trybuild's `compile_fail`, and the suites still to be folded in
-//! (`guards_*`, `online_servers`, `lease_mysql`, `cluster_galera`, which
-//! also use `tests/support/`). Nothing in this binary reads the model
-//! registry (the `lback` command runs as a process, without models); a
-//! case that does would see every model derived here.
+//! read), trybuild's `compile_fail`, and `cluster_galera` (it needs the
+//! Galera cluster, `.ci/galera.sh`; it also uses `tests/support/`).
+//! Nothing in this binary reads the model registry (the `lback` command
+//! runs as a process, without models); a case that does would see every
+//! model derived here.
 
 // A case listed for one server only is unused when that server's feature
 // is off (a plain `cargo test`).
 #![cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
 
-// `tests/support/` is shared with the binaries that are not folded in yet.
+// `tests/support/` is shared with `cluster_galera`, a binary of its own.
 #[path = "../support/db.rs"]
 mod db;
 #[path = "../support/targets.rs"]
@@ -115,8 +118,15 @@ mod example;
 mod failures;
 mod faults;
 mod golden_sql;
+mod guards;
 mod introspect;
+#[cfg(feature = "mysql")]
+mod lease_mysql;
 mod library_api;
+#[cfg(all(feature = "postgres", feature = "mysql"))]
+mod online_servers;
+#[cfg(feature = "mysql")]
+mod resume_mysql;
 mod roundtrip;
 mod schema_rs_cli;
 mod tracking;

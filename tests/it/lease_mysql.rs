@@ -1,10 +1,7 @@
 //! The lease lock (`lback_core::runner::lease`) on one MariaDB server
 //! (`MYSQL_DATABASE_URL`): taking, renewing, fencing, releasing and taking
 //! over a lease whose holder stopped renewing. The same lock on a Galera
-//! cluster is tested in `cluster_galera.rs`.
-
-#[path = "support/db.rs"]
-mod db;
+//! cluster is tested in `tests/cluster_galera.rs`.
 
 use std::time::Duration;
 
@@ -12,6 +9,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use lback_core::runner::lease::{self, Lease, LockKind, Settings};
+
+use crate::db;
 
 #[derive(QueryableByName)]
 struct Count {

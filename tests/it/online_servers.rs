@@ -3,25 +3,18 @@
 //! run outside a transaction (`run_in_transaction = false`), with rows in
 //! the tables.
 
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/targets.rs"]
-mod targets;
-#[path = "support/workflow.rs"]
-mod workflow;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::db;
+use crate::targets::{self, MysqlServer, PgServer, Target};
+use crate::workflow::{status, stderr, stdout, Project};
 use diesel::PgConnection;
 use lback::{Error, MigrationState};
 use lback_core::migrations::Migrations;
 use lback_core::runner::{self, MigrateOptions, MigrationSql};
 use lback_core::sql::Dialect;
-use targets::MysqlServer;
-use targets::{PgServer, Target};
-use workflow::{status, stderr, stdout, Project};
 
 /// Rows in the table the migrations index.
 const ROWS: i64 = 20_000;

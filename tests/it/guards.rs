@@ -5,9 +5,9 @@
 //! cannot restore what the up removed stop the same way; a fill for NULLs
 //! is the user's and visible in the SQL; swapped renames move the data.
 //!
-//! Include beside `targets.rs` (and `db.rs`).
-
-#![allow(dead_code)]
+//! Every case runs on each backend (`backend_tests!` below):
+//! `guards::sqlite::narrowing_a_length`, `guards::postgres::...`,
+//! `guards::mysql::...`.
 
 use std::borrow::Cow;
 
@@ -24,8 +24,7 @@ use lback_core::sql::{render, render_down, split_statements, Dialect};
 use crate::targets::Target;
 use crate::workflow::{status, stderr, Project};
 
-#[path = "conversions.rs"]
-pub mod conversions;
+mod conversions;
 
 /// A generated migration held in memory.
 pub struct Generated {
@@ -130,8 +129,6 @@ fn schema(tables: Vec<Table>) -> Schema {
 /// A database at `before` holding `rows`, and the two migrations.
 struct Scenario {
     migrations: Vec<Generated>,
-    before: Schema,
-    after: Schema,
 }
 
 impl Scenario {
@@ -150,11 +147,7 @@ impl Scenario {
         for row in rows {
             target.execute(row);
         }
-        Scenario {
-            migrations,
-            before,
-            after,
-        }
+        Scenario { migrations }
     }
 
     fn up<T: Target>(&self, target: &mut T) -> Result<lback::MigrationReport, Error> {
@@ -199,7 +192,7 @@ fn assert_stopped_by_guard<T: Target>(
 /// `max_length` 255 → 50 with a 126-character value: the guard stops it
 /// (SQLite kept the value silently, PostgreSQL's cast truncated it, MariaDB
 /// refused half way, dirty); once the value is shortened, it applies.
-pub fn narrowing_a_length<T: Target>(target: &mut T) {
+fn narrowing_a_length<T: Target>(target: &mut T, _: &Project) {
     let before = schema(vec![table(
         "labels",
         vec![
@@ -249,7 +242,7 @@ pub fn narrowing_a_length<T: Target>(target: &mut T) {
 }
 
 /// `i64` → `i32` with 3,000,000,000.
-pub fn narrowing_an_integer<T: Target>(target: &mut T) {
+fn narrowing_an_integer<T: Target>(target: &mut T, _: &Project) {
     let before = schema(vec![table(
         "counters",
         vec![id_column("id"), Column::new("hits", ColumnType::BigInt)],
@@ -290,7 +283,7 @@ pub fn narrowing_an_integer<T: Target>(target: &mut T) {
 }
 
 /// A scale reduced: PostgreSQL and MySQL would round 1.555 to 1.56.
-pub fn reducing_a_scale<T: Target>(target: &mut T) {
+fn reducing_a_scale<T: Target>(target: &mut T, _: &Project) {
     let decimal = |scale| ColumnType::Decimal {
         precision: Some(10),
         scale: Some(scale),
@@ -332,7 +325,7 @@ pub fn reducing_a_scale<T: Target>(target: &mut T) {
 
 /// `Option<String>` → `String`: without a fill, NULLs stop it; with one,
 /// the fill is in up.sql and in the rows, and never `''`.
-pub fn null_to_not_null<T: Target>(target: &mut T, with_fill: bool) {
+fn null_to_not_null<T: Target>(target: &mut T, with_fill: bool) {
     let before = schema(vec![table(
         "people",
         vec![
@@ -414,7 +407,7 @@ fn foreign_key(table: &str, column: &str, target: &str) -> ForeignKey {
 }
 
 /// A new unique key on duplicates.
-pub fn adding_a_unique_key<T: Target>(target: &mut T) {
+fn adding_a_unique_key<T: Target>(target: &mut T, _: &Project) {
     let email = || Column::new("email", ColumnType::Varchar(100));
     let before = schema(vec![table("accounts", vec![id_column("id"), email()])]);
     let after = schema(vec![table("accounts", vec![id_column("id"), email()])
@@ -444,7 +437,7 @@ pub fn adding_a_unique_key<T: Target>(target: &mut T) {
 }
 
 /// A new foreign key on rows that point nowhere.
-pub fn adding_a_foreign_key<T: Target>(target: &mut T) {
+fn adding_a_foreign_key<T: Target>(target: &mut T, _: &Project) {
     let authors = table("authors", vec![id_column("id")]);
     let books = || {
         table(
@@ -487,7 +480,7 @@ pub fn adding_a_foreign_key<T: Target>(target: &mut T) {
 /// Reverting "drop table victim" while rows of `dependent` still point at
 /// it: the down would recreate `victim` empty and then fail on the foreign
 /// key (on MariaDB half way, dirty); the guard stops it first.
-pub fn reverting_a_dropped_referenced_table<T: Target>(target: &mut T) {
+fn reverting_a_dropped_referenced_table<T: Target>(target: &mut T, _: &Project) {
     let victim = table("victim", vec![id_column("id")]);
     let dependent = || {
         table(
@@ -539,7 +532,7 @@ pub fn reverting_a_dropped_referenced_table<T: Target>(target: &mut T) {
 /// Reverting "drop UNIQUE NOT NULL column `key`" on a table with 2 rows:
 /// both would get the same value and the unique key fails (on MariaDB half
 /// way, dirty); the guard stops it first.
-pub fn reverting_a_dropped_unique_column<T: Target>(target: &mut T) {
+fn reverting_a_dropped_unique_column<T: Target>(target: &mut T, _: &Project) {
     let with_key = table(
         "things",
         vec![
@@ -592,7 +585,7 @@ pub fn reverting_a_dropped_unique_column<T: Target>(target: &mut T) {
 
 /// Two columns swapped by `renamed_from` (`a` ← `b`, `b` ← `a`): the data
 /// moves with the names, up and down.
-pub fn swapping_two_columns<T: Target>(target: &mut T) {
+fn swapping_two_columns<T: Target>(target: &mut T, _: &Project) {
     let before = schema(vec![table(
         "pairs",
         vec![
@@ -632,7 +625,7 @@ pub fn swapping_two_columns<T: Target>(target: &mut T) {
 /// `makemigrations` when a column becomes NOT NULL: without a terminal
 /// and without `--fill` it refuses and writes nothing; with `--fill` the
 /// value is in up.sql and in the rows.
-pub fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
+fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
     let url = target.url();
     let people = |nick: Column| table("people", vec![id_column("id"), nick]);
     project.models(&schema(vec![people(
@@ -697,7 +690,7 @@ pub fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
 
 /// `String` → `i64`: text that is no integer stops it (SQLite kept the
 /// text in an INTEGER column; MariaDB refused half way, dirty).
-pub fn text_to_an_integer<T: Target>(target: &mut T) {
+fn text_to_an_integer<T: Target>(target: &mut T, _: &Project) {
     let before = schema(vec![table(
         "codes",
         vec![
@@ -739,7 +732,7 @@ pub fn text_to_an_integer<T: Target>(target: &mut T) {
 
 /// Downs that re-add NOT NULL and a foreign key, after rows that break
 /// them arrived: each stops at its guard before changing anything.
-pub fn downs_re_adding_not_null_and_a_foreign_key<T: Target>(target: &mut T) {
+fn downs_re_adding_not_null_and_a_foreign_key<T: Target>(target: &mut T, _: &Project) {
     let authors = table("authors", vec![id_column("id")]);
     let books = |nick: Column| {
         table(
@@ -808,7 +801,7 @@ pub fn downs_re_adding_not_null_and_a_foreign_key<T: Target>(target: &mut T) {
 
 /// SQLite: renaming a table by case only (`MixedCase` → `mixedcase`)
 /// failed ("there is already another table or index with this name").
-pub fn renaming_a_table_by_case<T: Target>(target: &mut T) {
+fn renaming_a_table_by_case<T: Target>(target: &mut T, _: &Project) {
     let columns = || {
         vec![
             id_column("id"),
@@ -847,7 +840,7 @@ pub fn renaming_a_table_by_case<T: Target>(target: &mut T) {
 /// A zoned timestamp (`DateTime<Utc>`, `OffsetDateTime`) holds the years
 /// diesel's mapping takes: on MySQL/MariaDB `TIMESTAMP(6)` refused
 /// 2040-01-01 (it ends in 2038); `DATETIME(6)` holds 1000 to 9999.
-pub fn zoned_timestamps_hold_the_full_range<T: Target>(target: &mut T) {
+fn zoned_timestamps_hold_the_full_range<T: Target>(target: &mut T, _: &Project) {
     let events = schema(vec![table(
         "events",
         vec![id_column("id"), Column::new("at", ColumnType::TimestampTz)],
@@ -887,7 +880,7 @@ pub fn zoned_timestamps_hold_the_full_range<T: Target>(target: &mut T) {
 /// The longest key MySQL/MariaDB hold whole: one `VARCHAR(768)` (3072
 /// bytes in utf8mb4) is a full index, not a prefix; one character more is
 /// refused by `check_dialect` (unit tests in `sql/check.rs`).
-pub fn the_longest_key_is_indexed_whole<T: Target>(target: &mut T) {
+fn the_longest_key_is_indexed_whole<T: Target>(target: &mut T, _: &Project) {
     let t = schema(vec![table(
         "codes",
         vec![
@@ -917,7 +910,7 @@ pub fn the_longest_key_is_indexed_whole<T: Target>(target: &mut T) {
 /// identical indexes (the key's own and the declared one). One serves
 /// both; dropping the declared index gives the key its own first, and
 /// adding it back drops the key's own again.
-pub fn one_index_serves_a_foreign_key<T: Target>(target: &mut T) {
+fn one_index_serves_a_foreign_key<T: Target>(target: &mut T, _: &Project) {
     let customers = table("customers", vec![id_column("id")]);
     let orders = || {
         table(
@@ -974,7 +967,7 @@ pub fn one_index_serves_a_foreign_key<T: Target>(target: &mut T) {
 
 /// A down that cannot restore what its up dropped says so in down.sql
 /// and in `rollback --dry-run`.
-pub fn rollback_dry_run_says_what_is_not_restored<T: Target>(target: &mut T, project: &Project) {
+fn rollback_dry_run_says_what_is_not_restored<T: Target>(target: &mut T, project: &Project) {
     let url = target.url();
     let keep = table("keep", vec![id_column("id")]);
     let victim = table(
@@ -1008,192 +1001,98 @@ pub fn rollback_dry_run_says_what_is_not_restored<T: Target>(target: &mut T, pro
     assert!(printed.contains(note), "{printed}");
 }
 
-/// One `#[test]` per case for a target type: `cases!(SqliteFile::new_scratch, sqlite)`.
-#[macro_export]
-macro_rules! guard_cases {
-    ($new:expr, $suffix:ident) => {
-        mod $suffix {
-            use super::*;
-            #[test]
-            fn narrowing_a_length() {
-                guards::narrowing_a_length(&mut $new);
+fn null_to_not_null_without_fill<T: Target>(target: &mut T, _: &Project) {
+    null_to_not_null(target, false);
+}
+
+fn null_to_not_null_with_fill<T: Target>(target: &mut T, _: &Project) {
+    null_to_not_null(target, true);
+}
+
+/// One case per guarded type pair of `conversions::cases()`.
+macro_rules! conversion_cases {
+    ($($case:ident: $pair:literal),* $(,)?) => {
+        $(
+            fn $case<T: Target>(target: &mut T, _: &Project) {
+                conversions::convert(target, &conversions::case($pair));
             }
-            #[test]
-            fn narrowing_an_integer() {
-                guards::narrowing_an_integer(&mut $new);
-            }
-            #[test]
-            fn reducing_a_scale() {
-                guards::reducing_a_scale(&mut $new);
-            }
-            #[test]
-            fn null_to_not_null_without_fill() {
-                guards::null_to_not_null(&mut $new, false);
-            }
-            #[test]
-            fn null_to_not_null_with_fill() {
-                guards::null_to_not_null(&mut $new, true);
-            }
-            #[test]
-            fn adding_a_unique_key() {
-                guards::adding_a_unique_key(&mut $new);
-            }
-            #[test]
-            fn adding_a_foreign_key() {
-                guards::adding_a_foreign_key(&mut $new);
-            }
-            #[test]
-            fn reverting_a_dropped_referenced_table() {
-                guards::reverting_a_dropped_referenced_table(&mut $new);
-            }
-            #[test]
-            fn reverting_a_dropped_unique_column() {
-                guards::reverting_a_dropped_unique_column(&mut $new);
-            }
-            #[test]
-            fn swapping_two_columns() {
-                guards::swapping_two_columns(&mut $new);
-            }
-            #[test]
-            fn renaming_a_table_by_case() {
-                guards::renaming_a_table_by_case(&mut $new);
-            }
-            #[test]
-            fn zoned_timestamps_hold_the_full_range() {
-                guards::zoned_timestamps_hold_the_full_range(&mut $new);
-            }
-            #[test]
-            fn the_longest_key_is_indexed_whole() {
-                guards::the_longest_key_is_indexed_whole(&mut $new);
-            }
-            #[test]
-            fn one_index_serves_a_foreign_key() {
-                guards::one_index_serves_a_foreign_key(&mut $new);
-            }
-            #[test]
-            fn rollback_dry_run_says_what_is_not_restored() {
-                let project = workflow::Project::new("dry-run-notes");
-                guards::rollback_dry_run_says_what_is_not_restored(&mut $new, &project);
-            }
-            #[test]
-            fn text_to_an_integer() {
-                guards::text_to_an_integer(&mut $new);
-            }
-            #[test]
-            fn downs_re_adding_not_null_and_a_foreign_key() {
-                guards::downs_re_adding_not_null_and_a_foreign_key(&mut $new);
-            }
-            #[test]
-            fn converting_text_bigint() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_bigint"));
-            }
-            #[test]
-            fn converting_text_bool() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_bool"));
-            }
-            #[test]
-            fn converting_text_date() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_date"));
-            }
-            #[test]
-            fn converting_text_time() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_time"));
-            }
-            #[test]
-            fn converting_text_timestamp() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("text_timestamp"),
-                );
-            }
-            #[test]
-            fn converting_text_uuid() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_uuid"));
-            }
-            #[test]
-            fn converting_text_double() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_double"));
-            }
-            #[test]
-            fn converting_text_decimal() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_decimal"));
-            }
-            #[test]
-            fn converting_text_json() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("text_json"));
-            }
-            #[test]
-            fn converting_double_integer() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("double_integer"),
-                );
-            }
-            #[test]
-            fn converting_double_real() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("double_real"));
-            }
-            #[test]
-            fn converting_decimal_integer() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("decimal_integer"),
-                );
-            }
-            #[test]
-            fn converting_decimal_double() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("decimal_double"),
-                );
-            }
-            #[test]
-            fn converting_bigint_double() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("bigint_double"),
-                );
-            }
-            #[test]
-            fn converting_integer_bool() {
-                guards::conversions::convert(&mut $new, &guards::conversions::case("integer_bool"));
-            }
-            #[test]
-            fn converting_integer_varchar() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("integer_varchar"),
-                );
-            }
-            #[test]
-            fn converting_timestamp_date() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("timestamp_date"),
-                );
-            }
-            #[test]
-            fn converting_date_timestamp() {
-                guards::conversions::convert(
-                    &mut $new,
-                    &guards::conversions::case("date_timestamp"),
-                );
-            }
-            #[test]
-            fn conversions_in_non_strict_mode() {
-                for name in guards::conversions::NON_STRICT {
-                    guards::conversions::in_non_strict_mode(&mut $new, name);
-                }
-            }
-            #[test]
-            fn zoned_changes_are_utc() {
-                guards::conversions::zoned_changes_are_utc(&mut $new);
-            }
-            #[test]
-            fn fill_through_the_command() {
-                let project = workflow::Project::new("fill");
-                guards::fill_through_the_command(&mut $new, &project);
-            }
-        }
+        )*
     };
 }
+
+conversion_cases!(
+    converting_text_bigint: "text_bigint",
+    converting_text_bool: "text_bool",
+    converting_text_date: "text_date",
+    converting_text_time: "text_time",
+    converting_text_timestamp: "text_timestamp",
+    converting_text_uuid: "text_uuid",
+    converting_text_double: "text_double",
+    converting_text_decimal: "text_decimal",
+    converting_text_json: "text_json",
+    converting_double_integer: "double_integer",
+    converting_double_real: "double_real",
+    converting_decimal_integer: "decimal_integer",
+    converting_decimal_double: "decimal_double",
+    converting_bigint_double: "bigint_double",
+    converting_integer_bool: "integer_bool",
+    converting_integer_varchar: "integer_varchar",
+    converting_timestamp_date: "timestamp_date",
+    converting_date_timestamp: "date_timestamp",
+);
+
+/// Each case on a database of its own (the tables have the same name).
+fn conversions_in_non_strict_mode<T: Target>(_: &mut T, _: &Project) {
+    for name in conversions::NON_STRICT {
+        let (project, mut target) = crate::scratch::<T>(name);
+        conversions::in_non_strict_mode(&mut target, name);
+        // The database first: a SQLite file lives in the project's directory.
+        drop(target);
+        drop(project);
+    }
+}
+
+fn zoned_changes_are_utc<T: Target>(target: &mut T, _: &Project) {
+    conversions::zoned_changes_are_utc(target);
+}
+
+backend_tests!(
+    narrowing_a_length,
+    narrowing_an_integer,
+    reducing_a_scale,
+    null_to_not_null_without_fill,
+    null_to_not_null_with_fill,
+    adding_a_unique_key,
+    adding_a_foreign_key,
+    reverting_a_dropped_referenced_table,
+    reverting_a_dropped_unique_column,
+    swapping_two_columns,
+    renaming_a_table_by_case,
+    zoned_timestamps_hold_the_full_range,
+    the_longest_key_is_indexed_whole,
+    one_index_serves_a_foreign_key,
+    rollback_dry_run_says_what_is_not_restored,
+    text_to_an_integer,
+    downs_re_adding_not_null_and_a_foreign_key,
+    converting_text_bigint,
+    converting_text_bool,
+    converting_text_date,
+    converting_text_time,
+    converting_text_timestamp,
+    converting_text_uuid,
+    converting_text_double,
+    converting_text_decimal,
+    converting_text_json,
+    converting_double_integer,
+    converting_double_real,
+    converting_decimal_integer,
+    converting_decimal_double,
+    converting_bigint_double,
+    converting_integer_bool,
+    converting_integer_varchar,
+    converting_timestamp_date,
+    converting_date_timestamp,
+    conversions_in_non_strict_mode,
+    zoned_changes_are_utc,
+    fill_through_the_command,
+);

@@ -9,10 +9,7 @@
 //! not take it: such a holder, alive, is not resumed; nor, the other way
 //! round, is a holder of `GET_LOCK` by a process that took over the
 //! lease. The same on a Galera
-//! cluster, under the lease, is in `cluster_galera.rs`.
-
-#[path = "support/db.rs"]
-mod db;
+//! cluster, under the lease, is in `tests/cluster_galera.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -23,6 +20,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use lback::schema::Schema;
 use lback_core::sql::Dialect;
+
+use crate::db;
 
 const FIXTURE: &str = "tests/fixtures/cluster/migrations";
 /// Processes that wait for the lock while the holder is killed.
