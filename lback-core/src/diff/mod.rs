@@ -37,7 +37,7 @@ pub use reverse::{inverse, irreversible, rename_hints, RenameHint};
 
 use steps::{
     dependency_order, existing_key_unchanged, ordered_renames, renamed_keys, same_column,
-    table_renames, valid_renames, Steps,
+    table_renames, valid_renames, Named, Steps,
 };
 
 use crate::schema::{ForeignKey, Index, Name, Schema, Table, UniqueConstraint};
@@ -242,36 +242,19 @@ fn diff_foreign_keys(
     steps: &mut Steps,
 ) {
     let table = &n.name;
-    let original_fk = |name: &Name| {
-        before_renames
-            .foreign_keys
-            .iter()
-            .find(|f| f.name == *name)
-            .cloned()
-    };
-    for fk in w.foreign_keys.iter() {
-        if renamed_fks.iter().any(|(f, _)| **f == fk.name) {
-            continue;
-        }
-        let kept = n.foreign_keys.iter().find(|f| f.name == fk.name);
-        if kept != Some(fk) || touches_altered(altered, table, fk) {
-            steps.drop_foreign_keys.push(Operation::DropForeignKey {
-                table: before_renames.name.clone(),
-                foreign_key: original_fk(&fk.name).expect("same names on both sides of a rename"),
-            });
-        }
+    let touched = |fk: &ForeignKey| touches_altered(altered, table, fk);
+    let (old_names, new_names) = rename_sides(renamed_fks);
+    for fk in changed_keys(&w.foreign_keys, &n.foreign_keys, &old_names, touched) {
+        steps.drop_foreign_keys.push(Operation::DropForeignKey {
+            table: before_renames.name.clone(),
+            foreign_key: key_before_renames(&before_renames.foreign_keys, &fk.name),
+        });
     }
-    for fk in n.foreign_keys.iter() {
-        if renamed_fks.iter().any(|(_, f)| f.name == fk.name) {
-            continue;
-        }
-        let before = w.foreign_keys.iter().find(|f| f.name == fk.name);
-        if before != Some(fk) || touches_altered(altered, table, fk) {
-            steps.add_foreign_keys.push(Operation::AddForeignKey {
-                table: table.clone(),
-                foreign_key: fk.clone(),
-            });
-        }
+    for fk in changed_keys(&n.foreign_keys, &w.foreign_keys, &new_names, touched) {
+        steps.add_foreign_keys.push(Operation::AddForeignKey {
+            table: table.clone(),
+            foreign_key: fk.clone(),
+        });
     }
 }
 
@@ -286,65 +269,65 @@ fn diff_indexes(
     steps: &mut Steps,
 ) {
     let table = &n.name;
-    let original_index = |name: &Name| {
-        before_renames
-            .indexes
-            .iter()
-            .find(|i| i.name == *name)
-            .cloned()
-    };
-    let original_unique = |name: &Name| {
-        before_renames
-            .unique_constraints
-            .iter()
-            .find(|u| u.name == *name)
-            .cloned()
-    };
-    for index in w.indexes.iter() {
-        if renamed_indexes.iter().any(|(f, _)| **f == index.name) {
-            continue;
-        }
-        if n.indexes.iter().find(|i| i.name == index.name) != Some(index) {
-            steps.drop_indexes.push(Operation::DropIndex {
-                table: before_renames.name.clone(),
-                index: original_index(&index.name).expect("same names on both sides of a rename"),
-            });
-        }
+    let (old_indexes, new_indexes) = rename_sides(renamed_indexes);
+    let (old_uniques, new_uniques) = rename_sides(renamed_uniques);
+    for index in changed_keys(&w.indexes, &n.indexes, &old_indexes, |_| false) {
+        steps.drop_indexes.push(Operation::DropIndex {
+            table: before_renames.name.clone(),
+            index: key_before_renames(&before_renames.indexes, &index.name),
+        });
     }
-    for unique in w.unique_constraints.iter() {
-        if renamed_uniques.iter().any(|(f, _)| **f == unique.name) {
-            continue;
-        }
-        if n.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
-            steps.drop_indexes.push(Operation::DropUnique {
-                table: before_renames.name.clone(),
-                unique: original_unique(&unique.name)
-                    .expect("same names on both sides of a rename"),
-            });
-        }
+    let (w_uniques, n_uniques) = (&w.unique_constraints, &n.unique_constraints);
+    for unique in changed_keys(w_uniques, n_uniques, &old_uniques, |_| false) {
+        steps.drop_indexes.push(Operation::DropUnique {
+            table: before_renames.name.clone(),
+            unique: key_before_renames(&before_renames.unique_constraints, &unique.name),
+        });
     }
-    for unique in n.unique_constraints.iter() {
-        if renamed_uniques.iter().any(|(_, u)| u.name == unique.name) {
-            continue;
-        }
-        if w.unique_constraints.iter().find(|u| u.name == unique.name) != Some(unique) {
-            steps.add_indexes.push(Operation::AddUnique {
-                table: table.clone(),
-                unique: unique.clone(),
-            });
-        }
+    for unique in changed_keys(n_uniques, w_uniques, &new_uniques, |_| false) {
+        steps.add_indexes.push(Operation::AddUnique {
+            table: table.clone(),
+            unique: unique.clone(),
+        });
     }
-    for index in n.indexes.iter() {
-        if renamed_indexes.iter().any(|(_, i)| i.name == index.name) {
-            continue;
-        }
-        if w.indexes.iter().find(|i| i.name == index.name) != Some(index) {
-            steps.add_indexes.push(Operation::AddIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-        }
+    for index in changed_keys(&n.indexes, &w.indexes, &new_indexes, |_| false) {
+        steps.add_indexes.push(Operation::AddIndex {
+            table: table.clone(),
+            index: index.clone(),
+        });
     }
+}
+
+/// The names a list of renames goes from, and those it goes to.
+fn rename_sides<'a, K: Named>(renamed: &[(&'a Name, &'a K)]) -> (Vec<&'a Name>, Vec<&'a Name>) {
+    renamed
+        .iter()
+        .map(|(from, key)| (*from, key.name()))
+        .unzip()
+}
+
+/// The keys of `keys`, in order, that are not among the `renamed` names and
+/// whose namesake in `other` is missing or different, or for which `also`
+/// holds: on the old side those to drop, on the new side those to add.
+fn changed_keys<'a, K: PartialEq + Named>(
+    keys: &'a [K],
+    other: &'a [K],
+    renamed: &'a [&'a Name],
+    also: impl Fn(&K) -> bool + 'a,
+) -> impl Iterator<Item = &'a K> + 'a {
+    keys.iter().filter(move |key| {
+        !renamed.contains(&key.name())
+            && (other.iter().find(|k| k.name() == key.name()) != Some(*key) || also(key))
+    })
+}
+
+/// The key named `name` in `keys`, the table as it was before this
+/// migration's renames.
+fn key_before_renames<K: Clone + Named>(keys: &[K], name: &Name) -> K {
+    keys.iter()
+        .find(|k| k.name() == name)
+        .cloned()
+        .expect("same names on both sides of a rename")
 }
 
 /// The columns and primary key of one surviving table (see [`diff_table`]).

@@ -9,7 +9,7 @@ use super::directory::{Migrations, NewMigration};
 use super::files::write_atomic;
 use super::folder::MigrationFolder;
 use crate::diff::{diff, rename_hints, Operation};
-use crate::schema::{ColumnType, DefaultValue, Schema};
+use crate::schema::{Column, ColumnType, DefaultValue, Name, Schema};
 use crate::schema_rs::{self, SchemaFile, SchemaFileSetting};
 use crate::sql::{
     check_dialect, check_type_changes, render_down_with, render_with, split_online, Dialect,
@@ -82,17 +82,8 @@ impl Draft {
     pub fn fills_needed(&self) -> Vec<(String, String)> {
         self.operations
             .iter()
-            .filter_map(|op| match op {
-                Operation::AlterColumn {
-                    table,
-                    from,
-                    to,
-                    fill: None,
-                } if from.nullable && !to.nullable && to.default.is_none() => {
-                    Some((table.to_string(), to.name.to_string()))
-                }
-                _ => None,
-            })
+            .filter_map(unfilled_not_null)
+            .map(|(table, to)| (table.to_string(), to.name.to_string()))
             .collect()
     }
 
@@ -196,19 +187,15 @@ impl Draft {
                         ));
                     }
                 }
-                Operation::AlterColumn {
-                    table,
-                    from,
-                    to,
-                    fill: None,
-                } if from.nullable && !to.nullable && to.default.is_none() => {
-                    out.push(format!(
-                        "{table}.{} becomes NOT NULL with no value for existing NULLs: the migration \
-                         refuses to run while any remain; choose one with `makemigrations --fill {table}.{}=<value>`",
-                        to.name, to.name
-                    ));
+                _ => {
+                    if let Some((table, to)) = unfilled_not_null(op) {
+                        out.push(format!(
+                            "{table}.{} becomes NOT NULL with no value for existing NULLs: the migration \
+                             refuses to run while any remain; choose one with `makemigrations --fill {table}.{}=<value>`",
+                            to.name, to.name
+                        ));
+                    }
                 }
-                _ => {}
             }
         }
         out
@@ -301,6 +288,20 @@ impl Draft {
                 now,
             },
         ]
+    }
+}
+
+/// The table and the new column of an operation that makes a column NOT
+/// NULL with nothing to put into its existing NULLs: no fill, no default.
+fn unfilled_not_null(op: &Operation) -> Option<(&Name, &Column)> {
+    match op {
+        Operation::AlterColumn {
+            table,
+            from,
+            to,
+            fill: None,
+        } if from.nullable && !to.nullable && to.default.is_none() => Some((table, to)),
+        _ => None,
     }
 }
 

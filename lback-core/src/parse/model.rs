@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 
+use proc_macro2::Span;
 use syn::ext::IdentExt;
-use syn::{Data, DeriveInput, Fields, Ident};
+use syn::{Data, DeriveInput, Fields, FieldsNamed, Ident};
 
-use super::attr::{self, ColumnList};
+use super::attr::{self, ColumnList, FieldAttrs, StructAttrs};
 use super::ctxt::Ctxt;
-use super::diesel;
+use super::diesel::{self, DieselStruct};
 use super::field::read_field;
 use super::foreign_key::{read_composite_foreign_key, read_foreign_key};
-use super::{infer_table_name, names, same_name, ModelDef, ReadField};
-use crate::schema::{constraint_name, ForeignKey, Index, Name, UniqueConstraint};
+use super::{infer_table_name, names, same_name, FieldDef, ModelDef, ReadField};
+use crate::schema::{constraint_name, ForeignKey, Index, Name, Names, UniqueConstraint};
 
 pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
     let struct_attrs = attr::struct_attrs(cx, &input.attrs);
@@ -24,22 +25,77 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             "lback models cannot have generic parameters; derive Model on a struct that owns its data",
         );
     }
-    let named = match &input.data {
+    let named = named_fields(cx, input)?;
+    let table = table_name(cx, input, &struct_attrs, &diesel_attrs);
+
+    // Read every field first: struct-level lists refer to them.
+    // A key written somewhere, even wrongly: its mistake is reported, and
+    // "no primary key" would only repeat it.
+    let mut key_written = struct_attrs.mentioned.contains("primary_key");
+    let fields = read_fields(cx, named, &table, &mut key_written);
+    let primary_key = model_primary_key(
+        cx,
+        input,
+        &struct_attrs,
+        &diesel_attrs,
+        &fields,
+        named,
+        key_written,
+    );
+
+    let mut constraints = Constraints::default();
+    let mut defs = Vec::new();
+    for read in &fields {
+        let def = read_field(cx, read, &primary_key);
+        constraints.add_field_flags(cx, read, &table);
+        if let Some(fk) = read_foreign_key(cx, read, &def, &table) {
+            constraints.foreign_keys.push(fk);
+        }
+        defs.push(def);
+    }
+    constraints.add_struct_lists(cx, &struct_attrs, &fields, &defs, named, &table);
+    constraints.check_and_sort(cx, input);
+
+    if let Some(renamed) = &struct_attrs.renamed_from {
+        if renamed.value == table {
+            cx.syn_error(syn::Error::new(
+                renamed.span,
+                "`renamed_from` names the table's current name; give the previous one",
+            ));
+        }
+    }
+
+    Some(ModelDef {
+        ident: input.ident.clone(),
+        table,
+        renamed_from: struct_attrs.renamed_from.map(|r| r.value),
+        fields: defs,
+        primary_key,
+        indexes: constraints.indexes,
+        unique_constraints: constraints.uniques,
+        foreign_keys: constraints.foreign_keys,
+    })
+}
+
+/// The struct's named fields; anything else (a tuple or unit struct, an
+/// enum, a union) is reported and gives `None`.
+fn named_fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<&'a FieldsNamed> {
+    match &input.data {
         Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => named,
+            Fields::Named(named) => Some(named),
             Fields::Unnamed(_) => {
                 cx.error_spanned_by(
                     &input.ident,
                     "lback models need named fields (one per column); tuple structs are not supported",
                 );
-                return None;
+                None
             }
             Fields::Unit => {
                 cx.error_spanned_by(
                     &input.ident,
                     "lback models need named fields, one per column",
                 );
-                return None;
+                None
             }
         },
         Data::Enum(data) => {
@@ -47,14 +103,24 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
                 data.enum_token,
                 "lback::Model derives on structs only; an enum is not a table",
             );
-            return None;
+            None
         }
         Data::Union(data) => {
             cx.error_spanned_by(data.union_token, "lback::Model derives on structs only");
-            return None;
+            None
         }
-    };
+    }
+}
 
+/// The table's name: lback's `table = ...`, else diesel's `table_name`,
+/// else inferred from the struct's name. Where both are written they must
+/// agree.
+fn table_name(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    struct_attrs: &StructAttrs,
+    diesel_attrs: &DieselStruct,
+) -> String {
     let table = match &struct_attrs.table {
         Some(table) if table.value.trim().is_empty() => {
             cx.syn_error(syn::Error::new(table.span, "`table` needs a name"));
@@ -82,17 +148,24 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             ));
         }
     }
+    table
+}
 
-    // Read every field first: struct-level lists refer to them.
+/// Reads every field that is not skipped, with its column name; two fields
+/// on one column are reported. Sets `key_written` when a field mentions
+/// `primary_key`, even a skipped one.
+fn read_fields<'a>(
+    cx: &Ctxt,
+    named: &'a FieldsNamed,
+    table: &str,
+    key_written: &mut bool,
+) -> Vec<ReadField<'a>> {
     let mut fields = Vec::new();
     let mut columns_seen: BTreeMap<String, &Ident> = BTreeMap::new();
-    // A key written somewhere, even wrongly: its mistake is reported, and
-    // "no primary key" would only repeat it.
-    let mut key_written = struct_attrs.mentioned.contains("primary_key");
     for field in &named.named {
         let ident = field.ident.as_ref().expect("named fields have names");
         let attrs = attr::field_attrs(cx, &field.attrs);
-        key_written |= attrs.mentioned.contains("primary_key");
+        *key_written |= attrs.mentioned.contains("primary_key");
         if let Some(skip) = attrs.skip {
             if attrs.primary_key.is_some() {
                 cx.syn_error(syn::Error::new(
@@ -107,36 +180,7 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             }
             continue;
         }
-        let column = match &attrs.column {
-            Some(c) if c.value.trim().is_empty() => {
-                cx.syn_error(syn::Error::new(c.span, "`column` needs a name"));
-                ident.unraw().to_string()
-            }
-            Some(c) => c.value.clone(),
-            None => ident.unraw().to_string(),
-        };
-        let column = match (diesel::column_name(&field.attrs), &attrs.column) {
-            (Some(diesel), None) => diesel.name,
-            (Some(diesel), Some(lback)) if !same_name(&lback.value, &diesel.name, Some(&table)) => {
-                cx.syn_error(syn::Error::new(
-                    diesel.span,
-                    format!(
-                        "`#[lback(column = {:?})]` and `#[diesel({})]` name different columns \
-                         (diesel's name for column `{}` is `{}`); remove `column = ...` (lback \
-                         reads diesel's `column_name`) or make the two agree",
-                        lback.value,
-                        diesel.written,
-                        lback.value,
-                        crate::schema_rs::rust_name(
-                            &lback.value,
-                            Some(&crate::schema_rs::rust_name(&table, None))
-                        )
-                    ),
-                ));
-                column
-            }
-            _ => column,
-        };
+        let column = column_name(cx, field, ident, &attrs, table);
         if let Some(previous) = columns_seen.get(&column) {
             let at = attrs.column.as_ref().map_or(ident.span(), |c| c.span);
             cx.syn_error(syn::Error::new(
@@ -156,9 +200,62 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             column,
         });
     }
+    fields
+}
 
-    // diesel's `primary_key(...)` is the key when lback's names none, and
-    // must agree with it when lback's does.
+/// A field's column name: diesel's `column_name` when lback's `column` is
+/// not written, else lback's `column` (which must agree with diesel's), else
+/// the field's name.
+fn column_name(
+    cx: &Ctxt,
+    field: &syn::Field,
+    ident: &Ident,
+    attrs: &FieldAttrs,
+    table: &str,
+) -> String {
+    let column = match &attrs.column {
+        Some(c) if c.value.trim().is_empty() => {
+            cx.syn_error(syn::Error::new(c.span, "`column` needs a name"));
+            ident.unraw().to_string()
+        }
+        Some(c) => c.value.clone(),
+        None => ident.unraw().to_string(),
+    };
+    match (diesel::column_name(&field.attrs), &attrs.column) {
+        (Some(diesel), None) => diesel.name,
+        (Some(diesel), Some(lback)) if !same_name(&lback.value, &diesel.name, Some(table)) => {
+            cx.syn_error(syn::Error::new(
+                diesel.span,
+                format!(
+                    "`#[lback(column = {:?})]` and `#[diesel({})]` name different columns \
+                     (diesel's name for column `{}` is `{}`); remove `column = ...` (lback \
+                     reads diesel's `column_name`) or make the two agree",
+                    lback.value,
+                    diesel.written,
+                    lback.value,
+                    crate::schema_rs::rust_name(
+                        &lback.value,
+                        Some(&crate::schema_rs::rust_name(table, None))
+                    )
+                ),
+            ));
+            column
+        }
+        _ => column,
+    }
+}
+
+/// The primary key's columns. diesel's `primary_key(...)` is the key when
+/// lback's names none, and must agree with it when lback's does.
+fn model_primary_key(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    struct_attrs: &StructAttrs,
+    diesel_attrs: &DieselStruct,
+    fields: &[ReadField],
+    named: &FieldsNamed,
+    key_written: bool,
+) -> Vec<String> {
     let lback_key =
         struct_attrs.primary_key.is_some() || fields.iter().any(|f| f.attrs.primary_key.is_some());
     let diesel_key = diesel_attrs.primary_key.as_ref().map(|(columns, span)| {
@@ -179,12 +276,12 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
         cx,
         input,
         &on_struct,
-        &fields,
+        fields,
         named,
         key_written || diesel_key.is_some(),
     );
     if let (Some((list, span)), true) = (&diesel_key, lback_key) {
-        let diesel_columns = resolve_list(cx, list, &fields, named, "primary_key");
+        let diesel_columns = resolve_list(cx, list, fields, named, "primary_key");
         if diesel_columns != primary_key {
             cx.syn_error(syn::Error::new(
                 *span,
@@ -201,97 +298,109 @@ pub(super) fn read_model(cx: &Ctxt, input: &DeriveInput) -> Option<ModelDef> {
             ));
         }
     }
+    primary_key
+}
 
-    let mut indexes = Vec::new();
-    let mut uniques = Vec::new();
-    let mut foreign_keys = Vec::new();
-    let mut defs = Vec::new();
-    for read in &fields {
-        let def = read_field(cx, read, &primary_key);
+/// The table's indexes, unique constraints and foreign keys, gathered from
+/// the fields' flags and the struct's lists.
+#[derive(Default)]
+struct Constraints {
+    indexes: Vec<Index>,
+    uniques: Vec<UniqueConstraint>,
+    foreign_keys: Vec<ForeignKey>,
+}
+
+impl Constraints {
+    /// Adds the one-column index or unique constraint a field's `index` or
+    /// `unique` flag asks for; a flag that adds nothing (an index on a
+    /// unique or key column) is reported instead.
+    fn add_field_flags(&mut self, cx: &Ctxt, read: &ReadField, table: &str) {
         let a = &read.attrs;
         let column = read.column.as_str();
-        if let Some(index) = a.index {
-            if a.unique.is_some() {
-                cx.syn_error(syn::Error::new(
-                    index,
-                    "`unique` already creates an index; remove `index`",
-                ));
-            } else if a.primary_key.is_some() {
-                cx.syn_error(syn::Error::new(
-                    index,
-                    "a primary key is already indexed; remove `index`",
-                ));
-            } else {
-                indexes.push(Index {
-                    name: constraint_name("ix", &table, &[column], None).into(),
-                    columns: vec![Name::from(column.to_owned())].into(),
-                    unique: false,
-                });
-            }
+        let index_redundant = if a.unique.is_some() {
+            Some("`unique` already creates an index; remove `index`")
+        } else if a.primary_key.is_some() {
+            Some("a primary key is already indexed; remove `index`")
+        } else {
+            None
+        };
+        if flag_adds(cx, a.index, index_redundant) {
+            self.indexes.push(Index {
+                name: constraint_name("ix", table, &[column], None).into(),
+                columns: one_column(column),
+                unique: false,
+            });
         }
-        if let Some(unique) = a.unique {
-            if a.primary_key.is_some() {
-                cx.syn_error(syn::Error::new(
-                    unique,
-                    "a primary key is already unique; remove `unique`",
-                ));
-            } else {
-                uniques.push(UniqueConstraint {
-                    name: constraint_name("uq", &table, &[column], None).into(),
-                    columns: vec![Name::from(column.to_owned())].into(),
-                });
-            }
-        }
-        if let Some(fk) = read_foreign_key(cx, read, &def, &table) {
-            foreign_keys.push(fk);
-        }
-        defs.push(def);
-    }
-    for list in &struct_attrs.indexes {
-        let columns = resolve_list(cx, list, &fields, named, "index");
-        let prefix = if list.unique { "ux" } else { "ix" };
-        indexes.push(Index {
-            name: list_name(&table, prefix, list, &columns),
-            columns: names(&columns),
-            unique: list.unique,
-        });
-    }
-    for list in &struct_attrs.uniques {
-        let columns = resolve_list(cx, list, &fields, named, "unique");
-        uniques.push(UniqueConstraint {
-            name: list_name(&table, "uq", list, &columns),
-            columns: names(&columns),
-        });
-    }
-    for list in &struct_attrs.foreign_keys {
-        if let Some(fk) = read_composite_foreign_key(cx, list, &fields, &defs, named, &table) {
-            foreign_keys.push(fk);
-        }
-    }
-    check_distinct_names(cx, input, &indexes, &uniques, &foreign_keys);
-    indexes.sort_by(|a, b| a.name.cmp(&b.name));
-    uniques.sort_by(|a, b| a.name.cmp(&b.name));
-    foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-
-    if let Some(renamed) = &struct_attrs.renamed_from {
-        if renamed.value == table {
-            cx.syn_error(syn::Error::new(
-                renamed.span,
-                "`renamed_from` names the table's current name; give the previous one",
-            ));
+        let unique_redundant = a
+            .primary_key
+            .map(|_| "a primary key is already unique; remove `unique`");
+        if flag_adds(cx, a.unique, unique_redundant) {
+            self.uniques.push(UniqueConstraint {
+                name: constraint_name("uq", table, &[column], None).into(),
+                columns: one_column(column),
+            });
         }
     }
 
-    Some(ModelDef {
-        ident: input.ident.clone(),
-        table,
-        renamed_from: struct_attrs.renamed_from.map(|r| r.value),
-        fields: defs,
-        primary_key,
-        indexes,
-        unique_constraints: uniques,
-        foreign_keys,
-    })
+    /// Adds the struct's `index(...)`, `unique(...)` and `foreign_key(...)`
+    /// lists.
+    fn add_struct_lists(
+        &mut self,
+        cx: &Ctxt,
+        struct_attrs: &StructAttrs,
+        fields: &[ReadField],
+        defs: &[FieldDef],
+        named: &FieldsNamed,
+        table: &str,
+    ) {
+        for list in &struct_attrs.indexes {
+            let columns = resolve_list(cx, list, fields, named, "index");
+            let prefix = if list.unique { "ux" } else { "ix" };
+            self.indexes.push(Index {
+                name: list_name(table, prefix, list, &columns),
+                columns: names(&columns),
+                unique: list.unique,
+            });
+        }
+        for list in &struct_attrs.uniques {
+            let columns = resolve_list(cx, list, fields, named, "unique");
+            self.uniques.push(UniqueConstraint {
+                name: list_name(table, "uq", list, &columns),
+                columns: names(&columns),
+            });
+        }
+        for list in &struct_attrs.foreign_keys {
+            if let Some(fk) = read_composite_foreign_key(cx, list, fields, defs, named, table) {
+                self.foreign_keys.push(fk);
+            }
+        }
+    }
+
+    /// Checks that no two names clash, then sorts each list by name.
+    fn check_and_sort(&mut self, cx: &Ctxt, input: &DeriveInput) {
+        check_distinct_names(cx, input, &self.indexes, &self.uniques, &self.foreign_keys);
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+/// Whether a field's flag (written at `flag`) adds a constraint: it does
+/// when written and not `redundant`; a redundant one is reported at the flag.
+fn flag_adds(cx: &Ctxt, flag: Option<Span>, redundant: Option<&str>) -> bool {
+    match (flag, redundant) {
+        (Some(at), Some(message)) => {
+            cx.syn_error(syn::Error::new(at, message));
+            false
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// The column list of a one-column index or constraint.
+fn one_column(column: &str) -> Names {
+    vec![Name::from(column.to_owned())].into()
 }
 
 fn read_primary_key(

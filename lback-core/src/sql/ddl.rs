@@ -53,6 +53,17 @@ pub(super) fn columns(list: &[Name], d: Dialect) -> String {
         .join(", ")
 }
 
+/// `ALTER TABLE ... RENAME COLUMN ... TO ...`, spelled alike by every
+/// dialect.
+pub(super) fn rename_column(table: &str, from: &str, to: &str, d: Dialect) -> String {
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        d.quote(table),
+        d.quote(from),
+        d.quote(to)
+    )
+}
+
 pub(super) fn create_index(table: &str, index: &Index, d: Dialect) -> String {
     format!(
         "CREATE {}INDEX {} ON {} ({})",

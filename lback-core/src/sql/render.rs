@@ -58,18 +58,20 @@ impl Rendered {
         for note in &self.notes {
             out.push_str(&format!("-- lback: {note}\n"));
         }
-        for statement in &self.statements {
-            out.push_str(statement);
-            out.push_str(";\n");
-        }
+        push_statements(&mut out, &self.statements);
         if !self.outside_transaction.is_empty() {
             out.push_str("-- lback: outside a transaction, each statement on its own:\n");
-            for statement in &self.outside_transaction {
-                out.push_str(statement);
-                out.push_str(";\n");
-            }
+            push_statements(&mut out, &self.outside_transaction);
         }
         out
+    }
+}
+
+/// Appends each statement to `out`, ended by `;` and a newline.
+fn push_statements(out: &mut String, statements: &[String]) {
+    for statement in statements {
+        out.push_str(statement);
+        out.push_str(";\n");
     }
 }
 

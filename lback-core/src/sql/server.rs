@@ -6,7 +6,7 @@ use crate::schema::{Column, DefaultValue, ForeignKey, Name, Schema, Table};
 
 use super::ddl::{
     column_definition, columns, create_index, create_table_statement, foreign_key_clause,
-    primary_key_clause, primary_key_name, unique_clause,
+    primary_key_clause, primary_key_name, rename_column, unique_clause,
 };
 use super::{online, Dialect};
 
@@ -154,12 +154,7 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
             )]
         }
         Operation::RenameColumn { table, from, to } => {
-            vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                q(table),
-                q(from),
-                q(to)
-            )]
+            vec![rename_column(table, from, to, d)]
         }
         Operation::AlterColumn {
             table,

@@ -14,7 +14,8 @@ use crate::diff::Operation;
 use crate::schema::{Column, DefaultValue, Index, Name, Schema, Table, UniqueConstraint};
 
 use super::ddl::{
-    column_definition, create_index, create_table_statement, foreign_key_clause, primary_key_clause,
+    column_definition, create_index, create_table_statement, foreign_key_clause,
+    primary_key_clause, rename_column,
 };
 use super::Dialect;
 
@@ -112,12 +113,7 @@ fn render_direct(op: &Operation) -> Vec<String> {
             vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
         }
         Operation::RenameColumn { table, from, to } => {
-            vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                q(table),
-                q(from),
-                q(to)
-            )]
+            vec![rename_column(table, from, to, D)]
         }
         Operation::AddIndex { table, index } => vec![create_index(table, index, D)],
         Operation::DropIndex { index, .. } => vec![format!("DROP INDEX {}", q(&index.name))],

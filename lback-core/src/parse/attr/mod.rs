@@ -148,43 +148,27 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut uniques = Vec::new();
     let mut foreign_keys = Vec::new();
     let mut mentioned = BTreeSet::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("lback")) {
-        let result = attr.parse_nested_meta(|meta| {
-            let span = meta.path.span();
-            let key = path_name(&meta);
-            let read = (|| {
-                match key.as_str() {
-                    "table" => table.set(cx, span, string_value(&meta)?.value()),
-                    "renamed_from" => renamed_from.set(cx, span, string_value(&meta)?.value()),
-                    "primary_key" => {
-                        let list = column_list(cx, &meta, false, false)?;
-                        primary_key.set(cx, span, list);
-                    }
-                    "index" => indexes.push(column_list(cx, &meta, true, true)?),
-                    "unique" => uniques.push(column_list(cx, &meta, true, false)?),
-                    "foreign_key" => foreign_keys.push(foreign_key_list(cx, &meta)?),
-                    _ => {
-                        let meant = unknown(
-                            cx,
-                            &meta,
-                            "struct",
-                            &key,
-                            STRUCT_ATTRIBUTES,
-                            FIELD_ATTRIBUTES,
-                        );
-                        mentioned.extend(meant.map(str::to_owned));
-                        skip_to_comma(meta.input)?;
-                    }
+    read_keys(
+        cx,
+        attrs,
+        &STRUCT_LEVEL,
+        &mut mentioned,
+        |meta, span, key| {
+            match key {
+                "table" => table.set(cx, span, string_value(meta)?.value()),
+                "renamed_from" => renamed_from.set(cx, span, string_value(meta)?.value()),
+                "primary_key" => {
+                    let list = column_list(cx, meta, false, false)?;
+                    primary_key.set(cx, span, list);
                 }
-                Ok(())
-            })();
-            mentioned.insert(key);
-            recover(cx, meta.input, read)
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
-        }
-    }
+                "index" => indexes.push(column_list(cx, meta, true, true)?),
+                "unique" => uniques.push(column_list(cx, meta, true, false)?),
+                "foreign_key" => foreign_keys.push(foreign_key_list(cx, meta)?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        },
+    );
     StructAttrs {
         table: table.value,
         primary_key: primary_key.value.map(|s| s.value),
@@ -260,45 +244,49 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut auto_increment = Once::new("field", "auto_increment");
     let mut first_other = None;
     let mut mentioned = BTreeSet::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("lback")) {
-        let result = attr.parse_nested_meta(|meta| {
-            let span = meta.path.span();
-            let key = path_name(&meta);
-            if key != "skip" && FIELD_ATTRIBUTES.contains(&key.as_str()) && first_other.is_none() {
+    read_keys(
+        cx,
+        attrs,
+        &FIELD_LEVEL,
+        &mut mentioned,
+        |meta, span, key| {
+            if key != "skip" && FIELD_ATTRIBUTES.contains(&key) && first_other.is_none() {
                 first_other = Some(span);
             }
-            let read = (|| {
-                match key.as_str() {
-                    "primary_key" => set_flag(cx, &meta, &mut primary_key)?,
-                    "unique" => set_flag(cx, &meta, &mut unique)?,
-                    "index" => set_flag(cx, &meta, &mut index)?,
-                    "skip" => set_flag(cx, &meta, &mut skip)?,
-                    "column" => column.set(cx, span, string_value(&meta)?.value()),
-                    "renamed_from" => renamed_from.set(cx, span, string_value(&meta)?.value()),
-                    "default" => {
-                        let (value, at) = default_literal(&meta)?;
-                        default.set_at(cx, span, value, at);
+            match key {
+                "primary_key" => set_flag(cx, meta, &mut primary_key)?,
+                "unique" => set_flag(cx, meta, &mut unique)?,
+                "index" => set_flag(cx, meta, &mut index)?,
+                "skip" => set_flag(cx, meta, &mut skip)?,
+                "column" => column.set(cx, span, string_value(meta)?.value()),
+                "renamed_from" => renamed_from.set(cx, span, string_value(meta)?.value()),
+                "default" => {
+                    let (value, at) = default_literal(meta)?;
+                    default.set_at(cx, span, value, at);
+                }
+                "default_sql" => {
+                    let sql = string_value(meta)?;
+                    if sql.value().trim().is_empty() {
+                        cx.error_spanned_by(&sql, "`default_sql` needs an SQL expression");
                     }
-                    "default_sql" => {
-                        let sql = string_value(&meta)?;
-                        if sql.value().trim().is_empty() {
-                            cx.error_spanned_by(&sql, "`default_sql` needs an SQL expression");
-                        }
-                        default_sql.set(cx, span, sql.value());
+                    default_sql.set(cx, span, sql.value());
+                }
+                "max_length" => max_length.set(cx, span, number(meta, 1, "255")?),
+                "precision" => precision.set(cx, span, number(meta, 1, "10")?),
+                "scale" => scale.set(cx, span, number(meta, 0, "2")?),
+                "sql_type" => {
+                    let sql = string_value(meta)?;
+                    if sql.value().trim().is_empty() {
+                        cx.error_spanned_by(
+                            &sql,
+                            "`sql_type` needs a type, e.g. `sql_type = \"citext\"`",
+                        );
                     }
-                    "max_length" => max_length.set(cx, span, number(&meta, 1, "255")?),
-                    "precision" => precision.set(cx, span, number(&meta, 1, "10")?),
-                    "scale" => scale.set(cx, span, number(&meta, 0, "2")?),
-                    "sql_type" => {
-                        let sql = string_value(&meta)?;
-                        if sql.value().trim().is_empty() {
-                            cx.error_spanned_by(&sql, "`sql_type` needs a type, e.g. `sql_type = \"citext\"`");
-                        }
-                        sql_type.set(cx, span, sql.value());
-                    }
-                    "references" => {
-                        let lit = string_value(&meta)?;
-                        match split_reference(&lit.value()) {
+                    sql_type.set(cx, span, sql.value());
+                }
+                "references" => {
+                    let lit = string_value(meta)?;
+                    match split_reference(&lit.value()) {
                             Some((table, columns)) if columns.len() == 1 => {
                                 let column = columns.into_iter().next().expect("one column");
                                 references.set(cx, span, (table, column))
@@ -321,33 +309,23 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                                 ),
                             ),
                         }
-                    }
-                    "on_delete" => on_delete.set(cx, span, action(&meta, "on_delete")?),
-                    "on_update" => on_update.set(cx, span, action(&meta, "on_update")?),
-                    "auto_increment" => {
-                        let value = if meta.input.peek(syn::Token![=]) {
-                            value_of::<LitBool>(&meta, "`true` or `false`", "false")?.value
-                        } else {
-                            flag(&meta)?;
-                            true
-                        };
-                        auto_increment.set(cx, span, value);
-                    }
-                    _ => {
-                        let meant = unknown(cx, &meta, "field", &key, FIELD_ATTRIBUTES, STRUCT_ATTRIBUTES);
-                        mentioned.extend(meant.map(str::to_owned));
-                        skip_to_comma(meta.input)?;
-                    }
                 }
-                Ok(())
-            })();
-            mentioned.insert(key);
-            recover(cx, meta.input, read)
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
-        }
-    }
+                "on_delete" => on_delete.set(cx, span, action(meta, "on_delete")?),
+                "on_update" => on_update.set(cx, span, action(meta, "on_update")?),
+                "auto_increment" => {
+                    let value = if meta.input.peek(syn::Token![=]) {
+                        value_of::<LitBool>(meta, "`true` or `false`", "false")?.value
+                    } else {
+                        flag(meta)?;
+                        true
+                    };
+                    auto_increment.set(cx, span, value);
+                }
+                _ => return Ok(false),
+            }
+            Ok(true)
+        },
+    );
     let span_only = |once: Once<()>| once.value.map(|s| s.span);
     FieldAttrs {
         primary_key: span_only(primary_key),
@@ -371,6 +349,63 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     }
 }
 
+/// Which attribute a key belongs to, for the message about an unknown key.
+struct Level {
+    /// `struct` or `field`.
+    kind: &'static str,
+    /// The keys this level knows.
+    known: &'static [&'static str],
+    /// The keys the other level knows, to say a key is on the wrong one.
+    other: &'static [&'static str],
+}
+
+const STRUCT_LEVEL: Level = Level {
+    kind: "struct",
+    known: STRUCT_ATTRIBUTES,
+    other: FIELD_ATTRIBUTES,
+};
+const FIELD_LEVEL: Level = Level {
+    kind: "field",
+    known: FIELD_ATTRIBUTES,
+    other: STRUCT_ATTRIBUTES,
+};
+
+/// Walks every key of every `#[lback(...)]` attribute in `attrs`, handing
+/// each to `read_key` with the key's span and name.
+///
+/// `read_key` returns `Ok(false)` for a key it does not know: that is
+/// reported (with the key it was likely meant as, added to `mentioned`) and
+/// skipped. An error from `read_key` is reported and the rest of the key
+/// skipped, so the next key is still read. Every key written lands in
+/// `mentioned`.
+fn read_keys(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    level: &Level,
+    mentioned: &mut BTreeSet<String>,
+    mut read_key: impl FnMut(&ParseNestedMeta, Span, &str) -> syn::Result<bool>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("lback")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let span = meta.path.span();
+            let key = path_name(&meta);
+            let read = read_key(&meta, span, &key).and_then(|known| {
+                if !known {
+                    let meant = unknown(cx, &meta, level, &key);
+                    mentioned.extend(meant.map(str::to_owned));
+                    skip_to_comma(meta.input)?;
+                }
+                Ok(())
+            });
+            mentioned.insert(key);
+            recover(cx, meta.input, read)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+}
+
 fn path_name(meta: &ParseNestedMeta) -> String {
     meta.path
         .segments
@@ -381,14 +416,12 @@ fn path_name(meta: &ParseNestedMeta) -> String {
 }
 
 /// Reports an unknown key; returns the known one it was likely meant as.
-fn unknown(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta,
-    kind: &str,
-    key: &str,
-    known: &[&'static str],
-    other_level: &[&str],
-) -> Option<&'static str> {
+fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, level: &Level, key: &str) -> Option<&'static str> {
+    let Level {
+        kind,
+        known,
+        other: other_level,
+    } = *level;
     let mut message = format!("unknown lback {kind} attribute `{key}`");
     let close = known.iter().copied().find(|k| edit_distance(k, key) <= 2);
     if let Some(close) = close {
