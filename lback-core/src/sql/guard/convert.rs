@@ -163,34 +163,6 @@ fn text_length(t: &ColumnType) -> Option<u32> {
 /// What changing column `c` from `from`'s type to `to`'s needs.
 pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
     use ColumnType as T;
-    let keep = |what: &str| {
-        format!(
-            "shorten or correct those values first (or keep the field's {what}), then run this migration again"
-        )
-    };
-    let correct = |form: &str| {
-        format!(
-            "correct those values to {form} first (or keep the field's type), then run this migration again"
-        )
-    };
-    let guard = |checks: Vec<Check>| {
-        if checks.is_empty() {
-            Decision::Safe
-        } else {
-            Decision::Guard(checks)
-        }
-    };
-    let fractional = |t: &ColumnType| {
-        matches!(t, T::Real | T::Double)
-            || matches!(t, T::Decimal { scale, .. } if scale.unwrap_or(0) > 0 || scale.is_none())
-    };
-    let exact = |t: &ColumnType| {
-        if matches!(t, T::Real | T::Double) {
-            Number::Float(c.clone())
-        } else {
-            Number::Exact(c.clone())
-        }
-    };
     let (a, b) = (&from.ty, &to.ty);
     if a == b {
         return Decision::Safe;
@@ -203,11 +175,27 @@ pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
     if matches!(a, T::Custom(_)) && !matches!(b, T::Varchar(_)) {
         return Decision::Safe;
     }
-    match (a, b) {
-        (T::Binary, _) | (_, T::Binary) => Decision::Refuse(
+    if matches!((a, b), (T::Binary, _) | (_, T::Binary)) {
+        return Decision::Refuse(
             "bytes and other types have no conversion that keeps every value on every database (PostgreSQL reads text as escapes and writes bytes as hex)",
-        ),
-        // Into text: every value has a text form.
+        );
+    }
+    if b.is_text() {
+        into_text(c, a, b)
+    } else if a.is_text() {
+        from_text(c, b)
+    } else if temporal(a) || temporal(b) {
+        between_dates(c, a, b)
+    } else {
+        between_numbers(c, a, b)
+    }
+}
+
+/// A change into text: every value has a text form; only its length is
+/// checked.
+fn into_text(c: &Name, a: &ColumnType, b: &ColumnType) -> Decision {
+    use ColumnType as T;
+    match (a, b) {
         (T::Text | T::Varchar(_), T::Varchar(n)) => match a {
             T::Varchar(m) if m <= n => Decision::Safe,
             _ => guard(vec![(
@@ -216,91 +204,111 @@ pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
                 keep("max_length"),
             )]),
         },
-        (_, T::Text) => Decision::Safe,
-        (_, T::Varchar(n)) => {
-            if text_length(a).is_some_and(|max| max <= *n) {
-                Decision::Safe
-            } else {
-                guard(vec![(
-                    Condition::TextFormLongerThan {
-                        column: c.clone(),
-                        length: *n,
-                        zoned: *a == T::TimestampTz,
-                    },
-                    format!("have {c} whose text is longer than {n} characters, the new max_length"),
-                    keep("max_length"),
-                )])
-            }
+        (_, T::Varchar(n)) if !text_length(a).is_some_and(|max| max <= *n) => guard(vec![(
+            Condition::TextFormLongerThan {
+                column: c.clone(),
+                length: *n,
+                zoned: *a == T::TimestampTz,
+            },
+            format!("have {c} whose text is longer than {n} characters, the new max_length"),
+            keep("max_length"),
+        )]),
+        _ => Decision::Safe,
+    }
+}
+
+/// A change from text into another type: the text must be the new type's
+/// form.
+fn from_text(c: &Name, b: &ColumnType) -> Decision {
+    use ColumnType as T;
+    match b {
+        b if int_range(b).is_some() || matches!(b, T::Real | T::Double | T::Decimal { .. }) => {
+            text_to_number(c, b)
         }
-        // Text into other types: the text must be the new type's form.
-        (T::Text | T::Varchar(_), b) if int_range(b).is_some() => {
-            let (low, high) = int_range(b).expect("checked");
-            guard(vec![
-                (
-                    Condition::NotInteger(c.clone()),
-                    format!("have {c} that is not an integer, which type {b} cannot hold"),
-                    keep("type"),
-                ),
-                (
-                    Condition::TextOutsideRange(c.clone(), low, high),
-                    format!("have {c} outside {low}..={high}, the range of type {b}"),
-                    keep("type"),
-                ),
-            ])
-        }
-        (T::Text | T::Varchar(_), T::Real | T::Double | T::Decimal { .. }) => {
-            let mut checks = vec![(
-                Condition::NotNumber(c.clone()),
-                format!("have {c} that is not a number, which type {b} cannot hold"),
-                correct("numbers such as -12.5"),
-            )];
-            match b {
-                T::Real => checks.push((
-                    Condition::BeyondReal(Number::Text(c.clone())),
-                    format!("have {c} beyond ±3.4e38, the range of type real"),
-                    keep("type"),
-                )),
-                T::Decimal { precision, scale } => {
-                    checks.extend(decimal_checks(Number::Text(c.clone()), None, None, *precision, *scale, c, b))
-                }
-                _ => {}
-            }
-            guard(checks)
-        }
-        (T::Text | T::Varchar(_), T::Boolean) => guard(vec![(
+        T::Boolean => guard(vec![(
             Condition::NotBooleanText(c.clone()),
             format!("have {c} other than '0' and '1', which type boolean cannot hold"),
             correct("'0' or '1'"),
         )]),
-        (T::Text | T::Varchar(_), T::Date) => guard(vec![(
+        T::Date => guard(vec![(
             Condition::NotDate(c.clone()),
             format!("have {c} that is not a date written YYYY-MM-DD"),
             correct("dates written YYYY-MM-DD"),
         )]),
-        (T::Text | T::Varchar(_), T::Time) => guard(vec![(
+        T::Time => guard(vec![(
             Condition::NotTime(c.clone()),
             format!("have {c} that is not a time written HH:MM:SS[.ffffff]"),
             correct("times written HH:MM:SS"),
         )]),
-        (T::Text | T::Varchar(_), T::Timestamp | T::TimestampTz) => guard(vec![(
+        T::Timestamp | T::TimestampTz => guard(vec![(
             Condition::NotTimestamp(c.clone()),
             format!(
                 "have {c} that is not a date and time written YYYY-MM-DD HH:MM:SS[.ffffff]{}",
-                if *b == T::TimestampTz { " (read as UTC)" } else { "" }
+                if *b == T::TimestampTz {
+                    " (read as UTC)"
+                } else {
+                    ""
+                }
             ),
             correct("dates and times written YYYY-MM-DD HH:MM:SS (in UTC, without offset)"),
         )]),
-        (T::Text | T::Varchar(_), T::Uuid) => guard(vec![(
+        T::Uuid => guard(vec![(
             Condition::NotUuid(c.clone()),
             format!("have {c} that is not a UUID written as 32 hex digits in groups 8-4-4-4-12"),
             correct("UUIDs such as 123e4567-e89b-12d3-a456-426614174000"),
         )]),
-        (T::Text | T::Varchar(_), T::Json) => guard(vec![(
+        T::Json => guard(vec![(
             Condition::NotJson(c.clone()),
             format!("have {c} that is not a JSON document"),
             correct("JSON documents"),
         )]),
-        // Numbers and booleans.
+        _ => Decision::Refuse(NO_CONVERSION),
+    }
+}
+
+/// A change from text to an integer, float or decimal type.
+fn text_to_number(c: &Name, b: &ColumnType) -> Decision {
+    use ColumnType as T;
+    if let Some((low, high)) = int_range(b) {
+        return guard(vec![
+            (
+                Condition::NotInteger(c.clone()),
+                format!("have {c} that is not an integer, which type {b} cannot hold"),
+                keep("type"),
+            ),
+            (
+                Condition::TextOutsideRange(c.clone(), low, high),
+                format!("have {c} outside {low}..={high}, the range of type {b}"),
+                keep("type"),
+            ),
+        ]);
+    }
+    let mut checks = vec![(
+        Condition::NotNumber(c.clone()),
+        format!("have {c} that is not a number, which type {b} cannot hold"),
+        correct("numbers such as -12.5"),
+    )];
+    match b {
+        T::Real => checks.push(beyond_real(Number::Text(c.clone()), c)),
+        T::Decimal { precision, scale } => checks.extend(decimal_checks(
+            Number::Text(c.clone()),
+            None,
+            None,
+            *precision,
+            *scale,
+            c,
+            b,
+        )),
+        _ => {}
+    }
+    guard(checks)
+}
+
+/// A change between types that are neither text, temporal nor binary:
+/// numbers and booleans convert, checked where needed; uuid and json do not.
+fn between_numbers(c: &Name, a: &ColumnType, b: &ColumnType) -> Decision {
+    use ColumnType as T;
+    match (a, b) {
         (
             T::Boolean,
             T::Decimal {
@@ -328,7 +336,7 @@ pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
             let mut checks = Vec::new();
             if fractional(a) {
                 checks.push((
-                    Condition::HasFraction(exact(a), 0),
+                    Condition::HasFraction(exact(a, c), 0),
                     format!("have a fraction in {c}, which type {b} would round away"),
                     keep("type"),
                 ));
@@ -354,60 +362,62 @@ pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
                 } => (Some(p.saturating_sub(s.unwrap_or(0))), Some(s.unwrap_or(0))),
                 _ => (None, None),
             };
-            guard(decimal_checks(exact(a), digits, places, *precision, *scale, c, b))
+            guard(decimal_checks(
+                exact(a, c),
+                digits,
+                places,
+                *precision,
+                *scale,
+                c,
+                b,
+            ))
         }
-        (a, T::Real | T::Double) if a.is_numeric() => {
-            // Integers up to 2^24 (real) or 2^53 (double) are exact.
-            let (bits, name) = if *b == T::Real { (24, "real") } else { (53, "double") };
-            let limit: i128 = 1 << bits;
-            let too_big = |t: &ColumnType| int_range(t).is_some_and(|(_, high)| high > limit);
-            match a {
-                a if too_big(a) => guard(vec![(
-                    Condition::OutsideRange(c.clone(), -limit, limit),
-                    format!("have {c} beyond ±{limit}, past which type {name} does not hold every integer exactly"),
+        (a, T::Real | T::Double) if a.is_numeric() => into_float(c, a, b),
+        _ => Decision::Refuse(NO_CONVERSION),
+    }
+}
+
+/// A change from a number to `real` or `double`: checked where the new type
+/// cannot hold every value exactly.
+fn into_float(c: &Name, a: &ColumnType, b: &ColumnType) -> Decision {
+    use ColumnType as T;
+    // Integers up to 2^24 (real) or 2^53 (double) are exact.
+    let (bits, name) = if *b == T::Real {
+        (24, "real")
+    } else {
+        (53, "double")
+    };
+    let limit: i128 = 1 << bits;
+    let too_big = |t: &ColumnType| int_range(t).is_some_and(|(_, high)| high > limit);
+    match a {
+        a if too_big(a) => guard(vec![(
+            Condition::OutsideRange(c.clone(), -limit, limit),
+            format!("have {c} beyond ±{limit}, past which type {name} does not hold every integer exactly"),
+            keep("type"),
+        )]),
+        T::Double => guard(real_checks(Number::Float(c.clone()), c)),
+        T::Decimal { precision, .. } => {
+            let kept = if *b == T::Real { 6 } else { 15 };
+            if precision.is_some_and(|p| p <= kept) {
+                Decision::Safe
+            } else if *b == T::Real {
+                guard(real_checks(Number::Exact(c.clone()), c))
+            } else {
+                guard(vec![(
+                    Condition::InexactDouble(c.clone()),
+                    format!("have {c} with more digits than type double keeps (15 to 17), which it would change"),
                     keep("type"),
-                )]),
-                T::Double => guard(vec![
-                    (
-                        Condition::BeyondReal(Number::Float(c.clone())),
-                        format!("have {c} beyond ±3.4e38, the range of type real"),
-                        keep("type"),
-                    ),
-                    (
-                        Condition::InexactReal(Number::Float(c.clone())),
-                        format!("have {c} with more digits than type real keeps (about 7), which it would change"),
-                        keep("type"),
-                    ),
-                ]),
-                T::Decimal { precision, .. } => {
-                    let kept = if *b == T::Real { 6 } else { 15 };
-                    if precision.is_some_and(|p| p <= kept) {
-                        Decision::Safe
-                    } else if *b == T::Real {
-                        guard(vec![
-                            (
-                                Condition::BeyondReal(Number::Exact(c.clone())),
-                                format!("have {c} beyond ±3.4e38, the range of type real"),
-                                keep("type"),
-                            ),
-                            (
-                                Condition::InexactReal(Number::Exact(c.clone())),
-                                format!("have {c} with more digits than type real keeps (about 7), which it would change"),
-                                keep("type"),
-                            ),
-                        ])
-                    } else {
-                        guard(vec![(
-                            Condition::InexactDouble(c.clone()),
-                            format!("have {c} with more digits than type double keeps (15 to 17), which it would change"),
-                            keep("type"),
-                        )])
-                    }
-                }
-                _ => Decision::Safe,
+                )])
             }
         }
-        // Dates and times.
+        _ => Decision::Safe,
+    }
+}
+
+/// A change from or to a date or time type (neither side text).
+fn between_dates(c: &Name, a: &ColumnType, b: &ColumnType) -> Decision {
+    use ColumnType as T;
+    match (a, b) {
         (T::Timestamp | T::TimestampTz, T::Date) => guard(vec![(
             Condition::HasTime {
                 column: c.clone(),
@@ -421,13 +431,79 @@ pub(super) fn decide(c: &Name, from: &Column, to: &Column) -> Decision {
                 .to_owned(),
         )]),
         (T::Date | T::Timestamp | T::TimestampTz, T::Timestamp | T::TimestampTz) => Decision::Safe,
-        (a, b) if temporal(a) || temporal(b) => Decision::Refuse(
+        _ => Decision::Refuse(
             "dates and times convert only from text, to text, between date and date-and-time types, and from a date and time to a date (guarded): this change would lose or invent parts of every value",
         ),
-        _ => Decision::Refuse(
-            "the two types have no conversion that keeps every value on every database",
-        ),
     }
+}
+
+/// Why a change between two types that no rule covers is refused.
+const NO_CONVERSION: &str =
+    "the two types have no conversion that keeps every value on every database";
+
+/// A guard with `checks`, or safe when there are none.
+fn guard(checks: Vec<Check>) -> Decision {
+    if checks.is_empty() {
+        Decision::Safe
+    } else {
+        Decision::Guard(checks)
+    }
+}
+
+/// The remedy for values too long or too big for the new `what` (type,
+/// max_length, precision, scale).
+fn keep(what: &str) -> String {
+    format!(
+        "shorten or correct those values first (or keep the field's {what}), then run this migration again"
+    )
+}
+
+/// The remedy for text not in the new type's `form`.
+fn correct(form: &str) -> String {
+    format!(
+        "correct those values to {form} first (or keep the field's type), then run this migration again"
+    )
+}
+
+/// Whether values of `t` may have a fraction.
+fn fractional(t: &ColumnType) -> bool {
+    use ColumnType as T;
+    matches!(t, T::Real | T::Double)
+        || matches!(t, T::Decimal { scale, .. } if scale.unwrap_or(0) > 0 || scale.is_none())
+}
+
+/// Column `c` read as a number of type `t`: a float or an exact number.
+fn exact(t: &ColumnType, c: &Name) -> Number {
+    use ColumnType as T;
+    if matches!(t, T::Real | T::Double) {
+        Number::Float(c.clone())
+    } else {
+        Number::Exact(c.clone())
+    }
+}
+
+/// The check that values `n` of column `c` fit type real's range.
+fn beyond_real(n: Number, c: &Name) -> Check {
+    (
+        Condition::BeyondReal(n),
+        format!("have {c} beyond ±3.4e38, the range of type real"),
+        keep("type"),
+    )
+}
+
+/// The checks for a change of values `n` of column `c` to type real: its
+/// range, and the digits it keeps.
+fn real_checks(n: Number, c: &Name) -> Vec<Check> {
+    vec![
+        beyond_real(n.clone(), c),
+        (
+            Condition::InexactReal(n),
+            format!(
+                "have {c} with more digits than type real keeps (about 7), which it would change"
+            ),
+            keep("type"),
+        ),
+    ]
 }
 
 /// Checks for a change to `DECIMAL(precision, scale)` from numbers with
@@ -442,11 +518,6 @@ fn decimal_checks(
     c: &Name,
     to: &ColumnType,
 ) -> Vec<Check> {
-    let keep = |what: &str| {
-        format!(
-            "shorten or correct those values first (or keep the field's {what}), then run this migration again"
-        )
-    };
     let Some(precision) = precision else {
         return Vec::new();
     };
