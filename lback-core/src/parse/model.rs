@@ -8,7 +8,7 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, FieldsNamed, Ident};
 
-use super::attr::{self, ColumnList, FieldAttrs, StructAttrs};
+use super::attr::{self, ColumnList, FieldAttrs, Spanned, StructAttrs};
 use super::ctxt::Ctxt;
 use super::diesel::{self, DieselStruct};
 use super::field::read_field;
@@ -121,17 +121,12 @@ fn table_name(
     struct_attrs: &StructAttrs,
     diesel_attrs: &DieselStruct,
 ) -> String {
-    let table = match &struct_attrs.table {
-        Some(table) if table.value.trim().is_empty() => {
-            cx.syn_error(syn::Error::new(table.span, "`table` needs a name"));
-            String::new()
-        }
-        Some(table) => table.value.clone(),
-        None => match &diesel_attrs.table_name {
+    let table = written_name(cx, &struct_attrs.table, "table", String::new).unwrap_or_else(|| {
+        match &diesel_attrs.table_name {
             Some(diesel) => diesel.name.clone(),
             None => infer_table_name(&input.ident.unraw().to_string()),
-        },
-    };
+        }
+    });
     if let (Some(lback), Some(diesel)) = (&struct_attrs.table, &diesel_attrs.table_name) {
         if !same_name(&lback.value, &diesel.name, None) {
             cx.syn_error(syn::Error::new(
@@ -180,7 +175,7 @@ fn read_fields<'a>(
             }
             continue;
         }
-        let column = column_name(cx, field, ident, &attrs, table);
+        let column = column_name(cx, field, &attrs, table);
         if let Some(previous) = columns_seen.get(&column) {
             let at = attrs.column.as_ref().map_or(ident.span(), |c| c.span);
             cx.syn_error(syn::Error::new(
@@ -203,24 +198,35 @@ fn read_fields<'a>(
     fields
 }
 
+/// The name written as `key = "..."`, if it is. An empty one is reported
+/// and read as `empty()`, so checks that follow still have a name.
+fn written_name(
+    cx: &Ctxt,
+    written: &Option<Spanned<String>>,
+    key: &str,
+    empty: impl FnOnce() -> String,
+) -> Option<String> {
+    let written = written.as_ref()?;
+    if written.value.trim().is_empty() {
+        cx.syn_error(syn::Error::new(
+            written.span,
+            format!("`{key}` needs a name"),
+        ));
+        Some(empty())
+    } else {
+        Some(written.value.clone())
+    }
+}
+
 /// A field's column name: diesel's `column_name` when lback's `column` is
 /// not written, else lback's `column` (which must agree with diesel's), else
 /// the field's name.
-fn column_name(
-    cx: &Ctxt,
-    field: &syn::Field,
-    ident: &Ident,
-    attrs: &FieldAttrs,
-    table: &str,
-) -> String {
-    let column = match &attrs.column {
-        Some(c) if c.value.trim().is_empty() => {
-            cx.syn_error(syn::Error::new(c.span, "`column` needs a name"));
-            ident.unraw().to_string()
-        }
-        Some(c) => c.value.clone(),
-        None => ident.unraw().to_string(),
+fn column_name(cx: &Ctxt, field: &syn::Field, attrs: &FieldAttrs, table: &str) -> String {
+    let field_name = || {
+        let ident = field.ident.as_ref().expect("named fields have names");
+        ident.unraw().to_string()
     };
+    let column = written_name(cx, &attrs.column, "column", field_name).unwrap_or_else(field_name);
     match (diesel::column_name(&field.attrs), &attrs.column) {
         (Some(diesel), None) => diesel.name,
         (Some(diesel), Some(lback)) if !same_name(&lback.value, &diesel.name, Some(table)) => {

@@ -127,6 +127,17 @@ fn scan(lock: &'static str, blocks_writes: bool) -> LockReport {
     }
 }
 
+/// MySQL's in-place rebuild: the table is copied into a new one while
+/// writers go on.
+fn inplace_rebuild() -> LockReport {
+    LockReport {
+        lock: "ALGORITHM=INPLACE, LOCK=NONE",
+        scans: true,
+        rewrites: true,
+        blocks_writes: false,
+    }
+}
+
 /// Whether a type change keeps the stored values (no rewrite).
 fn binary_compatible(from: &ColumnType, to: &ColumnType) -> bool {
     use ColumnType::*;
@@ -187,12 +198,7 @@ fn mysql(op: &Operation) -> LockReport {
             if !binary_compatible(&from.ty, &to.ty) || fill.is_some() {
                 rewrite("ALGORITHM=COPY, LOCK=SHARED")
             } else if from.nullable && !to.nullable {
-                LockReport {
-                    lock: "ALGORITHM=INPLACE, LOCK=NONE",
-                    scans: true,
-                    rewrites: true,
-                    blocks_writes: false,
-                }
+                inplace_rebuild()
             } else {
                 LockReport::brief("ALGORITHM=INSTANT")
             }
@@ -202,12 +208,7 @@ fn mysql(op: &Operation) -> LockReport {
         }
         // With foreign_key_checks on, InnoDB copies the table.
         Operation::AddForeignKey { .. } => rewrite("ALGORITHM=COPY, LOCK=SHARED"),
-        Operation::SetPrimaryKey { .. } => LockReport {
-            lock: "ALGORITHM=INPLACE, LOCK=NONE",
-            scans: true,
-            rewrites: true,
-            blocks_writes: false,
-        },
+        Operation::SetPrimaryKey { .. } => inplace_rebuild(),
         Operation::RenameForeignKey { .. } => rewrite("ALGORITHM=COPY, LOCK=SHARED"),
         Operation::DropColumn { .. } => LockReport::brief("ALGORITHM=INSTANT"),
         Operation::DropTable(_)

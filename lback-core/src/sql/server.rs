@@ -131,26 +131,13 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
     match op {
         Operation::CreateTable(table) => create_table(table, d),
         Operation::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
-        Operation::RenameTable { from, to } => {
-            let mut sql = vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))];
-            if !mysql && state.table(from).is_some_and(|t| !t.primary_key.is_empty()) {
-                // Keep the invariant that the key is named after its table,
-                // so a later change of key can name it.
-                sql.push(format!(
-                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-                    q(to),
-                    q(&primary_key_name(from)),
-                    q(&primary_key_name(to))
-                ));
-            }
-            sql
-        }
+        Operation::RenameTable { from, to } => rename_table(from, to, state, d),
         Operation::AddColumn { table, column } => add_column(table, column, d),
         Operation::DropColumn { table, column } => {
-            vec![format!(
-                "ALTER TABLE {} DROP COLUMN {}",
-                q(table),
-                q(&column.name)
+            vec![alter_table(
+                table,
+                &format!("DROP COLUMN {}", q(&column.name)),
+                d,
             )]
         }
         Operation::RenameColumn { table, from, to } => {
@@ -168,72 +155,30 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
         } else {
             format!("DROP INDEX {}", q(&index.name))
         }],
-        Operation::AddUnique { table, unique } => vec![format!(
-            "ALTER TABLE {} ADD {}",
-            q(table),
-            unique_clause(unique, d)
-        )],
-        Operation::DropUnique { table, unique } => vec![if mysql {
-            format!("ALTER TABLE {} DROP INDEX {}", q(table), q(&unique.name))
-        } else {
-            format!(
-                "ALTER TABLE {} DROP CONSTRAINT {}",
-                q(table),
-                q(&unique.name)
-            )
-        }],
+        Operation::AddUnique { table, unique } => {
+            vec![alter_table(
+                table,
+                &format!("ADD {}", unique_clause(unique, d)),
+                d,
+            )]
+        }
+        Operation::DropUnique { table, unique } => {
+            let kind = if mysql { "INDEX" } else { "CONSTRAINT" };
+            vec![alter_table(
+                table,
+                &format!("DROP {kind} {}", q(&unique.name)),
+                d,
+            )]
+        }
         Operation::AddForeignKey { table, foreign_key } => {
-            let own_index = state
-                .table(table)
-                .is_none_or(|t| !served(t, &foreign_key.columns));
-            if mysql && own_index {
-                vec![format!(
-                    "ALTER TABLE {} ADD {}, ADD {}",
-                    q(table),
-                    mysql_foreign_key_index(foreign_key),
-                    foreign_key_clause(foreign_key, d)
-                )]
-            } else {
-                vec![format!(
-                    "ALTER TABLE {} ADD {}",
-                    q(table),
-                    foreign_key_clause(foreign_key, d)
-                )]
-            }
+            add_foreign_key(table, foreign_key, state, d)
         }
         Operation::DropForeignKey { table, foreign_key } => {
-            if mysql {
-                let mut sql = vec![format!(
-                    "ALTER TABLE {} DROP FOREIGN KEY {}",
-                    q(table),
-                    q(&foreign_key.name)
-                )];
-                let own_index = state
-                    .table(table)
-                    .is_none_or(|t| !served(t, &foreign_key.columns));
-                if own_index {
-                    sql.push(format!(
-                        "ALTER TABLE {} DROP INDEX {}",
-                        q(table),
-                        q(&foreign_key.name)
-                    ));
-                }
-                sql
-            } else {
-                vec![format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {}",
-                    q(table),
-                    q(&foreign_key.name)
-                )]
-            }
+            drop_foreign_key(table, foreign_key, state, d)
         }
         Operation::RenameIndex { table, from, index } => vec![if mysql {
-            format!(
-                "ALTER TABLE {} RENAME INDEX {} TO {}",
-                q(table),
-                q(from),
-                q(&index.name)
-            )
+            let rename = format!("RENAME INDEX {} TO {}", q(from), q(&index.name));
+            alter_table(table, &rename, d)
         } else {
             format!("ALTER INDEX {} RENAME TO {}", q(from), q(&index.name))
         }],
@@ -241,71 +186,133 @@ fn render_alter(op: &Operation, state: &Schema, d: Dialect) -> Vec<String> {
             table,
             from,
             unique,
-        } => vec![format!(
-            "ALTER TABLE {} RENAME {} {} TO {}",
-            q(table),
-            if mysql { "INDEX" } else { "CONSTRAINT" },
-            q(from),
-            q(&unique.name)
-        )],
+        } => {
+            let kind = if mysql { "INDEX" } else { "CONSTRAINT" };
+            let rename = format!("RENAME {kind} {} TO {}", q(from), q(&unique.name));
+            vec![alter_table(table, &rename, d)]
+        }
         Operation::RenameForeignKey {
             table,
             from,
             foreign_key,
-        } => {
-            if !mysql {
-                return vec![format!(
-                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-                    q(table),
-                    q(from),
-                    q(&foreign_key.name)
-                )];
-            }
-            // MySQL cannot rename a foreign key: it is dropped and added
-            // again under its new name; its own index (named after it,
-            // when no other index serves it) is renamed in between, so
-            // the new key finds it.
-            let mut sql = vec![format!(
-                "ALTER TABLE {} DROP FOREIGN KEY {}",
-                q(table),
-                q(from)
-            )];
-            if state
-                .table(table)
-                .is_none_or(|t| !served(t, &foreign_key.columns))
-            {
-                sql.push(format!(
-                    "ALTER TABLE {} RENAME INDEX {} TO {}",
-                    q(table),
-                    q(from),
-                    q(&foreign_key.name)
-                ));
-            }
-            sql.push(format!(
-                "ALTER TABLE {} ADD {}",
-                q(table),
-                foreign_key_clause(foreign_key, d)
-            ));
-            sql
-        }
-        Operation::SetPrimaryKey { table, from, to } => {
-            let mut parts = Vec::new();
-            if !from.is_empty() {
-                parts.push(if mysql {
-                    "DROP PRIMARY KEY".to_owned()
-                } else {
-                    format!("DROP CONSTRAINT {}", q(&primary_key_name(table)))
-                });
-            }
-            if !to.is_empty() {
-                parts.push(format!("ADD {}", primary_key_clause(table, to, d)));
-            }
-            if parts.is_empty() {
-                return Vec::new();
-            }
-            vec![format!("ALTER TABLE {} {}", q(table), parts.join(", "))]
-        }
+        } => rename_foreign_key(table, from, foreign_key, state, d),
+        Operation::SetPrimaryKey { table, from, to } => set_primary_key(table, from, to, d),
     }
+}
+
+/// `ALTER TABLE <table> <action>`.
+fn alter_table(table: &str, action: &str, d: Dialect) -> String {
+    format!("ALTER TABLE {} {action}", d.quote(table))
+}
+
+/// MySQL: whether a foreign key of `table` (as `state` has it) needs an
+/// index of its own, no other index serving it.
+fn needs_own_index(state: &Schema, table: &str, foreign_key: &ForeignKey) -> bool {
+    state
+        .table(table)
+        .is_none_or(|t| !served(t, &foreign_key.columns))
+}
+
+/// A table renamed; on PostgreSQL its primary key follows its name.
+fn rename_table(from: &str, to: &str, state: &Schema, d: Dialect) -> Vec<String> {
+    let q = |name: &str| d.quote(name);
+    let mut sql = vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))];
+    if d != Dialect::Mysql && state.table(from).is_some_and(|t| !t.primary_key.is_empty()) {
+        // Keep the invariant that the key is named after its table,
+        // so a later change of key can name it.
+        let (key_from, key_to) = (primary_key_name(from), primary_key_name(to));
+        let rename = format!("RENAME CONSTRAINT {} TO {}", q(&key_from), q(&key_to));
+        sql.push(alter_table(to, &rename, d));
+    }
+    sql
+}
+
+/// A foreign key added; on MySQL with its own index where no other serves
+/// it.
+fn add_foreign_key(
+    table: &str,
+    foreign_key: &ForeignKey,
+    state: &Schema,
+    d: Dialect,
+) -> Vec<String> {
+    let clause = foreign_key_clause(foreign_key, d);
+    if d == Dialect::Mysql && needs_own_index(state, table, foreign_key) {
+        let index = mysql_foreign_key_index(foreign_key);
+        vec![alter_table(table, &format!("ADD {index}, ADD {clause}"), d)]
+    } else {
+        vec![alter_table(table, &format!("ADD {clause}"), d)]
+    }
+}
+
+/// A foreign key dropped; on MySQL with its own index.
+fn drop_foreign_key(
+    table: &str,
+    foreign_key: &ForeignKey,
+    state: &Schema,
+    d: Dialect,
+) -> Vec<String> {
+    let name = d.quote(&foreign_key.name);
+    if d != Dialect::Mysql {
+        return vec![alter_table(table, &format!("DROP CONSTRAINT {name}"), d)];
+    }
+    let mut sql = vec![alter_table(table, &format!("DROP FOREIGN KEY {name}"), d)];
+    if needs_own_index(state, table, foreign_key) {
+        sql.push(alter_table(table, &format!("DROP INDEX {name}"), d));
+    }
+    sql
+}
+
+/// A foreign key renamed to `foreign_key`'s name.
+fn rename_foreign_key(
+    table: &str,
+    from: &str,
+    foreign_key: &ForeignKey,
+    state: &Schema,
+    d: Dialect,
+) -> Vec<String> {
+    let (from, to) = (d.quote(from), d.quote(&foreign_key.name));
+    if d != Dialect::Mysql {
+        return vec![alter_table(
+            table,
+            &format!("RENAME CONSTRAINT {from} TO {to}"),
+            d,
+        )];
+    }
+    // MySQL cannot rename a foreign key: it is dropped and added
+    // again under its new name; its own index (named after it,
+    // when no other index serves it) is renamed in between, so
+    // the new key finds it.
+    let mut sql = vec![alter_table(table, &format!("DROP FOREIGN KEY {from}"), d)];
+    if needs_own_index(state, table, foreign_key) {
+        sql.push(alter_table(
+            table,
+            &format!("RENAME INDEX {from} TO {to}"),
+            d,
+        ));
+    }
+    let clause = foreign_key_clause(foreign_key, d);
+    sql.push(alter_table(table, &format!("ADD {clause}"), d));
+    sql
+}
+
+/// The primary key changed from `from`'s columns to `to`'s (either may be
+/// none): one `ALTER TABLE`, or nothing when both are.
+fn set_primary_key(table: &str, from: &[Name], to: &[Name], d: Dialect) -> Vec<String> {
+    let mut parts = Vec::new();
+    if !from.is_empty() {
+        parts.push(if d == Dialect::Mysql {
+            "DROP PRIMARY KEY".to_owned()
+        } else {
+            format!("DROP CONSTRAINT {}", d.quote(&primary_key_name(table)))
+        });
+    }
+    if !to.is_empty() {
+        parts.push(format!("ADD {}", primary_key_clause(table, to, d)));
+    }
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    vec![alter_table(table, &parts.join(", "), d)]
 }
 
 /// `CREATE TABLE` (unique constraints and foreign keys inline; on MySQL
