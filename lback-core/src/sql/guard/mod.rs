@@ -41,7 +41,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::Operation;
-use crate::schema::{Name, Names, Schema};
+use crate::schema::{Column, DefaultValue, ForeignKey, Name, Names, Schema};
 
 mod condition;
 mod convert;
@@ -189,6 +189,24 @@ fn key_of(before_key: &[Name], columns: &BTreeMap<Name, Origin>, fallback: &[Nam
     }
 }
 
+/// A table of the start as one operation's guards see it.
+struct StartTable<'a> {
+    /// Its name when the migration starts.
+    name: &'a Name,
+    /// Where its columns' values come from.
+    columns: &'a BTreeMap<Name, Origin>,
+    /// Its primary key as the operation finds it.
+    pk: &'a [Name],
+}
+
+impl StartTable<'_> {
+    /// Where the values of column `c` come from (a column unknown to the
+    /// start is generated).
+    fn origin(&self, c: &Name) -> Origin {
+        self.columns.get(c).cloned().unwrap_or(Origin::Generated)
+    }
+}
+
 fn guards_of(
     op: &Operation,
     state: &Schema,
@@ -196,186 +214,207 @@ fn guards_of(
     before: &Schema,
 ) -> Vec<Guard> {
     let table_name = op.table();
-    let Some((start, columns)) = start_table(origins, table_name) else {
+    let Some((name, columns)) = start_table(origins, table_name) else {
         // A table created in this migration has no rows; only a foreign
         // key from an existing table can fail (handled below).
         return Vec::new();
     };
     let table = state.table(table_name);
     let pk: Vec<Name> = table.map(|t| t.primary_key.to_vec()).unwrap_or_default();
-    let origin = |c: &Name| columns.get(c).cloned().unwrap_or(Origin::Generated);
-    let mut out = Vec::new();
+    let start = StartTable {
+        name,
+        columns,
+        pk: &pk,
+    };
+    let unique = |key_columns: &[Name], what: &str| -> Vec<Guard> {
+        let guard = unique_guard(before, name, columns, &pk, key_columns, what);
+        guard.into_iter().collect()
+    };
     match op {
         Operation::AlterColumn { from, to, fill, .. } => {
-            let Origin::Column(c) = origin(&to.name) else {
-                // Every row holds the same value: a NULL made NOT NULL is
-                // checked below; a constant that does not fit a new type
-                // is the column's own default, which the models chose.
-                if matches!(origin(&to.name), Origin::Constant { null: true, .. })
-                    && from.nullable
-                    && !to.nullable
-                    && fill.is_none()
-                    && to.default.is_none()
-                {
-                    out.push(Guard {
-                        table: start.clone(),
-                        key: key_of(&pk, columns, &[]),
-                        rows: Rows::Count { more_than: 0 },
-                        problem: format!("would have NULL in the new NOT NULL column {}", to.name),
-                        remedy: fill_remedy(table_name, &to.name),
-                    });
-                }
-                return out;
-            };
-            let key = key_of(&pk, columns, std::slice::from_ref(&c));
-            let checks = match convert::decide(&c, from, to) {
-                convert::Decision::Guard(checks) => checks,
-                // Refused when the migration is generated
-                // (`check_type_changes`); a hand-made list gets no guard.
-                convert::Decision::Safe | convert::Decision::Refuse(_) => Vec::new(),
-            };
-            for (condition, problem, remedy) in checks {
-                out.push(Guard {
-                    table: start.clone(),
-                    key: key.clone(),
-                    rows: Rows::Where(condition),
-                    problem,
-                    remedy,
-                });
-            }
-            if from.nullable && !to.nullable && fill.is_none() && to.default.is_none() {
-                out.push(Guard {
-                    table: start.clone(),
-                    key,
-                    rows: Rows::Where(Condition::IsNull(c.clone())),
-                    problem: format!("hold NULL in {c}, which becomes NOT NULL"),
-                    remedy: fill_remedy(table_name, &to.name),
-                });
-            }
+            alter_column_guards(&start, table_name, from, to, fill.as_ref())
         }
-        Operation::AddUnique { unique, .. } => {
-            out.extend(unique_guard(
-                before,
-                start,
-                columns,
-                &pk,
-                &unique.columns,
-                &format!("unique key {}", unique.name),
-            ));
+        Operation::AddUnique { unique: u, .. } => {
+            unique(&u.columns, &format!("unique key {}", u.name))
         }
         Operation::AddIndex { index, .. } if index.unique => {
-            out.extend(unique_guard(
-                before,
-                start,
-                columns,
-                &pk,
-                &index.columns,
-                &format!("unique index {}", index.name),
-            ));
+            unique(&index.columns, &format!("unique index {}", index.name))
         }
         Operation::SetPrimaryKey { to, .. } if !to.is_empty() => {
-            out.extend(unique_guard(before, start, columns, &[], to, "primary key"));
+            unique_guard(before, name, columns, &[], to, "primary key")
+                .into_iter()
+                .collect()
         }
         Operation::AddForeignKey { foreign_key, .. } => {
-            let zero_filled: Vec<&Name> = foreign_key
-                .columns
-                .iter()
-                .filter(|c| matches!(origin(c), Origin::Constant { zero: true, .. }))
-                .collect();
-            if !zero_filled.is_empty() {
-                // A NOT NULL column added back without default (the down of
-                // a drop): every row holds the type's zero value, which no
-                // referenced row is known to have.
-                out.push(Guard {
-                    table: start.clone(),
-                    key: key_of(&pk, columns, &[]),
-                    rows: Rows::Count { more_than: 0 },
-                    problem: format!(
-                        "would all get the type's zero value in ({}), which foreign key {} refuses (the values were not kept)",
-                        zero_filled.iter().map(|c| c.as_ref()).collect::<Vec<_>>().join(", "),
-                        foreign_key.name
-                    ),
-                    remedy: "delete those rows, or restore the values by hand instead of with this migration"
-                        .to_owned(),
-                });
-                return out;
-            }
-            let mapped: Option<Vec<Name>> = foreign_key
-                .columns
-                .iter()
-                .map(|c| match origin(c) {
-                    Origin::Column(start) => Some(start),
-                    // NULLs never violate a foreign key; a default in
-                    // every row is the model's choice: left alone.
-                    _ => None,
-                })
-                .collect();
-            let Some(fk_columns) = mapped else {
-                return out;
-            };
-            let key = key_of(&pk, columns, &fk_columns);
-            let target = foreign_key.referenced_table.as_ref();
-            let remedy =
-                "delete or correct those rows (or set them to NULL), then run this migration again"
-                    .to_owned();
-            match start_table(origins, target) {
-                Some((referenced_start, referenced_columns)) => {
-                    let referenced: Option<Vec<Name>> = foreign_key
-                        .referenced_columns
-                        .iter()
-                        .map(|c| match referenced_columns.get(c) {
-                            Some(Origin::Column(start)) => Some(start.clone()),
-                            _ => None,
-                        })
-                        .collect();
-                    let existed = |referenced: &[Name]| {
-                        before.table(start).is_some_and(|t| {
-                            t.foreign_keys.iter().any(|f| {
-                                *f.columns == fk_columns[..]
-                                    && f.referenced_table == *referenced_start
-                                    && *f.referenced_columns == *referenced
-                            })
-                        })
-                    };
-                    if let Some(referenced) = referenced.filter(|r| !existed(r)) {
-                        out.push(Guard {
-                            table: start.clone(),
-                            key,
-                            rows: Rows::Orphans {
-                                columns: fk_columns.clone().into(),
-                                referenced_table: referenced_start.clone(),
-                                referenced_columns: referenced.into(),
-                            },
-                            problem: format!(
-                                "have ({}) values with no match in table {} ({}), which foreign key {} requires",
-                                fk_columns.join(", "),
-                                target,
-                                foreign_key.referenced_columns.join(", "),
-                                foreign_key.name
-                            ),
-                            remedy,
-                        });
-                    }
-                }
-                None => out.push(Guard {
-                    table: start.clone(),
-                    key,
-                    rows: Rows::Where(Condition::NotNull(fk_columns.clone().into())),
-                    problem: format!(
-                        "reference table {target} through ({}), which this migration creates empty (its rows are not restored), so foreign key {} would fail",
-                        fk_columns.join(", "),
-                        foreign_key.name
-                    ),
-                    remedy: format!(
-                        "delete those rows or set ({}) to NULL first, or put the rows of {target} back by hand after the migration instead",
-                        fk_columns.join(", ")
-                    ),
-                }),
-            }
+            foreign_key_guard(&start, foreign_key, origins, before)
+                .into_iter()
+                .collect()
         }
-        _ => {}
+        _ => Vec::new(),
+    }
+}
+
+/// The guards of a column's change of type or nullability.
+fn alter_column_guards(
+    start: &StartTable,
+    table_name: &str,
+    from: &Column,
+    to: &Column,
+    fill: Option<&DefaultValue>,
+) -> Vec<Guard> {
+    let unfilled_not_null = from.nullable && !to.nullable && fill.is_none() && to.default.is_none();
+    let Origin::Column(c) = start.origin(&to.name) else {
+        // Every row holds the same value: a NULL made NOT NULL is
+        // checked below; a constant that does not fit a new type
+        // is the column's own default, which the models chose.
+        if matches!(start.origin(&to.name), Origin::Constant { null: true, .. })
+            && unfilled_not_null
+        {
+            return vec![Guard {
+                table: start.name.clone(),
+                key: key_of(start.pk, start.columns, &[]),
+                rows: Rows::Count { more_than: 0 },
+                problem: format!("would have NULL in the new NOT NULL column {}", to.name),
+                remedy: fill_remedy(table_name, &to.name),
+            }];
+        }
+        return Vec::new();
+    };
+    let key = key_of(start.pk, start.columns, std::slice::from_ref(&c));
+    let checks = match convert::decide(&c, from, to) {
+        convert::Decision::Guard(checks) => checks,
+        // Refused when the migration is generated
+        // (`check_type_changes`); a hand-made list gets no guard.
+        convert::Decision::Safe | convert::Decision::Refuse(_) => Vec::new(),
+    };
+    let mut out: Vec<Guard> = checks
+        .into_iter()
+        .map(|(condition, problem, remedy)| Guard {
+            table: start.name.clone(),
+            key: key.clone(),
+            rows: Rows::Where(condition),
+            problem,
+            remedy,
+        })
+        .collect();
+    if unfilled_not_null {
+        out.push(Guard {
+            table: start.name.clone(),
+            key,
+            rows: Rows::Where(Condition::IsNull(c.clone())),
+            problem: format!("hold NULL in {c}, which becomes NOT NULL"),
+            remedy: fill_remedy(table_name, &to.name),
+        });
     }
     out
+}
+
+/// The guard of a new foreign key: rows whose values no referenced row
+/// has.
+fn foreign_key_guard(
+    start: &StartTable,
+    foreign_key: &ForeignKey,
+    origins: &BTreeMap<Name, TableOrigin>,
+    before: &Schema,
+) -> Option<Guard> {
+    let zero_filled: Vec<&Name> = foreign_key
+        .columns
+        .iter()
+        .filter(|c| matches!(start.origin(c), Origin::Constant { zero: true, .. }))
+        .collect();
+    if !zero_filled.is_empty() {
+        // A NOT NULL column added back without default (the down of
+        // a drop): every row holds the type's zero value, which no
+        // referenced row is known to have.
+        return Some(Guard {
+            table: start.name.clone(),
+            key: key_of(start.pk, start.columns, &[]),
+            rows: Rows::Count { more_than: 0 },
+            problem: format!(
+                "would all get the type's zero value in ({}), which foreign key {} refuses (the values were not kept)",
+                zero_filled.iter().map(|c| c.as_ref()).collect::<Vec<_>>().join(", "),
+                foreign_key.name
+            ),
+            remedy: "delete those rows, or restore the values by hand instead of with this migration"
+                .to_owned(),
+        });
+    }
+    let fk_columns: Vec<Name> = foreign_key
+        .columns
+        .iter()
+        .map(|c| match start.origin(c) {
+            Origin::Column(start) => Some(start),
+            // NULLs never violate a foreign key; a default in
+            // every row is the model's choice: left alone.
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let target = foreign_key.referenced_table.as_ref();
+    match start_table(origins, target) {
+        Some(referenced) => orphan_guard(start, foreign_key, fk_columns, referenced, before),
+        None => Some(Guard {
+            table: start.name.clone(),
+            key: key_of(start.pk, start.columns, &fk_columns),
+            rows: Rows::Where(Condition::NotNull(fk_columns.clone().into())),
+            problem: format!(
+                "reference table {target} through ({}), which this migration creates empty (its rows are not restored), so foreign key {} would fail",
+                fk_columns.join(", "),
+                foreign_key.name
+            ),
+            remedy: format!(
+                "delete those rows or set ({}) to NULL first, or put the rows of {target} back by hand after the migration instead",
+                fk_columns.join(", ")
+            ),
+        }),
+    }
+}
+
+/// The guard of a new foreign key over `fk_columns` (named as at the
+/// start) to a table of the start (`referenced`: its name then and its
+/// columns' origins), unless the start already had that key.
+fn orphan_guard(
+    start: &StartTable,
+    foreign_key: &ForeignKey,
+    fk_columns: Vec<Name>,
+    (referenced_start, referenced_columns): (&Name, &BTreeMap<Name, Origin>),
+    before: &Schema,
+) -> Option<Guard> {
+    let referenced: Vec<Name> = foreign_key
+        .referenced_columns
+        .iter()
+        .map(|c| match referenced_columns.get(c) {
+            Some(Origin::Column(start)) => Some(start.clone()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let existed = before.table(start.name).is_some_and(|t| {
+        t.foreign_keys.iter().any(|f| {
+            *f.columns == fk_columns[..]
+                && f.referenced_table == *referenced_start
+                && *f.referenced_columns == *referenced
+        })
+    });
+    if existed {
+        return None;
+    }
+    Some(Guard {
+        table: start.name.clone(),
+        key: key_of(start.pk, start.columns, &fk_columns),
+        problem: format!(
+            "have ({}) values with no match in table {} ({}), which foreign key {} requires",
+            fk_columns.join(", "),
+            foreign_key.referenced_table,
+            foreign_key.referenced_columns.join(", "),
+            foreign_key.name
+        ),
+        rows: Rows::Orphans {
+            columns: fk_columns.into(),
+            referenced_table: referenced_start.clone(),
+            referenced_columns: referenced.into(),
+        },
+        remedy: "delete or correct those rows (or set them to NULL), then run this migration again"
+            .to_owned(),
+    })
 }
 
 fn fill_remedy(table: &str, column: &str) -> String {
