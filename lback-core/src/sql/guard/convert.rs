@@ -204,7 +204,7 @@ fn into_text(c: &Name, a: &ColumnType, b: &ColumnType) -> Decision {
                 keep("max_length"),
             )]),
         },
-        (_, T::Varchar(n)) if !text_length(a).is_some_and(|max| max <= *n) => guard(vec![(
+        (_, T::Varchar(n)) if text_length(a).is_none_or(|max| max > *n) => guard(vec![(
             Condition::TextFormLongerThan {
                 column: c.clone(),
                 length: *n,
