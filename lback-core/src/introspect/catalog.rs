@@ -38,6 +38,22 @@ pub(super) fn distribute<P, R>(
 
 #[cfg(feature = "mysql")]
 pub(super) use self::shared_rows::IndexRead;
+/// Hands each index column row to the indexes (`indexes_of`) of its
+/// table's parts.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(super) fn add_index_columns<P>(
+    parts: &mut std::collections::BTreeMap<String, P>,
+    rows: Vec<IndexColumnRow>,
+    indexes_of: fn(&mut P) -> &mut IndexesRead,
+) {
+    distribute(
+        parts,
+        rows,
+        |r| &r.table_name,
+        |part, row| indexes_of(part).add(row),
+    );
+}
+
 /// The schema of the tables gathered in `parts` (by name), each made a
 /// table by `into_table`.
 #[cfg(any(feature = "postgres", feature = "mysql"))]

@@ -60,8 +60,8 @@ mod connected {
     use diesel::{sql_query, MysqlConnection, QueryableByName};
 
     use super::super::catalog::{
-        distribute, load, read_foreign_key, schema_of, ForeignKeyColumnRow, IndexColumnRow,
-        IndexRead, IndexesRead, TableNameRow,
+        add_index_columns, distribute, load, read_foreign_key, schema_of, ForeignKeyColumnRow,
+        IndexColumnRow, IndexRead, IndexesRead, TableNameRow,
     };
     use super::super::{
         build_table, is_number, is_skipped_table, mysql_current_timestamp, name, read_action,
@@ -232,12 +232,7 @@ mod connected {
             |part, row| part.add_column(row, mariadb),
         );
         let indexes: Vec<IndexColumnRow> = read(conn, INDEXES, "reading the indexes")?;
-        distribute(
-            &mut parts,
-            indexes,
-            |r| &r.table_name,
-            |part, row| part.indexes.add(row),
-        );
+        add_index_columns(&mut parts, indexes, |part| &mut part.indexes);
         let foreign_keys: Vec<ForeignKeyRow> =
             read(conn, FOREIGN_KEYS, "reading the foreign keys")?;
         distribute(

@@ -62,8 +62,8 @@ mod connected {
     use diesel::{sql_query, PgConnection, QueryableByName};
 
     use super::super::catalog::{
-        distribute, load, read_foreign_key, schema_of, ForeignKeyColumnRow, IndexColumnRow,
-        IndexesRead, TableNameRow,
+        add_index_columns, distribute, load, read_foreign_key, schema_of, ForeignKeyColumnRow,
+        IndexColumnRow, IndexesRead, TableNameRow,
     };
     use super::super::{build_table, name, read_default, split_quoted, Literal};
     use super::read_type;
@@ -216,12 +216,7 @@ mod connected {
             Parts::add_constraint,
         );
         let indexes: Vec<IndexColumnRow> = read(conn, INDEXES, "reading the indexes")?;
-        distribute(
-            &mut parts,
-            indexes,
-            |r| &r.table_name,
-            |part, row| part.indexes.add(row),
-        );
+        add_index_columns(&mut parts, indexes, |part| &mut part.indexes);
         schema_of(parts, Parts::into_table)
     }
 
