@@ -111,8 +111,11 @@ mod shared_rows {
     #[derive(Default)]
     pub(in crate::introspect) struct IndexesRead {
         /// By index name: whether unique, its columns with their positions.
-        by_name: BTreeMap<String, (bool, Vec<(i64, Option<String>)>)>,
+        by_name: BTreeMap<String, (bool, Vec<PositionedColumn>)>,
     }
+
+    /// A key column at its position (`None`: an expression).
+    type PositionedColumn = (i64, Option<String>);
 
     /// One index as read: its columns in order, `None` for an expression.
     pub(in crate::introspect) struct IndexRead {
