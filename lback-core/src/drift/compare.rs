@@ -63,23 +63,7 @@ pub fn compare(expected: &Schema, actual: &Schema, dialect: Dialect) -> Vec<Diff
 
 fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut Vec<Difference>) {
     let table = expected.name.to_string();
-    for e in expected.columns.iter() {
-        match actual.column(&e.name) {
-            None => out.push(Difference::MissingColumn {
-                table: table.clone(),
-                column: e.name.to_string(),
-            }),
-            Some(a) => compare_column(&table, e, a, dialect, out),
-        }
-    }
-    for a in actual.columns.iter() {
-        if expected.column(&a.name).is_none() {
-            out.push(Difference::ExtraColumn {
-                table: table.clone(),
-                column: a.name.to_string(),
-            });
-        }
-    }
+    compare_columns(&table, expected, actual, dialect, out);
     if expected.primary_key != actual.primary_key {
         out.push(Difference::PrimaryKey {
             table: table.clone(),
@@ -87,6 +71,40 @@ fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut V
             actual: actual.primary_key.iter().map(|n| n.to_string()).collect(),
         });
     }
+    compare_indexes(&table, expected, actual, out);
+    compare_foreign_keys(&table, expected, actual, out);
+}
+
+/// The columns missing, extra or different in `actual`.
+fn compare_columns(
+    table: &str,
+    expected: &Table,
+    actual: &Table,
+    dialect: Dialect,
+    out: &mut Vec<Difference>,
+) {
+    for e in expected.columns.iter() {
+        match actual.column(&e.name) {
+            None => out.push(Difference::MissingColumn {
+                table: table.to_owned(),
+                column: e.name.to_string(),
+            }),
+            Some(a) => compare_column(table, e, a, dialect, out),
+        }
+    }
+    for a in actual.columns.iter() {
+        if expected.column(&a.name).is_none() {
+            out.push(Difference::ExtraColumn {
+                table: table.to_owned(),
+                column: a.name.to_string(),
+            });
+        }
+    }
+}
+
+/// The indexes and unique constraints missing, extra or different in
+/// `actual`.
+fn compare_indexes(table: &str, expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
     paired(
         &expected.indexes,
         &actual.indexes,
@@ -94,15 +112,15 @@ fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut V
         |pair| {
             out.push(match pair {
                 Pair::Missing(index) => Difference::MissingIndex {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     index: index.clone(),
                 },
                 Pair::Extra(index) => Difference::ExtraIndex {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     index: index.clone(),
                 },
                 Pair::Both(e, a) if e != a => Difference::IndexChanged {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     expected: e.clone(),
                     actual: a.clone(),
                 },
@@ -117,15 +135,15 @@ fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut V
         |pair| {
             out.push(match pair {
                 Pair::Missing(unique) => Difference::MissingUnique {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     unique: unique.clone(),
                 },
                 Pair::Extra(unique) => Difference::ExtraUnique {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     unique: unique.clone(),
                 },
                 Pair::Both(e, a) if e != a => Difference::UniqueChanged {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     expected: e.clone(),
                     actual: a.clone(),
                 },
@@ -133,6 +151,10 @@ fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut V
             })
         },
     );
+}
+
+/// The foreign keys missing, extra or different in `actual`.
+fn compare_foreign_keys(table: &str, expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
     paired(
         &expected.foreign_keys,
         &actual.foreign_keys,
@@ -140,11 +162,11 @@ fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut V
         |pair| {
             out.push(match pair {
                 Pair::Missing(fk) => Difference::MissingForeignKey {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     foreign_key: fk.clone(),
                 },
                 Pair::Extra(fk) => Difference::ExtraForeignKey {
-                    table: table.clone(),
+                    table: table.to_owned(),
                     foreign_key: fk.clone(),
                 },
                 Pair::Both(e, a) => {
@@ -157,13 +179,13 @@ fn compare_table(expected: &Table, actual: &Table, dialect: Dialect, out: &mut V
                     };
                     if target(e) != target(a) {
                         Difference::ForeignKeyChanged {
-                            table: table.clone(),
+                            table: table.to_owned(),
                             expected: e.clone(),
                             actual: a.clone(),
                         }
                     } else if (e.on_delete, e.on_update) != (a.on_delete, a.on_update) {
                         Difference::ForeignKeyAction {
-                            table: table.clone(),
+                            table: table.to_owned(),
                             foreign_key: e.name.to_string(),
                             expected: (e.on_delete, e.on_update),
                             actual: (a.on_delete, a.on_update),

@@ -153,10 +153,34 @@ mod connected {
         C: Connection + LoadConnection + Introspect,
         C::Backend: TrackedBackend,
     {
+        report_drift(on_drift, report, || check(conn, snapshot, migrations))
+    }
+
+    /// [`after_migrate`] on the migrations `lback::embed_migrations!()`
+    /// compiled into the binary.
+    pub fn after_migrate_embedded<C>(
+        conn: &mut C,
+        on_drift: OnDrift,
+        report: MigrationReport,
+    ) -> Result<MigrationReport, Error>
+    where
+        C: Connection + LoadConnection + Introspect,
+        C::Backend: TrackedBackend,
+    {
+        report_drift(on_drift, report, || check_embedded(conn))
+    }
+
+    /// Looks for drift with `check` unless `on_drift` says to ignore it, and
+    /// adds it to `report` as warnings or fails with it, as `on_drift` says.
+    fn report_drift(
+        on_drift: OnDrift,
+        report: MigrationReport,
+        check: impl FnOnce() -> Result<Drift, Error>,
+    ) -> Result<MigrationReport, Error> {
         if on_drift == OnDrift::Ignore {
             return Ok(report);
         }
-        let drift = check(conn, snapshot, migrations)?;
+        let drift = check()?;
         if drift.is_empty() {
             return Ok(report);
         }
@@ -176,27 +200,5 @@ mod connected {
                 Ok(report)
             }
         }
-    }
-
-    /// [`after_migrate`] on the migrations `lback::embed_migrations!()`
-    /// compiled into the binary.
-    pub fn after_migrate_embedded<C>(
-        conn: &mut C,
-        on_drift: OnDrift,
-        report: MigrationReport,
-    ) -> Result<MigrationReport, Error>
-    where
-        C: Connection + LoadConnection + Introspect,
-        C::Backend: TrackedBackend,
-    {
-        if on_drift == OnDrift::Ignore {
-            return Ok(report);
-        }
-        let set = runner::embedded()?;
-        let snapshot = match set.snapshot {
-            Some(text) => Schema::from_snapshot(text)?,
-            None => Schema::new(),
-        };
-        after_migrate(conn, &snapshot, &set.list(), on_drift, report)
     }
 }

@@ -133,7 +133,6 @@ fn write_field(
     composite: bool,
 ) {
     let mut attrs: Vec<String> = Vec::new();
-    let mut comment = None;
     let is_key = !composite && table.primary_key.first() == Some(&column.name);
     if is_key {
         attrs.push("primary_key".into());
@@ -141,55 +140,9 @@ fn write_field(
     if renamed {
         attrs.push(format!("column = {}", string(&column.name)));
     }
-    let rust = match &column.ty {
-        ColumnType::SmallInt => "i16".to_owned(),
-        ColumnType::Integer => "i32".to_owned(),
-        ColumnType::BigInt => "i64".to_owned(),
-        ColumnType::Real => "f32".to_owned(),
-        ColumnType::Double => "f64".to_owned(),
-        ColumnType::Boolean => "bool".to_owned(),
-        ColumnType::Text => "String".to_owned(),
-        ColumnType::Varchar(n) => {
-            attrs.push(format!("max_length = {n}"));
-            "String".to_owned()
-        }
-        ColumnType::Binary => "Vec<u8>".to_owned(),
-        ColumnType::Date => "chrono::NaiveDate".to_owned(),
-        ColumnType::Time => "chrono::NaiveTime".to_owned(),
-        ColumnType::Timestamp => "chrono::NaiveDateTime".to_owned(),
-        ColumnType::TimestampTz => "chrono::DateTime<chrono::Utc>".to_owned(),
-        ColumnType::Uuid => "uuid::Uuid".to_owned(),
-        ColumnType::Json => "serde_json::Value".to_owned(),
-        ColumnType::Decimal { precision, scale } => {
-            if let Some(p) = precision {
-                attrs.push(format!("precision = {p}"));
-            }
-            if let (Some(_), Some(s)) = (precision, scale) {
-                attrs.push(format!("scale = {s}"));
-            }
-            "bigdecimal::BigDecimal".to_owned()
-        }
-        ColumnType::Custom(text) => {
-            attrs.push(format!("sql_type = {}", string(text)));
-            comment = Some(format!(
-                "`{text}` is not a type lback knows: pick the Rust type diesel reads it into"
-            ));
-            "String".to_owned()
-        }
-    };
-    match &column.default {
-        None => {}
-        Some(DefaultValue::Sql(sql)) => attrs.push(format!("default_sql = {}", string(sql))),
-        Some(DefaultValue::Text(text)) => attrs.push(format!("default = {}", string(text))),
-        Some(DefaultValue::Int(n)) => attrs.push(format!("default = {n}")),
-        Some(DefaultValue::Bool(b)) => attrs.push(format!("default = {b}")),
-        Some(DefaultValue::Float(f)) => {
-            let mut text = format!("{f:?}");
-            if !text.contains(['.', 'e', 'E']) {
-                text.push_str(".0");
-            }
-            attrs.push(format!("default = {text}"));
-        }
+    let (rust, comment) = rust_type(&column.ty, &mut attrs);
+    if let Some(default) = &column.default {
+        attrs.push(default_attr(default));
     }
     // A single integer key auto-increments unless told otherwise.
     let inferred = is_key && column.default.is_none() && column.ty.is_integer();
@@ -230,6 +183,66 @@ fn write_field(
         rust
     };
     let _ = writeln!(out, "    pub {field}: {ty},");
+}
+
+/// The Rust type of a field of SQL type `ty`, adding the attributes it
+/// needs to `attrs`, and a comment for the field when `ty` is not lback's.
+fn rust_type(ty: &ColumnType, attrs: &mut Vec<String>) -> (String, Option<String>) {
+    let mut comment = None;
+    let rust = match ty {
+        ColumnType::SmallInt => "i16".to_owned(),
+        ColumnType::Integer => "i32".to_owned(),
+        ColumnType::BigInt => "i64".to_owned(),
+        ColumnType::Real => "f32".to_owned(),
+        ColumnType::Double => "f64".to_owned(),
+        ColumnType::Boolean => "bool".to_owned(),
+        ColumnType::Text => "String".to_owned(),
+        ColumnType::Varchar(n) => {
+            attrs.push(format!("max_length = {n}"));
+            "String".to_owned()
+        }
+        ColumnType::Binary => "Vec<u8>".to_owned(),
+        ColumnType::Date => "chrono::NaiveDate".to_owned(),
+        ColumnType::Time => "chrono::NaiveTime".to_owned(),
+        ColumnType::Timestamp => "chrono::NaiveDateTime".to_owned(),
+        ColumnType::TimestampTz => "chrono::DateTime<chrono::Utc>".to_owned(),
+        ColumnType::Uuid => "uuid::Uuid".to_owned(),
+        ColumnType::Json => "serde_json::Value".to_owned(),
+        ColumnType::Decimal { precision, scale } => {
+            if let Some(p) = precision {
+                attrs.push(format!("precision = {p}"));
+            }
+            if let (Some(_), Some(s)) = (precision, scale) {
+                attrs.push(format!("scale = {s}"));
+            }
+            "bigdecimal::BigDecimal".to_owned()
+        }
+        ColumnType::Custom(text) => {
+            attrs.push(format!("sql_type = {}", string(text)));
+            comment = Some(format!(
+                "`{text}` is not a type lback knows: pick the Rust type diesel reads it into"
+            ));
+            "String".to_owned()
+        }
+    };
+    (rust, comment)
+}
+
+/// The attribute that says a field's default.
+fn default_attr(default: &DefaultValue) -> String {
+    match default {
+        DefaultValue::Sql(sql) => format!("default_sql = {}", string(sql)),
+        DefaultValue::Text(text) => format!("default = {}", string(text)),
+        DefaultValue::Int(n) => format!("default = {n}"),
+        DefaultValue::Bool(b) => format!("default = {b}"),
+        DefaultValue::Float(f) => {
+            let mut text = format!("{f:?}");
+            if !text.contains(['.', 'e', 'E']) {
+                text.push_str(".0");
+            }
+            format!("default = {text}")
+        }
+    }
 }
 
 fn action_name(action: ReferentialAction) -> &'static str {

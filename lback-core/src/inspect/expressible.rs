@@ -1,6 +1,6 @@
 //! The part of a live schema that `#[lback(...)]` attributes can say.
 
-use crate::schema::{constraint_name, ColumnType, ReferentialAction, Schema, Table};
+use crate::schema::{constraint_name, ColumnType, ForeignKey, ReferentialAction, Schema, Table};
 use crate::sql::Dialect;
 
 /// `live` reduced to what models can express, and a line per object left
@@ -43,102 +43,113 @@ pub fn expressible(live: &Schema, dialect: Dialect) -> (Schema, Vec<String>) {
     let mut tables = Vec::new();
     for table in &kept {
         let mut table = (*table).clone();
-        let name = table.name.to_string();
-        let single_integer_key = table.primary_key.len() == 1
-            && table
-                .column(&table.primary_key[0])
-                .is_some_and(|c| c.ty.is_integer());
-        let key = table.primary_key.clone();
-        for column in table.columns.to_mut() {
-            if column.auto_increment && !(single_integer_key && key[0] == column.name) {
-                warnings.push(format!(
-                    "`{name}.{}` generates its values, which a model says only of a table's \
-                     single integer primary key: the model leaves it out",
-                    column.name
-                ));
-                column.auto_increment = false;
-            }
-            if dialect == Dialect::Sqlite
-                && column.auto_increment
-                && column.ty == ColumnType::Integer
-            {
-                column.ty = ColumnType::BigInt;
-            }
-            // `sql_type = "text"` would mean lback's portable `text`; the
-            // database's own `text` (MySQL's 64 KiB one) is spelled so that
-            // it does not read as a lback type. SQL type names ignore case.
-            if let ColumnType::Custom(text) = &column.ty {
-                if !matches!(
-                    text.parse::<ColumnType>(),
-                    Ok(ColumnType::Custom(_)) | Err(_)
-                ) {
-                    column.ty = ColumnType::Custom(text.to_ascii_uppercase().into());
-                }
-            }
-        }
-        let columns = table.columns.clone();
-        let referenced = |fk: &crate::schema::ForeignKey| {
-            live.table(&fk.referenced_table)
-                .is_some_and(|t| t.is_unique_key(&fk.referenced_columns))
-        };
-        let mut foreign_keys = Vec::new();
-        for fk in table.foreign_keys.iter() {
-            let what = format!("foreign key `{}` of `{name}`", fk.name);
-            if fk.columns.len() != 1 {
-                warnings.push(format!(
-                    "left out {what}: it spans several columns, and a model's `references` \
-                     names one"
-                ));
-                continue;
-            }
-            if !has_table(&fk.referenced_table) {
-                warnings.push(format!(
-                    "left out {what}: it points at `{}`, which is left out",
-                    fk.referenced_table
-                ));
-                continue;
-            }
-            if !referenced(fk) {
-                warnings.push(format!(
-                    "left out {what}: the columns it points at are not a primary key or unique"
-                ));
-                continue;
-            }
-            let mut fk = fk.clone();
-            let column_name = fk.columns[0].to_string();
-            let generated = constraint_name("fk", &name, &[&column_name], None);
-            if fk.name != generated {
-                warnings.push(format!(
-                    "{what} is called `{generated}` in the models (lback names foreign keys \
-                     itself); rename it in the database, or `check` reports it"
-                ));
-                fk.name = generated.into();
-            }
-            let column = columns.iter().find(|c| c.name == column_name);
-            for (action, label) in [
-                (&mut fk.on_delete, "ON DELETE"),
-                (&mut fk.on_update, "ON UPDATE"),
-            ] {
-                let refused = match *action {
-                    ReferentialAction::SetNull => column.is_some_and(|c| !c.nullable),
-                    ReferentialAction::SetDefault => column.is_some_and(|c| c.default.is_none()),
-                    _ => false,
-                };
-                if refused {
-                    warnings.push(format!(
-                        "{what}: {label} {} cannot work on `{column_name}` (NOT NULL or without \
-                         default); the model says NO ACTION",
-                        action.sql()
-                    ));
-                    *action = ReferentialAction::NoAction;
-                }
-            }
-            foreign_keys.push(fk);
-        }
+        expressible_columns(&mut table, dialect, &mut warnings);
+        let foreign_keys: Vec<ForeignKey> = table
+            .foreign_keys
+            .iter()
+            .filter_map(|fk| expressible_foreign_key(live, &table, fk, &has_table, &mut warnings))
+            .collect();
         table.foreign_keys = foreign_keys.into();
         tables.push(table);
     }
     (tables.into_iter().collect(), warnings)
+}
+
+/// Makes the columns of `table` what a model can say, warning of each
+/// change.
+fn expressible_columns(table: &mut Table, dialect: Dialect, warnings: &mut Vec<String>) {
+    let name = table.name.to_string();
+    let single_integer_key = table.primary_key.len() == 1
+        && table
+            .column(&table.primary_key[0])
+            .is_some_and(|c| c.ty.is_integer());
+    let key = table.primary_key.clone();
+    for column in table.columns.to_mut() {
+        if column.auto_increment && !(single_integer_key && key[0] == column.name) {
+            warnings.push(format!(
+                "`{name}.{}` generates its values, which a model says only of a table's \
+                 single integer primary key: the model leaves it out",
+                column.name
+            ));
+            column.auto_increment = false;
+        }
+        if dialect == Dialect::Sqlite && column.auto_increment && column.ty == ColumnType::Integer {
+            column.ty = ColumnType::BigInt;
+        }
+        // `sql_type = "text"` would mean lback's portable `text`; the
+        // database's own `text` (MySQL's 64 KiB one) is spelled so that
+        // it does not read as a lback type. SQL type names ignore case.
+        if let ColumnType::Custom(text) = &column.ty {
+            if !matches!(
+                text.parse::<ColumnType>(),
+                Ok(ColumnType::Custom(_)) | Err(_)
+            ) {
+                column.ty = ColumnType::Custom(text.to_ascii_uppercase().into());
+            }
+        }
+    }
+}
+
+/// The foreign key `fk` of `table` as a model can say it, warning of each
+/// change; `None` (with a warning) when no model can say it.
+fn expressible_foreign_key(
+    live: &Schema,
+    table: &Table,
+    fk: &ForeignKey,
+    has_table: &dyn Fn(&str) -> bool,
+    warnings: &mut Vec<String>,
+) -> Option<ForeignKey> {
+    let name = table.name.to_string();
+    let what = format!("foreign key `{}` of `{name}`", fk.name);
+    let referenced = live
+        .table(&fk.referenced_table)
+        .is_some_and(|t| t.is_unique_key(&fk.referenced_columns));
+    let left_out = if fk.columns.len() != 1 {
+        Some("it spans several columns, and a model's `references` names one".to_owned())
+    } else if !has_table(&fk.referenced_table) {
+        Some(format!(
+            "it points at `{}`, which is left out",
+            fk.referenced_table
+        ))
+    } else if !referenced {
+        Some("the columns it points at are not a primary key or unique".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = left_out {
+        warnings.push(format!("left out {what}: {why}"));
+        return None;
+    }
+    let mut fk = fk.clone();
+    let column_name = fk.columns[0].to_string();
+    let generated = constraint_name("fk", &name, &[&column_name], None);
+    if fk.name != generated {
+        warnings.push(format!(
+            "{what} is called `{generated}` in the models (lback names foreign keys \
+             itself); rename it in the database, or `check` reports it"
+        ));
+        fk.name = generated.into();
+    }
+    let column = table.columns.iter().find(|c| c.name == column_name);
+    for (action, label) in [
+        (&mut fk.on_delete, "ON DELETE"),
+        (&mut fk.on_update, "ON UPDATE"),
+    ] {
+        let refused = match *action {
+            ReferentialAction::SetNull => column.is_some_and(|c| !c.nullable),
+            ReferentialAction::SetDefault => column.is_some_and(|c| c.default.is_none()),
+            _ => false,
+        };
+        if refused {
+            warnings.push(format!(
+                "{what}: {label} {} cannot work on `{column_name}` (NOT NULL or without \
+                 default); the model says NO ACTION",
+                action.sql()
+            ));
+            *action = ReferentialAction::NoAction;
+        }
+    }
+    Some(fk)
 }
 
 #[cfg(test)]

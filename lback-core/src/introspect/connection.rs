@@ -30,27 +30,21 @@ pub trait Introspect {
     fn outside_models(&mut self) -> Result<Vec<String>, Error>;
 }
 
+/// One object outside the models.
 #[derive(diesel::QueryableByName)]
 struct What {
     #[diesel(sql_type = diesel::sql_types::Text)]
     what: String,
 }
 
+/// The objects `sql` lists, one line each.
 fn objects<C>(conn: &mut C, sql: &str, dialect: Dialect) -> Result<Vec<String>, Error>
 where
-    C: diesel::connection::LoadConnection,
-    What: diesel::QueryableByName<C::Backend>,
-    C::Backend: diesel::backend::Backend,
     diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, What>,
 {
-    use diesel::RunQueryDsl;
-    diesel::sql_query(sql)
-        .load::<What>(conn)
-        .map(|rows| rows.into_iter().map(|r| r.what).collect())
-        .map_err(|e| Error::Database {
-            context: format!("reading the views, triggers and checks of the {dialect} database"),
-            message: e.to_string(),
-        })
+    let context = format!("reading the views, triggers and checks of the {dialect} database");
+    let rows = super::catalog::load(conn, diesel::sql_query(sql), context)?;
+    Ok(rows.into_iter().map(|r| r.what).collect())
 }
 
 /// SQLite: views, triggers, tables whose definition has a CHECK, partial

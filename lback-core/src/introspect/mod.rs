@@ -54,14 +54,14 @@
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use std::borrow::Cow;
 
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
-use crate::schema::ReferentialAction;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-use crate::schema::{Column, Index, Name, UniqueConstraint};
+use crate::schema::{Column, Index, Name, ReferentialAction, UniqueConstraint};
 use crate::schema::{ColumnType, Table};
 use crate::sql::Dialect;
 
 mod canonical;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod catalog;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod connection;
 mod literal;
@@ -92,6 +92,20 @@ fn read_type(dialect: Dialect, text: &str) -> ColumnType {
         Dialect::Postgres => postgres::read_type(text),
         Dialect::Mysql => mysql::read_type(text),
     }
+}
+
+/// Reads the arguments of `DECIMAL(p,s)` or `DECIMAL(p)` (spaces around
+/// the numbers aside); `scale_when_omitted` is the scale of `DECIMAL(p)`.
+fn read_decimal_args(args: &str, scale_when_omitted: Option<u32>) -> Option<ColumnType> {
+    let number = |s: &str| s.trim().parse::<u32>().ok();
+    let (precision, scale) = match args.split_once(',') {
+        Some((p, s)) => (number(p)?, Some(number(s)?)),
+        None => (number(args)?, scale_when_omitted),
+    };
+    Some(ColumnType::Decimal {
+        precision: Some(precision),
+        scale,
+    })
 }
 
 /// Sorts indexes, unique constraints and foreign keys by name, as the
@@ -151,6 +165,26 @@ fn build_table(
     table.foreign_keys = foreign_keys.into();
     sort_keys(&mut table);
     table
+}
+
+/// A foreign key's `ON DELETE` and `ON UPDATE` actions, each read from the
+/// catalog's text by `read`. An unknown one is an error in `context` (what
+/// was being read) naming the text as a `what`.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+fn read_actions(
+    on_delete: &str,
+    on_update: &str,
+    read: fn(&str) -> Option<ReferentialAction>,
+    what: &str,
+    context: impl Fn() -> String,
+) -> Result<(ReferentialAction, ReferentialAction), crate::Error> {
+    let action = |text: &str| {
+        read(text).ok_or_else(|| crate::Error::Database {
+            context: context(),
+            message: format!("unknown {what} `{text}`"),
+        })
+    };
+    Ok((action(on_delete)?, action(on_update)?))
 }
 
 /// Reads a referential action from its SQL spelling (`NO ACTION`,

@@ -41,16 +41,7 @@ pub(super) fn read_type(text: &str) -> ColumnType {
             precision: Some(10),
             scale: Some(0),
         }),
-        ("decimal" | "numeric", Some(args)) => match args.split_once(',') {
-            Some((p, s)) => number(p).zip(number(s)).map(|(p, s)| T::Decimal {
-                precision: Some(p),
-                scale: Some(s),
-            }),
-            None => number(args).map(|p| T::Decimal {
-                precision: Some(p),
-                scale: Some(0),
-            }),
-        },
+        ("decimal" | "numeric", Some(args)) => super::read_decimal_args(args, Some(0)),
         _ => None,
     };
     parsed.unwrap_or_else(|| T::Custom(text.to_owned().into()))
@@ -63,19 +54,70 @@ pub use connected::mysql;
 mod connected {
     use std::collections::{BTreeMap, BTreeSet};
 
+    use diesel::query_builder::SqlQuery;
+    use diesel::query_dsl::LoadQuery;
     use diesel::sql_types::{BigInt, Nullable, Text};
-    use diesel::{sql_query, MysqlConnection, QueryableByName, RunQueryDsl};
+    use diesel::{sql_query, MysqlConnection, QueryableByName};
 
+    use super::super::catalog::{
+        add_index_columns, distribute, load, read_foreign_key, schema_of, ForeignKeyColumnRow,
+        IndexColumnRow, IndexRead, IndexesRead, TableNameRow,
+    };
     use super::super::{
-        build_table, is_number, is_skipped_table, mysql_current_timestamp, name, query_error,
-        read_action, read_default, split_quoted, Literal,
+        build_table, is_number, is_skipped_table, mysql_current_timestamp, name, read_action,
+        read_default, split_quoted, Literal,
     };
     use super::read_type;
     use crate::schema::{
-        Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Schema, UniqueConstraint,
+        Column, ColumnType, DefaultValue, ForeignKey, Index, Name, ReferentialAction, Schema,
+        Table, UniqueConstraint,
     };
     use crate::sql::Dialect;
     use crate::Error;
+
+    const TABLES: &str = "SELECT TABLE_NAME AS table_name
+             FROM information_schema.TABLES
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'";
+
+    const COLUMNS: &str = "SELECT TABLE_NAME AS table_name,
+                    COLUMN_NAME AS column_name,
+                    CAST(ORDINAL_POSITION AS SIGNED) AS position,
+                    COLUMN_TYPE AS column_type,
+                    DATA_TYPE AS data_type,
+                    IS_NULLABLE AS is_nullable,
+                    COLUMN_DEFAULT AS column_default,
+                    EXTRA AS extra
+             FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE()";
+
+    /// MariaDB stores JSON as LONGTEXT with a CHECK (json_valid(col));
+    /// MySQL 8 has a json type (and CHECK_CONSTRAINTS without TABLE_NAME).
+    const MARIADB_CHECKS: &str = "SELECT TABLE_NAME AS table_name, CHECK_CLAUSE AS clause
+                 FROM information_schema.CHECK_CONSTRAINTS
+                 WHERE CONSTRAINT_SCHEMA = DATABASE()";
+
+    const INDEXES: &str = "SELECT TABLE_NAME AS table_name,
+                    INDEX_NAME AS name,
+                    NON_UNIQUE = 0 AS is_unique,
+                    CAST(SEQ_IN_INDEX AS SIGNED) AS position,
+                    COLUMN_NAME AS column_name
+             FROM information_schema.STATISTICS
+             WHERE TABLE_SCHEMA = DATABASE()";
+
+    const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name,
+                    k.CONSTRAINT_NAME AS constraint_name,
+                    CAST(k.ORDINAL_POSITION AS SIGNED) AS position,
+                    k.COLUMN_NAME AS column_name,
+                    k.REFERENCED_TABLE_NAME AS referenced_table,
+                    k.REFERENCED_COLUMN_NAME AS referenced_column,
+                    r.UPDATE_RULE AS update_rule,
+                    r.DELETE_RULE AS delete_rule
+             FROM information_schema.KEY_COLUMN_USAGE k
+             JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+               ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
+              AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+              AND r.TABLE_NAME = k.TABLE_NAME
+             WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL";
 
     #[derive(QueryableByName)]
     struct VersionRow {
@@ -84,19 +126,13 @@ mod connected {
     }
 
     #[derive(QueryableByName)]
-    struct TableRow {
-        #[diesel(sql_type = Text)]
-        table_name: String,
-    }
-
-    #[derive(QueryableByName)]
     struct ColumnRow {
         #[diesel(sql_type = Text)]
         table_name: String,
-        #[diesel(sql_type = Text)]
-        column_name: String,
         #[diesel(sql_type = BigInt)]
         position: i64,
+        #[diesel(sql_type = Text)]
+        column_name: String,
         #[diesel(sql_type = Text)]
         column_type: String,
         #[diesel(sql_type = Text)]
@@ -115,20 +151,6 @@ mod connected {
         table_name: String,
         #[diesel(sql_type = Text)]
         clause: String,
-    }
-
-    #[derive(QueryableByName)]
-    struct IndexRow {
-        #[diesel(sql_type = Text)]
-        table_name: String,
-        #[diesel(sql_type = Text)]
-        index_name: String,
-        #[diesel(sql_type = BigInt)]
-        non_unique: i64,
-        #[diesel(sql_type = BigInt)]
-        position: i64,
-        #[diesel(sql_type = Nullable<Text>)]
-        column_name: Option<String>,
     }
 
     #[derive(QueryableByName)]
@@ -173,249 +195,177 @@ mod connected {
     ///
     /// Tables whose names start with `__` are skipped.
     pub fn mysql(conn: &mut MysqlConnection) -> Result<Schema, Error> {
-        let version = sql_query("SELECT VERSION() AS version")
-            .load::<VersionRow>(conn)
-            .map_err(query_error("asking the MySQL server for its version"))?;
+        let version: Vec<VersionRow> = load(
+            conn,
+            sql_query("SELECT VERSION() AS version"),
+            "asking the MySQL server for its version",
+        )?;
         let mariadb = version
             .first()
             .is_some_and(|v| v.version.to_ascii_lowercase().contains("mariadb"));
-
-        let tables = sql_query(
-            "SELECT TABLE_NAME AS table_name
-             FROM information_schema.TABLES
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
-        )
-        .load::<TableRow>(conn)
-        .map_err(query_error(
-            "listing the tables of the current MySQL database",
-        ))?;
-
-        let columns = sql_query(
-            "SELECT TABLE_NAME AS table_name,
-                    COLUMN_NAME AS column_name,
-                    CAST(ORDINAL_POSITION AS SIGNED) AS position,
-                    COLUMN_TYPE AS column_type,
-                    DATA_TYPE AS data_type,
-                    IS_NULLABLE AS is_nullable,
-                    COLUMN_DEFAULT AS column_default,
-                    EXTRA AS extra
-             FROM information_schema.COLUMNS
-             WHERE TABLE_SCHEMA = DATABASE()",
-        )
-        .load::<ColumnRow>(conn)
-        .map_err(query_error(
-            "reading the columns of the current MySQL database",
-        ))?;
-
-        // MariaDB stores JSON as LONGTEXT with a CHECK (json_valid(col));
-        // MySQL 8 has a json type (and CHECK_CONSTRAINTS without TABLE_NAME).
-        let checks = if mariadb {
-            sql_query(
-                "SELECT TABLE_NAME AS table_name, CHECK_CLAUSE AS clause
-                 FROM information_schema.CHECK_CONSTRAINTS
-                 WHERE CONSTRAINT_SCHEMA = DATABASE()",
-            )
-            .load::<CheckRow>(conn)
-            .map_err(query_error(
-                "reading the check constraints of the current MariaDB database",
-            ))?
-        } else {
-            Vec::new()
-        };
-
-        let indexes = sql_query(
-            "SELECT TABLE_NAME AS table_name,
-                    INDEX_NAME AS index_name,
-                    CAST(NON_UNIQUE AS SIGNED) AS non_unique,
-                    CAST(SEQ_IN_INDEX AS SIGNED) AS position,
-                    COLUMN_NAME AS column_name
-             FROM information_schema.STATISTICS
-             WHERE TABLE_SCHEMA = DATABASE()",
-        )
-        .load::<IndexRow>(conn)
-        .map_err(query_error(
-            "reading the indexes of the current MySQL database",
-        ))?;
-
-        let foreign_keys = sql_query(
-            "SELECT k.TABLE_NAME AS table_name,
-                    k.CONSTRAINT_NAME AS constraint_name,
-                    CAST(k.ORDINAL_POSITION AS SIGNED) AS position,
-                    k.COLUMN_NAME AS column_name,
-                    k.REFERENCED_TABLE_NAME AS referenced_table,
-                    k.REFERENCED_COLUMN_NAME AS referenced_column,
-                    r.UPDATE_RULE AS update_rule,
-                    r.DELETE_RULE AS delete_rule
-             FROM information_schema.KEY_COLUMN_USAGE k
-             JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-               ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
-              AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-              AND r.TABLE_NAME = k.TABLE_NAME
-             WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL",
-        )
-        .load::<ForeignKeyRow>(conn)
-        .map_err(query_error(
-            "reading the foreign keys of the current MySQL database",
-        ))?;
-
-        assemble(mariadb, tables, columns, checks, indexes, foreign_keys)
-    }
-
-    /// Whether an index is unique, and its columns by position (`None`: an
-    /// expression).
-    type IndexParts = (bool, Vec<(i64, Option<String>)>);
-
-    #[derive(Default)]
-    struct Parts {
-        columns: Vec<(i64, Column)>,
-        json_columns: BTreeSet<String>,
-        indexes: BTreeMap<String, IndexParts>,
-        foreign_keys: BTreeMap<String, Vec<ForeignKeyRow>>,
-    }
-
-    fn assemble(
-        mariadb: bool,
-        tables: Vec<TableRow>,
-        columns: Vec<ColumnRow>,
-        checks: Vec<CheckRow>,
-        indexes: Vec<IndexRow>,
-        foreign_keys: Vec<ForeignKeyRow>,
-    ) -> Result<Schema, Error> {
+        let tables: Vec<TableNameRow> = read(conn, TABLES, "listing the tables")?;
         let mut parts: BTreeMap<String, Parts> = tables
             .into_iter()
             .filter(|t| !is_skipped_table(&t.table_name))
             .map(|t| (t.table_name, Parts::default()))
             .collect();
-        for check in checks {
-            if let Some(table) = parts.get_mut(&check.table_name) {
-                table.json_columns.insert(check.clause);
-            }
+        let columns: Vec<ColumnRow> = read(conn, COLUMNS, "reading the columns")?;
+        if mariadb {
+            let checks: Vec<CheckRow> = load(
+                conn,
+                sql_query(MARIADB_CHECKS),
+                "reading the check constraints of the current MariaDB database",
+            )?;
+            distribute(
+                &mut parts,
+                checks,
+                |r| &r.table_name,
+                |part, check| {
+                    part.json_columns.insert(check.clause);
+                },
+            );
         }
-        for row in columns {
-            let Some(table) = parts.get_mut(&row.table_name) else {
-                continue;
-            };
+        distribute(
+            &mut parts,
+            columns,
+            |r| &r.table_name,
+            |part, row| part.add_column(row, mariadb),
+        );
+        let indexes: Vec<IndexColumnRow> = read(conn, INDEXES, "reading the indexes")?;
+        add_index_columns(&mut parts, indexes, |part| &mut part.indexes);
+        let foreign_keys: Vec<ForeignKeyRow> =
+            read(conn, FOREIGN_KEYS, "reading the foreign keys")?;
+        distribute(
+            &mut parts,
+            foreign_keys,
+            |r| &r.table_name,
+            |part, row| {
+                let key = row.constraint_name.clone();
+                part.foreign_keys.entry(key).or_default().push(row)
+            },
+        );
+        schema_of(parts, Parts::into_table)
+    }
+
+    /// Loads the rows of one catalog query over the current database;
+    /// `doing` says what it reads, for an error.
+    fn read<R>(conn: &mut MysqlConnection, sql: &str, doing: &str) -> Result<Vec<R>, Error>
+    where
+        SqlQuery: LoadQuery<'static, MysqlConnection, R>,
+    {
+        let context = format!("{doing} of the current MySQL database");
+        load(conn, sql_query(sql), context)
+    }
+
+    /// What one table's rows say, gathered.
+    #[derive(Default)]
+    struct Parts {
+        columns: Vec<(i64, Column)>,
+        /// The clauses of MariaDB's checks on the table.
+        json_columns: BTreeSet<String>,
+        indexes: IndexesRead,
+        foreign_keys: BTreeMap<String, Vec<ForeignKeyRow>>,
+    }
+
+    impl Parts {
+        /// Adds a column, json when MariaDB checks it is (needs the checks
+        /// added first).
+        fn add_column(&mut self, row: ColumnRow, mariadb: bool) {
             let json_check = format!("json_valid({})", Dialect::Mysql.quote(&row.column_name));
             let is_json = row.data_type.eq_ignore_ascii_case("longtext")
-                && table.json_columns.contains(&json_check);
-            table
-                .columns
+                && self.json_columns.contains(&json_check);
+            self.columns
                 .push((row.position, read_column(row, is_json, mariadb)));
         }
-        for row in indexes {
-            let Some(table) = parts.get_mut(&row.table_name) else {
-                continue;
-            };
-            table
-                .indexes
-                .entry(row.index_name)
-                .or_insert_with(|| (row.non_unique == 0, Vec::new()))
-                .1
-                .push((row.position, row.column_name));
-        }
-        for row in foreign_keys {
-            let Some(table) = parts.get_mut(&row.table_name) else {
-                continue;
-            };
-            table
+
+        fn into_table(mut self, table_name: &str) -> Result<Table, Error> {
+            self.columns.sort_by_key(|(position, _)| *position);
+            let columns = self.columns.into_iter().map(|(_, c)| c).collect();
+            let fks = self
                 .foreign_keys
-                .entry(row.constraint_name.clone())
-                .or_default()
-                .push(row);
+                .into_iter()
+                .map(|(fk_name, rows)| read_foreign_key(table_name, &fk_name, rows))
+                .collect::<Result<Vec<_>, _>>()?;
+            let keys = sort_indexes(self.indexes.into_ordered(), &fks);
+            Ok(build_table(
+                table_name,
+                columns,
+                keys.primary_key,
+                keys.plain,
+                keys.uniques,
+                fks,
+            ))
         }
+    }
 
-        let mut schema = Schema::new();
-        for (table_name, mut part) in parts {
-            part.columns.sort_by_key(|(position, _)| *position);
-            let columns = part.columns.into_iter().map(|(_, c)| c).collect();
+    impl ForeignKeyColumnRow for ForeignKeyRow {
+        const READ_ACTION: fn(&str) -> Option<ReferentialAction> = read_action;
+        const ACTION_IS: &'static str = "referential action";
+        fn position(&self) -> i64 {
+            self.position
+        }
+        fn actions(&self) -> (&str, &str) {
+            (&self.delete_rule, &self.update_rule)
+        }
+        fn referenced_table(&self) -> Result<String, &'static str> {
+            Ok(self.referenced_table.clone())
+        }
+        fn columns(self) -> Result<(String, String), &'static str> {
+            Ok((self.column_name, self.referenced_column))
+        }
+    }
 
-            let mut fks = Vec::new();
-            for (fk_name, mut rows) in part.foreign_keys {
-                rows.sort_by_key(|r| r.position);
-                let action = |text: &str| {
-                    read_action(text).ok_or_else(|| Error::Database {
-                        context: format!("reading foreign key `{fk_name}` of table `{table_name}`"),
-                        message: format!("unknown referential action `{text}`"),
-                    })
-                };
-                let on_delete = action(&rows[0].delete_rule)?;
-                let on_update = action(&rows[0].update_rule)?;
-                fks.push(ForeignKey {
-                    name: name(fk_name.as_str()),
-                    columns: rows.iter().map(|r| name(r.column_name.as_str())).collect(),
-                    referenced_table: name(rows[0].referenced_table.as_str()),
-                    referenced_columns: rows
+    /// A table's indexes as the model has them.
+    #[derive(Default)]
+    struct Keys {
+        primary_key: Vec<String>,
+        uniques: Vec<UniqueConstraint>,
+        plain: Vec<Index>,
+    }
+
+    /// Sorts MySQL's indexes into the primary key, unique constraints (every
+    /// unique index) and plain indexes, leaving out the index MySQL made for
+    /// a foreign key unless another index starts with the same columns (then
+    /// it is a duplicate, made by hand).
+    fn sort_indexes(indexes: Vec<IndexRead>, fks: &[ForeignKey]) -> Keys {
+        let served_elsewhere = |index_name: &str, columns: &[Name]| {
+            indexes.iter().any(|other| {
+                other.name != index_name
+                    && other.columns.len() >= columns.len()
+                    && other
+                        .columns
                         .iter()
-                        .map(|r| name(r.referenced_column.as_str()))
-                        .collect(),
-                    on_delete,
-                    on_update,
+                        .zip(columns)
+                        .all(|(c, column)| c.as_deref() == Some(column.as_ref()))
+            })
+        };
+        let mut keys = Keys::default();
+        for index in &indexes {
+            // A functional key part (MySQL 8) has no column name.
+            let Some(columns) = index.column_names() else {
+                continue;
+            };
+            let index_name = index.name.as_str();
+            if index_name == "PRIMARY" {
+                keys.primary_key = columns.iter().map(|c| c.to_string()).collect();
+            } else if index.unique {
+                keys.uniques.push(UniqueConstraint {
+                    name: name(index_name),
+                    columns: columns.into(),
+                });
+            } else if !fks
+                .iter()
+                .any(|fk| fk.name == index_name && fk.columns.as_ref() == columns.as_slice())
+                || served_elsewhere(index_name, &columns)
+            {
+                keys.plain.push(Index {
+                    name: name(index_name),
+                    columns: columns.into(),
+                    unique: false,
                 });
             }
-
-            let mut primary_key = Vec::new();
-            let mut uniques = Vec::new();
-            let mut plain = Vec::new();
-            // A foreign key's own index is reported when another index
-            // starts with the same columns: then it is a duplicate.
-            let starts: Vec<(String, Vec<Option<String>>)> = part
-                .indexes
-                .iter()
-                .map(|(n, (_, cols))| {
-                    let mut cols = cols.clone();
-                    cols.sort_by_key(|(position, _)| *position);
-                    (n.clone(), cols.into_iter().map(|(_, c)| c).collect())
-                })
-                .collect();
-            let served_elsewhere = |index_name: &str, columns: &[Name]| {
-                starts.iter().any(|(other, cols)| {
-                    other != index_name
-                        && cols.len() >= columns.len()
-                        && cols
-                            .iter()
-                            .zip(columns)
-                            .all(|(c, column)| c.as_deref() == Some(column.as_ref()))
-                })
-            };
-            for (index_name, (unique, mut cols)) in part.indexes {
-                cols.sort_by_key(|(position, _)| *position);
-                // A functional key part (MySQL 8) has no column name.
-                let Some(columns) = cols
-                    .into_iter()
-                    .map(|(_, c)| c.map(name))
-                    .collect::<Option<Vec<Name>>>()
-                else {
-                    continue;
-                };
-                if index_name == "PRIMARY" {
-                    primary_key = columns.iter().map(|c| c.to_string()).collect();
-                } else if unique {
-                    uniques.push(UniqueConstraint {
-                        name: name(index_name),
-                        columns: columns.into(),
-                    });
-                } else if !fks
-                    .iter()
-                    .any(|fk| fk.name == index_name && fk.columns.as_ref() == columns.as_slice())
-                    || served_elsewhere(&index_name, &columns)
-                {
-                    plain.push(Index {
-                        name: name(index_name),
-                        columns: columns.into(),
-                        unique: false,
-                    });
-                }
-            }
-            schema.upsert(build_table(
-                &table_name,
-                columns,
-                primary_key,
-                plain,
-                uniques,
-                fks,
-            ));
         }
-        Ok(schema)
+        keys
     }
 
     fn read_column(row: ColumnRow, is_json: bool, mariadb: bool) -> Column {

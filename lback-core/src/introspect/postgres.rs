@@ -42,16 +42,7 @@ pub(super) fn read_type(text: &str) -> ColumnType {
             .and_then(|t| t.split_once('('))
             .and_then(|(head, args)| match head {
                 "character varying" | "varchar" => number(args).map(T::Varchar),
-                "numeric" | "decimal" => match args.split_once(',') {
-                    Some((p, s)) => Some(T::Decimal {
-                        precision: Some(number(p)?),
-                        scale: Some(number(s)?),
-                    }),
-                    None => Some(T::Decimal {
-                        precision: Some(number(args)?),
-                        scale: None,
-                    }),
-                },
+                "numeric" | "decimal" => super::read_decimal_args(args, None),
                 _ => None,
             })
             .unwrap_or_else(|| T::Custom(text.to_owned().into())),
@@ -65,29 +56,88 @@ pub use connected::postgres;
 mod connected {
     use std::collections::BTreeMap;
 
+    use diesel::query_builder::SqlQuery;
+    use diesel::query_dsl::LoadQuery;
     use diesel::sql_types::{Bool, Integer, Nullable, Text};
-    use diesel::{sql_query, PgConnection, QueryableByName, RunQueryDsl};
+    use diesel::{sql_query, PgConnection, QueryableByName};
 
-    use super::super::{build_table, name, query_error, read_default, split_quoted, Literal};
-    use super::read_type;
-    use crate::schema::{
-        Column, ForeignKey, Index, Name, ReferentialAction, Schema, UniqueConstraint,
+    use super::super::catalog::{
+        add_index_columns, distribute, load, read_foreign_key, schema_of, ForeignKeyColumnRow,
+        IndexColumnRow, IndexesRead, TableNameRow,
     };
+    use super::super::{build_table, name, read_default, split_quoted, Literal};
+    use super::read_type;
+    use crate::schema::{Column, Index, ReferentialAction, Schema, Table, UniqueConstraint};
     use crate::sql::Dialect;
     use crate::Error;
 
     /// Keeps the tables of the current schema, without lback's and diesel's
-    /// own (`c` is the table's `pg_class` row, `n` its namespace).
+    /// own (`c` is the table's `pg_class` row, `n` its namespace); stands
+    /// for `{in_schema}` in the queries below.
     const IN_SCHEMA: &str = "n.nspname = current_schema()
           AND c.relkind IN ('r', 'p')
           AND NOT c.relispartition
           AND left(c.relname, 2) <> '__'";
 
-    #[derive(QueryableByName)]
-    struct TableRow {
-        #[diesel(sql_type = Text)]
-        table_name: String,
-    }
+    const TABLES: &str = "SELECT c.relname::text AS table_name
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE {in_schema}";
+
+    const COLUMNS: &str = "SELECT c.relname::text AS table_name,
+                    a.attname::text AS column_name,
+                    format_type(a.atttypid, a.atttypmod) AS type_name,
+                    a.attnotnull AS not_null,
+                    a.attidentity::text AS identity,
+                    CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END
+                        AS default_expr
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+             WHERE {in_schema}
+             ORDER BY c.relname, a.attnum";
+
+    const CONSTRAINTS: &str = "SELECT c.relname::text AS table_name,
+                    k.conname::text AS name,
+                    k.contype::text AS kind,
+                    u.ord::int4 AS position,
+                    a.attname::text AS column_name,
+                    r.relname::text AS referenced_table,
+                    ra.attname::text AS referenced_column,
+                    k.confdeltype::text AS on_delete,
+                    k.confupdtype::text AS on_update
+             FROM pg_constraint k
+             JOIN pg_class c ON c.oid = k.conrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             CROSS JOIN LATERAL unnest(k.conkey, coalesce(k.confkey, k.conkey))
+                 WITH ORDINALITY AS u(attnum, refnum, ord)
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum
+             LEFT JOIN pg_class r ON r.oid = k.confrelid
+             LEFT JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.refnum
+             WHERE {in_schema}
+               AND k.contype IN ('p', 'u', 'f')
+             ORDER BY 1, 2, 4";
+
+    const INDEXES: &str = "SELECT c.relname::text AS table_name,
+                    ic.relname::text AS name,
+                    i.indisunique AS is_unique,
+                    k.ord AS position,
+                    a.attname::text AS column_name
+             FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indrelid
+             JOIN pg_class ic ON ic.oid = i.indexrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+             WHERE {in_schema}
+               AND k.ord <= i.indnkeyatts
+               AND NOT EXISTS (
+                   SELECT 1 FROM pg_constraint x
+                   WHERE x.conindid = i.indexrelid
+                     AND x.conrelid = i.indrelid
+                     AND x.contype IN ('p', 'u', 'x'))
+             ORDER BY 1, 2, 4";
 
     #[derive(QueryableByName)]
     struct ColumnRow {
@@ -127,20 +177,6 @@ mod connected {
         on_update: String,
     }
 
-    #[derive(QueryableByName)]
-    struct IndexRow {
-        #[diesel(sql_type = Text)]
-        table_name: String,
-        #[diesel(sql_type = Text)]
-        name: String,
-        #[diesel(sql_type = Bool)]
-        is_unique: bool,
-        #[diesel(sql_type = Integer)]
-        position: i32,
-        #[diesel(sql_type = Nullable<Text>)]
-        column_name: Option<String>,
-    }
-
     /// Reads the tables of the connection's `current_schema()` into a
     /// [`Schema`].
     ///
@@ -159,157 +195,76 @@ mod connected {
     ///
     /// Tables whose names start with `__` and partitions are skipped.
     pub fn postgres(conn: &mut PgConnection) -> Result<Schema, Error> {
-        let tables = sql_query(format!(
-            "SELECT c.relname::text AS table_name
-             FROM pg_class c
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE {IN_SCHEMA}"
-        ))
-        .load::<TableRow>(conn)
-        .map_err(query_error(
-            "listing the tables of the current PostgreSQL schema",
-        ))?;
-
-        let columns = sql_query(format!(
-            "SELECT c.relname::text AS table_name,
-                    a.attname::text AS column_name,
-                    format_type(a.atttypid, a.atttypmod) AS type_name,
-                    a.attnotnull AS not_null,
-                    a.attidentity::text AS identity,
-                    CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END
-                        AS default_expr
-             FROM pg_class c
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-             WHERE {IN_SCHEMA}
-             ORDER BY c.relname, a.attnum"
-        ))
-        .load::<ColumnRow>(conn)
-        .map_err(query_error(
-            "reading the columns of the current PostgreSQL schema",
-        ))?;
-
-        let constraints = sql_query(format!(
-            "SELECT c.relname::text AS table_name,
-                    k.conname::text AS name,
-                    k.contype::text AS kind,
-                    u.ord::int4 AS position,
-                    a.attname::text AS column_name,
-                    r.relname::text AS referenced_table,
-                    ra.attname::text AS referenced_column,
-                    k.confdeltype::text AS on_delete,
-                    k.confupdtype::text AS on_update
-             FROM pg_constraint k
-             JOIN pg_class c ON c.oid = k.conrelid
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             CROSS JOIN LATERAL unnest(k.conkey, coalesce(k.confkey, k.conkey))
-                 WITH ORDINALITY AS u(attnum, refnum, ord)
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum
-             LEFT JOIN pg_class r ON r.oid = k.confrelid
-             LEFT JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.refnum
-             WHERE {IN_SCHEMA}
-               AND k.contype IN ('p', 'u', 'f')
-             ORDER BY 1, 2, 4"
-        ))
-        .load::<ConstraintRow>(conn)
-        .map_err(query_error(
-            "reading the constraints of the current PostgreSQL schema",
-        ))?;
-
-        let indexes = sql_query(format!(
-            "SELECT c.relname::text AS table_name,
-                    ic.relname::text AS name,
-                    i.indisunique AS is_unique,
-                    k.ord::int4 AS position,
-                    a.attname::text AS column_name
-             FROM pg_index i
-             JOIN pg_class c ON c.oid = i.indrelid
-             JOIN pg_class ic ON ic.oid = i.indexrelid
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-             WHERE {IN_SCHEMA}
-               AND k.ord <= i.indnkeyatts
-               AND NOT EXISTS (
-                   SELECT 1 FROM pg_constraint x
-                   WHERE x.conindid = i.indexrelid
-                     AND x.conrelid = i.indrelid
-                     AND x.contype IN ('p', 'u', 'x'))
-             ORDER BY 1, 2, 4"
-        ))
-        .load::<IndexRow>(conn)
-        .map_err(query_error(
-            "reading the indexes of the current PostgreSQL schema",
-        ))?;
-
-        assemble(tables, columns, constraints, indexes)
+        let tables: Vec<TableNameRow> = read(conn, TABLES, "listing the tables")?;
+        let mut parts: BTreeMap<String, Parts> = tables
+            .into_iter()
+            .map(|t| (t.table_name, Parts::default()))
+            .collect();
+        let columns: Vec<ColumnRow> = read(conn, COLUMNS, "reading the columns")?;
+        // Rows arrive ordered by table then attnum; columns keep that order.
+        distribute(
+            &mut parts,
+            columns,
+            |r| &r.table_name,
+            |part, row| part.columns.push(read_column(row)),
+        );
+        let constraints: Vec<ConstraintRow> = read(conn, CONSTRAINTS, "reading the constraints")?;
+        distribute(
+            &mut parts,
+            constraints,
+            |r| &r.table_name,
+            Parts::add_constraint,
+        );
+        let indexes: Vec<IndexColumnRow> = read(conn, INDEXES, "reading the indexes")?;
+        add_index_columns(&mut parts, indexes, |part| &mut part.indexes);
+        schema_of(parts, Parts::into_table)
     }
 
-    /// Whether an index is unique, and its columns by position (`None`: an
-    /// expression).
-    type IndexParts = (bool, Vec<(i32, Option<String>)>);
+    /// Loads the rows of one catalog query over the current schema;
+    /// `doing` says what it reads, for an error.
+    fn read<R>(conn: &mut PgConnection, sql: &str, doing: &str) -> Result<Vec<R>, Error>
+    where
+        SqlQuery: LoadQuery<'static, PgConnection, R>,
+    {
+        load(
+            conn,
+            sql_query(sql.replace("{in_schema}", IN_SCHEMA)),
+            format!("{doing} of the current PostgreSQL schema"),
+        )
+    }
 
+    /// What one table's rows say, gathered.
     #[derive(Default)]
     struct Parts {
         columns: Vec<Column>,
         primary_key: Vec<(i32, String)>,
         uniques: BTreeMap<String, Vec<(i32, String)>>,
         foreign_keys: BTreeMap<String, Vec<ConstraintRow>>,
-        indexes: BTreeMap<String, IndexParts>,
+        indexes: IndexesRead,
     }
 
-    fn assemble(
-        tables: Vec<TableRow>,
-        columns: Vec<ColumnRow>,
-        constraints: Vec<ConstraintRow>,
-        indexes: Vec<IndexRow>,
-    ) -> Result<Schema, Error> {
-        let mut parts: BTreeMap<String, Parts> = tables
-            .into_iter()
-            .map(|t| (t.table_name, Parts::default()))
-            .collect();
-        // Rows arrive ordered by table then attnum; columns keep that order.
-        for row in columns {
-            let Some(table) = parts.get_mut(&row.table_name) else {
-                continue;
-            };
-            table.columns.push(read_column(row));
-        }
-        for row in constraints {
-            let Some(table) = parts.get_mut(&row.table_name) else {
-                continue;
-            };
+    impl Parts {
+        /// Adds one column of a primary key, unique or foreign key constraint.
+        fn add_constraint(&mut self, row: ConstraintRow) {
             match row.kind.as_str() {
-                "p" => table.primary_key.push((row.position, row.column_name)),
-                "u" => table
+                "p" => self.primary_key.push((row.position, row.column_name)),
+                "u" => self
                     .uniques
                     .entry(row.name)
                     .or_default()
                     .push((row.position, row.column_name)),
-                _ => table
+                _ => self
                     .foreign_keys
                     .entry(row.name.clone())
                     .or_default()
                     .push(row),
             }
         }
-        for row in indexes {
-            let Some(table) = parts.get_mut(&row.table_name) else {
-                continue;
-            };
-            let entry = table
-                .indexes
-                .entry(row.name)
-                .or_insert_with(|| (row.is_unique, Vec::new()));
-            entry.1.push((row.position, row.column_name));
-        }
 
-        let mut schema = Schema::new();
-        for (table_name, mut part) in parts {
-            part.primary_key.sort();
-            let primary_key = part.primary_key.into_iter().map(|(_, c)| c).collect();
-            let uniques = part
+        fn into_table(mut self, table_name: &str) -> Result<Table, Error> {
+            self.primary_key.sort();
+            let primary_key = self.primary_key.into_iter().map(|(_, c)| c).collect();
+            let uniques = self
                 .uniques
                 .into_iter()
                 .map(|(name, cols)| UniqueConstraint {
@@ -317,73 +272,55 @@ mod connected {
                     columns: ordered(cols),
                 })
                 .collect();
-            let indexes = part
+            let indexes = self
                 .indexes
+                .into_ordered()
                 .into_iter()
-                .filter_map(|(name, (unique, mut cols))| {
-                    cols.sort_by_key(|(position, _)| *position);
+                .filter_map(|index| {
                     // An expression has no column: such an index is skipped.
-                    let columns = cols
-                        .into_iter()
-                        .map(|(_, c)| c.map(super::super::name))
-                        .collect::<Option<Vec<Name>>>()?;
+                    let columns = index.column_names()?;
                     Some(Index {
-                        name: super::super::name(name),
+                        name: name(index.name),
                         columns: columns.into(),
-                        unique,
+                        unique: index.unique,
                     })
                 })
                 .collect();
-            let mut foreign_keys = Vec::new();
-            for (fk_name, mut rows) in part.foreign_keys {
-                rows.sort_by_key(|r| r.position);
-                let context = || format!("reading foreign key `{fk_name}` of table `{table_name}`");
-                let action = |code: &str| {
-                    read_action_code(code).ok_or_else(|| Error::Database {
-                        context: context(),
-                        message: format!("unknown referential action code `{code}`"),
-                    })
-                };
-                let on_delete = action(&rows[0].on_delete)?;
-                let on_update = action(&rows[0].on_update)?;
-                let referenced_table =
-                    rows[0]
-                        .referenced_table
-                        .clone()
-                        .ok_or_else(|| Error::Database {
-                            context: context(),
-                            message: "the referenced table is missing from pg_class".into(),
-                        })?;
-                let mut columns = Vec::with_capacity(rows.len());
-                let mut referenced_columns = Vec::with_capacity(rows.len());
-                for row in rows {
-                    columns.push(name(row.column_name));
-                    referenced_columns.push(name(row.referenced_column.ok_or_else(|| {
-                        Error::Database {
-                            context: context(),
-                            message: "a referenced column is missing from pg_attribute".into(),
-                        }
-                    })?));
-                }
-                foreign_keys.push(ForeignKey {
-                    name: name(fk_name.as_str()),
-                    columns: columns.into(),
-                    referenced_table: name(referenced_table),
-                    referenced_columns: referenced_columns.into(),
-                    on_delete,
-                    on_update,
-                });
-            }
-            schema.upsert(build_table(
-                &table_name,
-                part.columns,
+            let foreign_keys = self
+                .foreign_keys
+                .into_iter()
+                .map(|(fk_name, rows)| read_foreign_key(table_name, &fk_name, rows))
+                .collect::<Result<_, _>>()?;
+            Ok(build_table(
+                table_name,
+                self.columns,
                 primary_key,
                 indexes,
                 uniques,
                 foreign_keys,
-            ));
+            ))
         }
-        Ok(schema)
+    }
+
+    impl ForeignKeyColumnRow for ConstraintRow {
+        const READ_ACTION: fn(&str) -> Option<ReferentialAction> = read_action_code;
+        const ACTION_IS: &'static str = "referential action code";
+        fn position(&self) -> i64 {
+            self.position.into()
+        }
+        fn actions(&self) -> (&str, &str) {
+            (&self.on_delete, &self.on_update)
+        }
+        fn referenced_table(&self) -> Result<String, &'static str> {
+            let table = self.referenced_table.clone();
+            table.ok_or("the referenced table is missing from pg_class")
+        }
+        fn columns(self) -> Result<(String, String), &'static str> {
+            let referenced = self.referenced_column;
+            let referenced =
+                referenced.ok_or("a referenced column is missing from pg_attribute")?;
+            Ok((self.column_name, referenced))
+        }
     }
 
     fn ordered(mut columns: Vec<(i32, String)>) -> crate::schema::Names {

@@ -48,16 +48,7 @@ pub(super) fn read_type(text: &str) -> ColumnType {
                 .and_then(|t| t.split_once('('))
                 .and_then(|(head, args)| match head {
                     "VARCHAR" => number(args).map(T::Varchar),
-                    "DECIMAL" => match args.split_once(',') {
-                        Some((p, s)) => Some(T::Decimal {
-                            precision: Some(number(p)?),
-                            scale: Some(number(s)?),
-                        }),
-                        None => Some(T::Decimal {
-                            precision: Some(number(args)?),
-                            scale: None,
-                        }),
-                    },
+                    "DECIMAL" => super::read_decimal_args(args, None),
                     _ => None,
                 });
             parsed.unwrap_or_else(|| T::Custom(text.to_owned().into()))
@@ -72,11 +63,15 @@ pub use connected::sqlite;
 mod connected {
     use std::collections::BTreeMap;
 
+    use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+    use diesel::query_dsl::LoadQuery;
     use diesel::sql_types::{Integer, Nullable, Text};
-    use diesel::{sql_query, QueryableByName, RunQueryDsl, SqliteConnection};
+    use diesel::sqlite::Sqlite;
+    use diesel::{sql_query, QueryableByName, SqliteConnection};
 
+    use super::super::catalog::load;
     use super::super::{
-        build_table, is_skipped_table, name, query_error, read_action, read_default, Literal,
+        build_table, is_skipped_table, name, read_action, read_actions, read_default, Literal,
     };
     use super::read_type;
     use crate::schema::{
@@ -177,9 +172,11 @@ mod connected {
     /// assert_eq!(users.primary_key.as_ref(), ["id"]);
     /// ```
     pub fn sqlite(conn: &mut SqliteConnection) -> Result<Schema, Error> {
-        let tables = sql_query("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
-            .load::<TableRow>(conn)
-            .map_err(query_error("listing the tables of the SQLite database"))?;
+        let tables: Vec<TableRow> = load(
+            conn,
+            sql_query("SELECT name, sql FROM sqlite_master WHERE type = 'table'"),
+            "listing the tables of the SQLite database",
+        )?;
         let mut schema = Schema::new();
         for table in tables {
             if is_skipped_table(&table.name)
@@ -193,16 +190,48 @@ mod connected {
         Ok(schema)
     }
 
+    /// Loads the rows a query over `table` (its one parameter) returns;
+    /// `doing` says what it reads, for an error.
+    fn read<R>(
+        conn: &mut SqliteConnection,
+        sql: &str,
+        table: &str,
+        doing: String,
+    ) -> Result<Vec<R>, Error>
+    where
+        BoxedSqlQuery<'static, Sqlite, SqlQuery>: LoadQuery<'static, SqliteConnection, R>,
+    {
+        let query = sql_query(sql).into_boxed::<Sqlite>();
+        load(conn, query.bind::<Text, _>(table.to_owned()), doing)
+    }
+
     fn read_table(conn: &mut SqliteConnection, table: &str, sql: &str) -> Result<Table, Error> {
-        let columns = sql_query(
+        let (columns, primary_key) = read_columns(conn, table, sql)?;
+        let (indexes, uniques) = read_indexes(conn, table)?;
+        let foreign_keys = read_foreign_keys(conn, table)?;
+        Ok(build_table(
+            table,
+            columns,
+            primary_key,
+            indexes,
+            uniques,
+            foreign_keys,
+        ))
+    }
+
+    /// The columns of `table` (created by `sql`) and its primary key.
+    fn read_columns(
+        conn: &mut SqliteConnection,
+        table: &str,
+        sql: &str,
+    ) -> Result<(Vec<Column>, Vec<String>), Error> {
+        let columns: Vec<ColumnRow> = read(
+            conn,
             r#"SELECT name, type AS declared, "notnull" AS not_null, dflt_value, pk
                FROM pragma_table_info(?) ORDER BY cid"#,
-        )
-        .bind::<Text, _>(table)
-        .load::<ColumnRow>(conn)
-        .map_err(query_error(format!(
-            "reading the columns of table `{table}`"
-        )))?;
+            table,
+            format!("reading the columns of table `{table}`"),
+        )?;
 
         let normal_sql = sql
             .split_whitespace()
@@ -234,27 +263,35 @@ mod connected {
                 .and_then(|raw| read_default(raw, split_default(raw), &column.ty, Dialect::Sqlite));
             model_columns.push(column);
         }
+        Ok((model_columns, primary_key))
+    }
 
-        let index_rows =
-            sql_query(r#"SELECT name, "unique" AS is_unique, origin FROM pragma_index_list(?)"#)
-                .bind::<Text, _>(table)
-                .load::<IndexRow>(conn)
-                .map_err(query_error(format!(
-                    "listing the indexes of table `{table}`"
-                )))?;
+    /// The indexes of `table` and the unique constraints written inline.
+    fn read_indexes(
+        conn: &mut SqliteConnection,
+        table: &str,
+    ) -> Result<(Vec<Index>, Vec<UniqueConstraint>), Error> {
+        let index_rows: Vec<IndexRow> = read(
+            conn,
+            r#"SELECT name, "unique" AS is_unique, origin FROM pragma_index_list(?)"#,
+            table,
+            format!("listing the indexes of table `{table}`"),
+        )?;
         let mut indexes = Vec::new();
         let mut uniques = Vec::new();
         for index in index_rows {
             if index.origin == "pk" {
                 continue;
             }
-            let index_columns = sql_query("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
-                .bind::<Text, _>(&index.name)
-                .load::<IndexColumnRow>(conn)
-                .map_err(query_error(format!(
+            let index_columns: Vec<IndexColumnRow> = read(
+                conn,
+                "SELECT name FROM pragma_index_info(?) ORDER BY seqno",
+                &index.name,
+                format!(
                     "reading the columns of index `{}` of table `{table}`",
                     index.name
-                )))?;
+                ),
+            )?;
             // An index over an expression has no column name to report.
             let Some(index_columns) = index_columns
                 .into_iter()
@@ -277,17 +314,23 @@ mod connected {
                 });
             }
         }
+        Ok((indexes, uniques))
+    }
 
-        let fk_rows = sql_query(
+    /// The foreign keys of `table`, named as lback names them.
+    fn read_foreign_keys(
+        conn: &mut SqliteConnection,
+        table: &str,
+    ) -> Result<Vec<ForeignKey>, Error> {
+        let context = || format!("reading the foreign keys of table `{table}`");
+        let fk_rows: Vec<ForeignKeyRow> = read(
+            conn,
             r#"SELECT id, seq, "table" AS referenced_table, "from" AS from_column,
                       "to" AS to_column, on_update, on_delete
                FROM pragma_foreign_key_list(?) ORDER BY id, seq"#,
-        )
-        .bind::<Text, _>(table)
-        .load::<ForeignKeyRow>(conn)
-        .map_err(query_error(format!(
-            "reading the foreign keys of table `{table}`"
-        )))?;
+            table,
+            context(),
+        )?;
         let mut grouped: BTreeMap<i32, Vec<ForeignKeyRow>> = BTreeMap::new();
         for row in fk_rows {
             grouped.entry(row.id).or_default().push(row);
@@ -296,14 +339,13 @@ mod connected {
         for (_, mut rows) in grouped {
             rows.sort_by_key(|r| r.seq);
             let first = &rows[0];
-            let action = |text: &str| {
-                read_action(text).ok_or_else(|| Error::Database {
-                    context: format!("reading the foreign keys of table `{table}`"),
-                    message: format!("unknown referential action `{text}`"),
-                })
-            };
-            let on_delete = action(&first.on_delete)?;
-            let on_update = action(&first.on_update)?;
+            let (on_delete, on_update) = read_actions(
+                &first.on_delete,
+                &first.on_update,
+                read_action,
+                "referential action",
+                context,
+            )?;
             let referenced_table = first.referenced_table.clone();
             let from: Vec<String> = rows.iter().map(|r| r.from_column.clone()).collect();
             // `REFERENCES t` without columns means t's primary key.
@@ -325,30 +367,20 @@ mod connected {
                 on_update,
             });
         }
-
-        Ok(build_table(
-            table,
-            model_columns,
-            primary_key,
-            indexes,
-            uniques,
-            foreign_keys,
-        ))
+        Ok(foreign_keys)
     }
 
     fn referenced_primary_key(
         conn: &mut SqliteConnection,
         table: &str,
     ) -> Result<Vec<String>, Error> {
-        let columns = sql_query(
+        let columns: Vec<ColumnRow> = read(
+            conn,
             r#"SELECT name, type AS declared, "notnull" AS not_null, dflt_value, pk
                FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk"#,
-        )
-        .bind::<Text, _>(table)
-        .load::<ColumnRow>(conn)
-        .map_err(query_error(format!(
-            "reading the primary key of referenced table `{table}`"
-        )))?;
+            table,
+            format!("reading the primary key of referenced table `{table}`"),
+        )?;
         Ok(columns.into_iter().map(|c| c.name).collect())
     }
 

@@ -129,16 +129,7 @@ impl Schema {
                     column.renamed_from = None;
                 }
                 columns.sort_by(|a, b| a.name.cmp(&b.name));
-                table.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-                table
-                    .unique_constraints
-                    .to_mut()
-                    .sort_by(|a, b| a.name.cmp(&b.name));
-                table
-                    .foreign_keys
-                    .to_mut()
-                    .sort_by(|a, b| a.name.cmp(&b.name));
-                table
+                table.with_keys_sorted()
             })
             .collect()
     }
@@ -228,6 +219,21 @@ impl Table {
     /// Adds a foreign key.
     pub fn with_foreign_key(mut self, foreign_key: ForeignKey) -> Self {
         self.foreign_keys.to_mut().push(foreign_key);
+        self
+    }
+
+    /// The table with its indexes, unique constraints and foreign keys
+    /// sorted by name, the order the attribute parser and introspection
+    /// give them (so a table listing its keys in another order compares
+    /// equal to theirs).
+    pub fn with_keys_sorted(mut self) -> Self {
+        self.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+        self.unique_constraints
+            .to_mut()
+            .sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys
+            .to_mut()
+            .sort_by(|a, b| a.name.cmp(&b.name));
         self
     }
 

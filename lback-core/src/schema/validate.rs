@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::{Name, ReferentialAction, Schema, Table, MAX_IDENTIFIER_LEN};
+use super::{ForeignKey, Name, ReferentialAction, Schema, Table, MAX_IDENTIFIER_LEN};
 use crate::sql::Dialect;
 use crate::Error;
 
@@ -217,6 +217,15 @@ fn check_table(schema: &Schema, table: &Table, report: &mut impl FnMut(String)) 
     if table.columns.is_empty() {
         report("a table needs at least one column".into());
     }
+    check_columns(table, report);
+    check_keys(table, report);
+    for fk in table.foreign_keys.iter() {
+        check_foreign_key(schema, table, fk, report);
+    }
+}
+
+/// The columns' names, defaults and auto-increment.
+fn check_columns(table: &Table, report: &mut impl FnMut(String)) {
     let mut seen = BTreeMap::new();
     for column in table.columns.iter() {
         check_name("column", &column.name, report);
@@ -246,10 +255,14 @@ fn check_table(schema: &Schema, table: &Table, report: &mut impl FnMut(String)) 
             }
         }
     }
+}
+
+/// The primary key, indexes and unique constraints.
+fn check_keys(table: &Table, report: &mut impl FnMut(String)) {
+    let exists = |name: &Name| table.column(name).is_some();
     if table.primary_key.is_empty() {
         report("a table needs a primary key: mark a field `#[lback(primary_key)]`".into());
     }
-    let exists = |name: &Name| table.column(name).is_some();
     for name in table.primary_key.iter() {
         match table.column(name) {
             None => report(format!("primary key column `{name}` does not exist")),
@@ -276,69 +289,76 @@ fn check_table(schema: &Schema, table: &Table, report: &mut impl FnMut(String)) 
             ));
         }
     }
-    for fk in table.foreign_keys.iter() {
-        check_name("foreign key", &fk.name, report);
-        for column in fk.columns.iter().filter(|c| !exists(c)) {
-            report(format!(
-                "foreign key `{}` names column `{column}`, which does not exist",
-                fk.name
-            ));
-        }
-        if fk.columns.len() != fk.referenced_columns.len() || fk.columns.is_empty() {
-            report(format!(
-                "foreign key `{}` has {} column(s) but references {}",
-                fk.name,
-                fk.columns.len(),
-                fk.referenced_columns.len()
-            ));
-            continue;
-        }
-        if fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull
-        {
-            for column in fk.columns.iter().filter_map(|c| table.column(c)) {
-                if !column.nullable {
-                    report(format!(
-                        "foreign key on `{}` uses set_null but the column is NOT NULL; make the field an Option",
-                        column.name
-                    ));
-                }
+}
+
+/// One foreign key: its columns, actions and the key it references.
+fn check_foreign_key(
+    schema: &Schema,
+    table: &Table,
+    fk: &ForeignKey,
+    report: &mut impl FnMut(String),
+) {
+    let exists = |name: &Name| table.column(name).is_some();
+    check_name("foreign key", &fk.name, report);
+    for column in fk.columns.iter().filter(|c| !exists(c)) {
+        report(format!(
+            "foreign key `{}` names column `{column}`, which does not exist",
+            fk.name
+        ));
+    }
+    if fk.columns.len() != fk.referenced_columns.len() || fk.columns.is_empty() {
+        report(format!(
+            "foreign key `{}` has {} column(s) but references {}",
+            fk.name,
+            fk.columns.len(),
+            fk.referenced_columns.len()
+        ));
+        return;
+    }
+    if fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull {
+        for column in fk.columns.iter().filter_map(|c| table.column(c)) {
+            if !column.nullable {
+                report(format!(
+                    "foreign key on `{}` uses set_null but the column is NOT NULL; make the field an Option",
+                    column.name
+                ));
             }
         }
-        let Some(target) = schema.table(&fk.referenced_table) else {
-            report(format!(
-                "`{}` references table `{}`, which no model declares \
-                 (if its model lives in another crate, make sure the binary links that crate: `use that_crate as _;`)",
-                fk.columns.join(", "),
-                fk.referenced_table
-            ));
-            continue;
-        };
-        let mut all_exist = true;
-        for (own, theirs) in fk.columns.iter().zip(fk.referenced_columns.iter()) {
-            match (table.column(own), target.column(theirs)) {
-                (_, None) => {
-                    all_exist = false;
-                    report(format!(
-                        "`{own}` references `{}({theirs})`, but that table has no column `{theirs}`",
-                        fk.referenced_table
-                    ));
-                }
-                (Some(a), Some(b)) if a.ty != b.ty => report(format!(
-                    "`{own}` is {} but references `{}({theirs})`, which is {}; use the same type",
-                    a.ty, fk.referenced_table, b.ty
-                )),
-                _ => {}
+    }
+    let Some(target) = schema.table(&fk.referenced_table) else {
+        report(format!(
+            "`{}` references table `{}`, which no model declares \
+             (if its model lives in another crate, make sure the binary links that crate: `use that_crate as _;`)",
+            fk.columns.join(", "),
+            fk.referenced_table
+        ));
+        return;
+    };
+    let mut all_exist = true;
+    for (own, theirs) in fk.columns.iter().zip(fk.referenced_columns.iter()) {
+        match (table.column(own), target.column(theirs)) {
+            (_, None) => {
+                all_exist = false;
+                report(format!(
+                    "`{own}` references `{}({theirs})`, but that table has no column `{theirs}`",
+                    fk.referenced_table
+                ));
             }
+            (Some(a), Some(b)) if a.ty != b.ty => report(format!(
+                "`{own}` is {} but references `{}({theirs})`, which is {}; use the same type",
+                a.ty, fk.referenced_table, b.ty
+            )),
+            _ => {}
         }
-        if all_exist && !target.is_unique_key(&fk.referenced_columns) {
-            report(format!(
-                "`{}` references `{}({})`, which is neither its primary key nor unique; \
-                 every database requires one of the two",
-                fk.columns.join(", "),
-                fk.referenced_table,
-                fk.referenced_columns.join(", ")
-            ));
-        }
+    }
+    if all_exist && !target.is_unique_key(&fk.referenced_columns) {
+        report(format!(
+            "`{}` references `{}({})`, which is neither its primary key nor unique; \
+             every database requires one of the two",
+            fk.columns.join(", "),
+            fk.referenced_table,
+            fk.referenced_columns.join(", ")
+        ));
     }
 }
 
