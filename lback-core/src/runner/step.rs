@@ -114,6 +114,7 @@ impl<'a> Script<'a> {
 
     /// [`attempt`](Self::attempt) as a run outside a transaction records
     /// its start, before its first statement.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     pub(crate) fn started(&self) -> Attempt {
         self.attempt(0, self.statements.first().copied(), None)
     }
