@@ -5,7 +5,7 @@
 
 use diesel::connection::LoadConnection;
 use diesel::result::Error as DieselError;
-use diesel::{Connection, QueryResult};
+use diesel::QueryResult;
 
 use super::backend::{forget_sql, record_sql, TrackedBackend};
 use super::lock::Fence;
@@ -189,7 +189,7 @@ pub(crate) fn in_transaction<C, T>(
     work: impl FnOnce(&mut C) -> Result<T, Failed>,
 ) -> Result<T, Failed>
 where
-    C: Connection,
+    C: diesel::Connection,
 {
     use diesel::connection::TransactionManager;
     C::TransactionManager::begin_transaction(conn).at(Phase::Before)?;
@@ -213,7 +213,7 @@ where
 /// Runs each statement in turn (in the transaction of a strategy that
 /// has one).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) fn run_statements<C: Connection>(
+pub(crate) fn run_statements<C: diesel::Connection>(
     conn: &mut C,
     script: &Script<'_>,
 ) -> Result<(), Failed> {
