@@ -90,7 +90,9 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::migrate_embedded(conn, MigrateOptions::default(), &mut ())
+    let migrations = lback_core::runner::embedded()?.list();
+    let job = lback_core::runner::Job::Migrate { target: None };
+    lback_core::runner::run(conn, &migrations, job, MigrateOptions::default(), &mut ())
 }
 
 /// [`migrate`] with options: e.g. only warn (in the report) about an applied
@@ -147,7 +149,9 @@ where
         + lback_core::introspect::Introspect,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    let report = lback_core::runner::migrate_embedded(conn, options, hooks)?;
+    let migrations = lback_core::runner::embedded()?.list();
+    let job = lback_core::runner::Job::Migrate { target: None };
+    let report = lback_core::runner::run(conn, &migrations, job, options, hooks)?;
     lback_core::drift::after_migrate_embedded(conn, options.on_drift, report)
 }
 
@@ -192,7 +196,7 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::rollback_embedded(conn, table, MigrateOptions::default(), &mut ())
+    rollback_with(conn, table, MigrateOptions::default(), &mut ())
 }
 
 /// [`rollback`] with options and [`Hooks`]: e.g. refuse a rollback that
@@ -235,7 +239,13 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::rollback_embedded(conn, table, options, hooks)
+    let set = lback_core::runner::embedded()?;
+    let schema = set.schema()?;
+    let job = lback_core::runner::Job::Rollback {
+        table,
+        schema: &schema,
+    };
+    lback_core::runner::run(conn, &set.list(), job, options, hooks)
 }
 
 /// Every embedded migration with its state in the database: applied (with
@@ -262,7 +272,8 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::status_embedded(conn)
+    let migrations = lback_core::runner::embedded()?.list();
+    Ok(lback_core::runner::status(conn, &migrations)?.0)
 }
 
 /// Records how a dirty migration was put right by hand, so [`migrate`] can
@@ -276,7 +287,8 @@ where
     C: lback_core::diesel::Connection + lback_core::diesel::connection::LoadConnection,
     C::Backend: lback_core::runner::TrackedBackend,
 {
-    lback_core::runner::resolve_embedded(conn, version, resolution)
+    let migrations = lback_core::runner::embedded()?.list();
+    lback_core::runner::resolve(conn, &migrations, version, resolution)
 }
 
 /// Records embedded migrations as applied without running them (with the

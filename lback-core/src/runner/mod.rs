@@ -7,8 +7,8 @@
 //! Layers, top to bottom:
 //! - `run.rs` — the one run path and its [`Hooks`]; `checks.rs` — what
 //!   is refused before anything runs; `status.rs`,
-//!   `resolve.rs` — the other two things done on a database; `embedded.rs`
-//!   — the same on the migrations `embed_migrations!` compiled in.
+//!   `resolve.rs` — the other two things done on a database (on the
+//!   migrations `embed_migrations!` compiled in, [`embedded`] gives them).
 //! - `lock.rs` — holding the lock a backend may have ([`Locker`]);
 //!   `tracking.rs` — the one read of the tracking tables ([`Tracking::read`]).
 //! - `step.rs` — one migration's run: its [`Script`], how far it got
@@ -28,8 +28,6 @@
 mod backend;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod checks;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-mod embedded;
 mod error;
 #[cfg(feature = "mysql")]
 pub mod lease;
@@ -66,7 +64,6 @@ pub use self::{
     backend::{
         Applied, AppliedVersion, Locker, StartupRead, StoredChecksum, TrackedBackend, Tracking,
     },
-    embedded::{migrate_embedded, resolve_embedded, rollback_embedded, status_embedded},
     lock::{locked, Fence},
     resolve::resolve,
     resume::{atomic_ddl, changes_the_session, Ddl, Object, Repeat, Resume},

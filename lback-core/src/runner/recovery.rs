@@ -52,6 +52,39 @@ fn all_ran(attempt: &Attempt) -> bool {
         && !attempt.interrupted
 }
 
+/// What a failed run outside a transaction (MySQL/MariaDB, or PostgreSQL
+/// with `run_in_transaction = false`) left, for its error: what took
+/// effect and the ways out ([`ways_out`]) when it is dirty; else why
+/// nothing changed (its guard stopped it, or it timed out waiting for a
+/// lock). `recorded`: whether its failure could be recorded.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn outcome_outside(attempt: &Attempt, dialect: Dialect, recorded: bool) -> String {
+    let mut outcome = if attempt.is_dirty(dialect) {
+        ways_out(attempt, dialect)
+    } else if attempt
+        .statement
+        .as_deref()
+        .is_some_and(crate::sql::is_guard_call)
+    {
+        // Its guard (`sql::is_guard_call`) runs before anything changes a
+        // table.
+        "The migration's guard stopped it before it changed anything. Correct the rows as \
+         the message says, then run it again."
+            .to_owned()
+    } else {
+        "It timed out waiting for a lock before it changed anything (after its guards, if \
+         any), so nothing of it took effect."
+            .to_owned()
+    };
+    if !recorded {
+        outcome.push_str(
+            "\n(lback could not record this failure either; the next migrate will report the \
+             run as stopped at the last point it recorded.)",
+        );
+    }
+    outcome
+}
+
 /// The second half of [`recovery_steps`]: what took effect and the two
 /// ways out (also the end of the error of the run that failed).
 pub(crate) fn ways_out(attempt: &Attempt, dialect: Dialect) -> String {
@@ -224,21 +257,7 @@ fn dialect_label(dialect: Dialect) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn attempt(direction: Direction, interrupted: bool, done: usize) -> Attempt {
-        Attempt {
-            version: "20261125000000".into(),
-            direction,
-            interrupted,
-            statements_done: done,
-            statements_total: 4,
-            statement: Some("ALTER TABLE `t` ADD COLUMN `x` INT".into()),
-            error: (!interrupted).then(|| "Duplicate column name 'x'".into()),
-            started_on: "2026-11-25 10:00:00".into(),
-            outside_transaction: false,
-            guard_statements: 0,
-        }
-    }
+    use crate::runner::state::tests::attempt;
     #[test]
     fn failed_while_applying() {
         let text = recovery_steps(

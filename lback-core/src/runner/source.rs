@@ -203,6 +203,16 @@ impl EmbeddedSet {
             .map(|m| m as &dyn MigrationSql)
             .collect()
     }
+
+    /// The schema they build, from the stored snapshot (empty without
+    /// one): what a rollback follows the foreign keys in
+    /// ([`Job::Rollback`](super::Job::Rollback)).
+    pub fn schema(&self) -> Result<crate::schema::Schema, Error> {
+        match self.snapshot {
+            Some(text) => crate::schema::Schema::from_snapshot(text),
+            None => Ok(crate::schema::Schema::new()),
+        }
+    }
 }
 
 /// The migrations `embed_migrations!()` put into this binary.

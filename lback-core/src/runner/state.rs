@@ -302,10 +302,16 @@ fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn attempt(direction: Direction, interrupted: bool, done: usize) -> Attempt {
+    /// A failed (or, `interrupted`, stopped) run of a four-statement MySQL
+    /// migration, `done` statements in (also `recovery`'s tests').
+    pub(in crate::runner) fn attempt(
+        direction: Direction,
+        interrupted: bool,
+        done: usize,
+    ) -> Attempt {
         Attempt {
             version: "20261125000000".into(),
             direction,

@@ -3,9 +3,9 @@
 //! failure carries as data: [`Failed`]), and what a failure becomes in the
 //! error ([`StepFailure`]).
 
-use diesel::connection::{LoadConnection, TransactionManager};
+use diesel::connection::LoadConnection;
 use diesel::result::Error as DieselError;
-use diesel::{Connection, QueryResult};
+use diesel::QueryResult;
 
 use super::backend::{forget_sql, record_sql, TrackedBackend};
 use super::lock::Fence;
@@ -87,6 +87,48 @@ impl<'a> Script<'a> {
     pub fn applies(&self) -> bool {
         self.direction == Direction::Up
     }
+
+    /// Its run as `__lback_attempts` records it: `done` statements took
+    /// effect and `statement` is the one failing or about to run. With the
+    /// database's `error` it failed; without, it is in progress (so, read
+    /// back, interrupted unless it records an end).
+    pub(crate) fn attempt(
+        &self,
+        done: usize,
+        statement: Option<&str>,
+        error: Option<String>,
+    ) -> Attempt {
+        Attempt {
+            version: self.version().to_owned(),
+            direction: self.direction,
+            interrupted: error.is_none(),
+            statements_done: done,
+            statements_total: self.statements.len(),
+            statement: statement.map(str::to_owned),
+            error,
+            started_on: String::new(),
+            outside_transaction: self.outside_transaction,
+            guard_statements: self.guard_statements,
+        }
+    }
+
+    /// [`attempt`](Self::attempt) as a run outside a transaction records
+    /// its start, before its first statement.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(crate) fn started(&self) -> Attempt {
+        self.attempt(0, self.statements.first().copied(), None)
+    }
+}
+
+/// Whether the migration turns out done already (applied when applying,
+/// not applied when reverting), checked again as its run starts: another
+/// process may have run it meanwhile (diesel_cli takes no lock).
+pub(crate) fn done_already<B, C>(conn: &mut C, script: &Script<'_>) -> Result<bool, Failed>
+where
+    B: TrackedBackend,
+    C: LoadConnection<Backend = B>,
+{
+    Ok(B::is_applied(conn, script.version()).at(Phase::Before)? == script.applies())
 }
 
 /// How far a run of one migration got.
@@ -141,13 +183,15 @@ impl<T> At<T> for QueryResult<T> {
 /// Runs `work` in a transaction, as diesel's `Connection::transaction`
 /// does, with BEGIN failing as [`Phase::Before`] and COMMIT as
 /// [`Phase::Commit`].
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn in_transaction<C, T>(
     conn: &mut C,
     work: impl FnOnce(&mut C) -> Result<T, Failed>,
 ) -> Result<T, Failed>
 where
-    C: Connection,
+    C: diesel::Connection,
 {
+    use diesel::connection::TransactionManager;
     C::TransactionManager::begin_transaction(conn).at(Phase::Before)?;
     match work(conn) {
         Ok(value) => {
@@ -166,8 +210,10 @@ where
     }
 }
 
-/// Runs each statement in turn.
-pub(crate) fn run_statements<C: Connection>(
+/// Runs each statement in turn (in the transaction of a strategy that
+/// has one).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn run_statements<C: diesel::Connection>(
     conn: &mut C,
     script: &Script<'_>,
 ) -> Result<(), Failed> {
@@ -214,18 +260,7 @@ where
     let outcome = match settled_outcome(&failed) {
         Some(outcome) => outcome.to_owned(),
         None => {
-            let attempt = Attempt {
-                version: script.version().to_owned(),
-                direction: script.direction,
-                interrupted: false,
-                statements_done: done,
-                statements_total: script.statements.len(),
-                statement: statement.map(str::to_owned),
-                error: Some(message.clone()),
-                started_on: String::new(),
-                outside_transaction: script.outside_transaction,
-                guard_statements: script.guard_statements,
-            };
+            let attempt = script.attempt(done, statement, Some(message.clone()));
             B::after_failure(conn, &attempt, fence)
         }
     };
@@ -316,6 +351,7 @@ fn settled_outcome(failed: &Failed) -> Option<&'static str> {
 }
 
 /// What a failure leaves where a migration runs in one transaction.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const ROLLED_BACK: &str = "The migration was rolled back: none of it took effect. \
                                       Correct the cause, then run migrate again.";
 
@@ -347,39 +383,16 @@ pub(crate) fn phase_at(script: &Script<'_>, position: i32) -> Option<Phase> {
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-
     use super::{phase_at, Phase, Script};
-    use crate::runner::{Direction, MigrationSql};
+    use crate::runner::verify::tests::Fake;
+    use crate::runner::Direction;
     use crate::sql::Dialect;
-
-    struct Fake;
-
-    impl MigrationSql for Fake {
-        fn version(&self) -> &str {
-            "20260101000000"
-        }
-        fn id(&self) -> Cow<'_, str> {
-            Cow::Borrowed("20260101000000_fake")
-        }
-        fn up(&self, _: Dialect) -> Result<Cow<'_, str>, crate::Error> {
-            unreachable!()
-        }
-        fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, crate::Error> {
-            unreachable!()
-        }
-        fn needs_foreign_keys_off(&self, _: Dialect) -> bool {
-            false
-        }
-        fn tables(&self) -> Vec<&str> {
-            Vec::new()
-        }
-    }
 
     #[test]
     fn an_error_position_names_the_statement_holding_it() {
         let sql = "-- é first\nCREATE TABLE a (id INT);\n\nINSERT INTO nope VALUES (1);\n";
-        let mut script = Script::new(&Fake, Direction::Up, sql, Dialect::Postgres);
+        let fake = Fake("20260101000000", sql);
+        let mut script = Script::new(&fake, Direction::Up, sql, Dialect::Postgres);
         assert_eq!(script.statements.len(), 2);
         // Positions count characters from 1: `é` is one.
         let at = |needle: &str| {

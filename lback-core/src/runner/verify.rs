@@ -194,12 +194,13 @@ pub(crate) fn verify_counting(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::borrow::Cow;
 
     use super::*;
 
-    struct Fake(&'static str, &'static str);
+    /// A migration: its version and up SQL (also `step`'s tests').
+    pub(in crate::runner) struct Fake(pub &'static str, pub &'static str);
 
     impl MigrationSql for Fake {
         fn version(&self) -> &str {

@@ -47,31 +47,41 @@ pub trait TrackedBackend: Backend + Sized {
     /// The type of the columns holding statements and error messages
     /// (MySQL: utf8mb4, so any text can be stored whatever the database's
     /// default charset; the keys keep the database's, so they compare with
-    /// diesel's table).
-    const WIDE_TEXT: &'static str;
+    /// diesel's table). The default: `TEXT`.
+    const WIDE_TEXT: &'static str = "TEXT";
 
-    /// The type to cast a timestamp to, to read it as text.
-    const TEXT_CAST: &'static str;
+    /// The type to cast a timestamp to, to read it as text. The default:
+    /// `TEXT`.
+    const TEXT_CAST: &'static str = "TEXT";
 
-    /// The type to cast an integer to, to read it as 64 bits.
-    const INT_CAST: &'static str;
+    /// The type to cast an integer to, to read it as 64 bits. The default:
+    /// `BIGINT`.
+    const INT_CAST: &'static str = "BIGINT";
 
     /// Whether each migration runs in a transaction of lback's (SQLite,
-    /// PostgreSQL), so its own transaction control is refused up front.
-    const IN_TRANSACTION: bool;
+    /// PostgreSQL: the default), so its own transaction control is refused
+    /// up front.
+    const IN_TRANSACTION: bool = true;
 
     /// Statements that run first in the transaction that moves an earlier
     /// lback's checksums into diesel's table (PostgreSQL locks the old
     /// table, so two sessions moving at once wait instead of deadlocking).
-    const BEFORE_CHECKSUM_MOVE: &'static [&'static str];
+    /// The default: none.
+    const BEFORE_CHECKSUM_MOVE: &'static [&'static str] = &[];
 
     /// Whether `table` (found the way an unqualified name is) has `column`;
-    /// `false` when there is no such table.
+    /// `false` when there is no such table. (Each backend's is its
+    /// [`column_count_sql`](Self::column_count_sql) run.)
     fn has_column<C: LoadConnection<Backend = Self>>(
         conn: &mut C,
         table: &str,
         column: &str,
     ) -> QueryResult<bool>;
+
+    /// The query that counts, as `n`, the columns named `column` of the
+    /// table named `table` (both given as string literals): what
+    /// [`has_column`](Self::has_column) runs.
+    fn column_count_sql(table: &str, column: &str) -> String;
 
     /// What a start needs, in one query: applied versions with their
     /// checksums (and, on MySQL, whether an attempt is recorded). Fails when

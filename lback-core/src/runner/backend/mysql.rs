@@ -14,12 +14,12 @@ use diesel::mysql::Mysql;
 use diesel::sql_types::{BigInt, Nullable};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-use super::tables::{attempt_row_in, failed_state, stored_text, Count, STARTED};
+use super::tables::{attempt_row_in, failed_state, progress_sql, stored_text, Count, STARTED};
 use super::{AppliedVersion, Locker, StartupRead, TrackedBackend};
 use crate::runner::lease::{self, LeaseLock, LockKind, Settings};
 use crate::runner::lock::Fence;
 use crate::runner::resume::{atomic_ddl, changes_the_session, Repeat, Resume, CHECKED};
-use crate::runner::step::{At, Failed, Phase, Script};
+use crate::runner::step::{done_already, At, Failed, Phase, Script};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
 use diesel::result::Error as DieselError;
@@ -30,23 +30,14 @@ impl TrackedBackend for Mysql {
     const TEXT_CAST: &'static str = "CHAR";
     const INT_CAST: &'static str = "SIGNED";
     const IN_TRANSACTION: bool = false;
-    const BEFORE_CHECKSUM_MOVE: &'static [&'static str] = &[];
 
     shared_queries!();
 
-    fn has_column<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-        table: &str,
-        column: &str,
-    ) -> QueryResult<bool> {
-        diesel::sql_query(format!(
+    fn column_count_sql(table: &str, column: &str) -> String {
+        format!(
             "SELECT COUNT(*) AS n FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name = {} AND column_name = {}",
-            Self::DIALECT.string_literal(table),
-            Self::DIALECT.string_literal(column)
-        ))
-        .get_result::<Count>(conn)
-        .map(|c| c.n > 0)
+             WHERE table_schema = DATABASE() AND table_name = {table} AND column_name = {column}"
+        )
     }
 
     fn startup_read<C: LoadConnection<Backend = Self>>(conn: &mut C) -> QueryResult<StartupRead> {
@@ -103,30 +94,7 @@ impl TrackedBackend for Mysql {
             d.string_literal(&attempt.version)
         );
         let recorded = fence.record(conn, |conn| conn.batch_execute(&failed));
-        let mut outcome = if attempt.is_dirty(d) {
-            crate::runner::recovery::ways_out(attempt, d)
-        } else if !attempt
-            .statement
-            .as_deref()
-            .is_some_and(crate::sql::is_guard_call)
-        {
-            "It timed out waiting for a lock before it changed anything (after its guards, if \
-             any), so nothing of it took effect."
-                .to_owned()
-        } else {
-            // Stopped by its guard (`sql::is_guard_call`), which runs before
-            // anything changes a table.
-            "The migration's guard stopped it before it changed anything. \
-             Correct the rows as the message says, then run it again."
-                .to_owned()
-        };
-        if recorded.is_err() {
-            outcome.push_str(
-                "\n(lback could not record this failure either; the next migrate will report \
-                 the run as stopped at the last point it recorded.)",
-            );
-        }
-        outcome
+        crate::runner::recovery::outcome_outside(attempt, d, recorded.is_ok())
     }
 
     fn resume_point<C: LoadConnection<Backend = Self>>(
@@ -158,22 +126,9 @@ fn run<C: LoadConnection<Backend = Mysql>>(
     script: &Script<'_>,
     fence: &Fence<'_, C>,
 ) -> Result<bool, Failed> {
-    let version = script.version();
-    if Mysql::is_applied(conn, version).at(Phase::Before)? == script.applies() {
+    if done_already(conn, script)? {
         return Ok(false);
     }
-    let started = Attempt {
-        version: version.to_owned(),
-        direction: script.direction,
-        interrupted: true,
-        statements_done: 0,
-        statements_total: script.statements.len(),
-        statement: script.statements.first().map(|s| (*s).to_owned()),
-        error: None,
-        started_on: String::new(),
-        outside_transaction: true,
-        guard_statements: script.guard_statements,
-    };
     let mut atomic = None;
     let resume = script.resume.as_ref();
     if resume.is_none() {
@@ -182,7 +137,7 @@ fn run<C: LoadConnection<Backend = Mysql>>(
         // replacement.
         let start = format!(
             "REPLACE INTO __lback_attempts {}",
-            attempt_row_in(Mysql::DIALECT, &started, state)
+            attempt_row_in(Mysql::DIALECT, &script.started(), state)
         );
         fence
             .record(conn, |conn| conn.batch_execute(&start))
@@ -200,8 +155,9 @@ fn run<C: LoadConnection<Backend = Mysql>>(
                 }) => CHECKED,
                 _ => state_before(conn, Some(statement), &mut atomic),
             };
+            let progress = progress_sql(Mysql::DIALECT, script.version(), i, statement, state);
             fence
-                .record(conn, |conn| progress(conn, version, i, statement, state))
+                .record(conn, |conn| conn.batch_execute(&progress))
                 .at(Phase::Recording(i))?;
         }
         match conn.batch_execute(statement) {
@@ -242,25 +198,6 @@ fn with_lock_wait_timeout<C: LoadConnection<Backend = Mysql>>(
     let ran = work(conn);
     let _ = conn.batch_execute(&format!("SET SESSION lock_wait_timeout = {}", before.value));
     ran
-}
-
-/// Before statement `done + 1` runs: how far the run got, and in which
-/// state (`started`, or `checked`: [`state_before`]).
-fn progress<C: LoadConnection<Backend = Mysql>>(
-    conn: &mut C,
-    version: &str,
-    done: usize,
-    statement: &str,
-    state: &str,
-) -> QueryResult<()> {
-    let d = Mysql::DIALECT;
-    conn.batch_execute(&format!(
-        "UPDATE __lback_attempts SET state = {}, statements_done = {done}, \
-         current_statement = {} WHERE version = {}",
-        d.string_literal(state),
-        stored_text(d, Some(statement)),
-        d.string_literal(version)
-    ))
 }
 
 /// The state to record a run in before `statement` runs: `checked` when it

@@ -9,21 +9,19 @@ use diesel::pg::Pg;
 use diesel::result::Error as DieselError;
 use diesel::{QueryResult, RunQueryDsl};
 
-use super::tables::{attempt_row, record_failed, stored_text, Count};
+use super::tables::{progress_sql, record_attempt, Count, STARTED};
 use super::{Locker, TrackedBackend};
 use crate::runner::lock::Fence;
-use crate::runner::step::{in_transaction, phase_at, At, Failed, Phase, Script, ROLLED_BACK};
+use crate::runner::step::{
+    done_already, in_transaction, phase_at, run_statements, At, Failed, Phase, Script, ROLLED_BACK,
+};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
 
 impl TrackedBackend for Pg {
     const DIALECT: Dialect = Dialect::Postgres;
-    const WIDE_TEXT: &'static str = "TEXT";
-    const TEXT_CAST: &'static str = "TEXT";
-    const INT_CAST: &'static str = "BIGINT";
     // Two sessions moving at once would deadlock between the UPDATE's read
     // and the DROP: one waits here instead.
-    const IN_TRANSACTION: bool = true;
     const BEFORE_CHECKSUM_MOVE: &'static [&'static str] =
         &["LOCK TABLE __lback_checksums IN ACCESS EXCLUSIVE MODE"];
 
@@ -50,20 +48,12 @@ impl TrackedBackend for Pg {
         })
     }
 
-    fn has_column<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-        table: &str,
-        column: &str,
-    ) -> QueryResult<bool> {
+    fn column_count_sql(table: &str, column: &str) -> String {
         // The table the unqualified name resolves to, through search_path.
-        diesel::sql_query(format!(
+        format!(
             "SELECT COUNT(*) AS n FROM pg_catalog.pg_attribute \
-             WHERE attrelid = to_regclass({}) AND attname = {} AND NOT attisdropped",
-            Self::DIALECT.string_literal(table),
-            Self::DIALECT.string_literal(column)
-        ))
-        .get_result::<Count>(conn)
-        .map(|c| c.n > 0)
+             WHERE attrelid = to_regclass({table}) AND attname = {column} AND NOT attisdropped"
+        )
     }
 
     /// The records are in the migration's transaction, under a lock that
@@ -103,32 +93,11 @@ impl TrackedBackend for Pg {
         // Best effort: in a transaction, the row only explains the failure
         // in `status`; outside one (`partial`), it makes the migration
         // dirty, as the `started` row written before the run already did.
-        let recorded = fence.record(conn, |conn| record_failed(conn, attempt));
+        let recorded = fence.record(conn, |conn| record_attempt(conn, attempt, true));
         if !attempt.outside_transaction {
             return ROLLED_BACK.to_owned();
         }
-        if !attempt.is_dirty(Self::DIALECT) {
-            return if attempt
-                .statement
-                .as_deref()
-                .is_some_and(crate::sql::is_guard_call)
-            {
-                "The migration's guard stopped it before it changed anything. Correct the rows \
-                 as the message says, then run it again."
-            } else {
-                "It timed out waiting for a lock before it changed anything (after its guard, \
-                 if any), so nothing of it took effect."
-            }
-            .to_owned();
-        }
-        let mut outcome = crate::runner::recovery::ways_out(attempt, Self::DIALECT);
-        if recorded.is_err() {
-            outcome.push_str(
-                "\n(lback could not record this failure either; the next migrate will report \
-                 the run as stopped at the last point it recorded.)",
-            );
-        }
-        outcome
+        crate::runner::recovery::outcome_outside(attempt, Self::DIALECT, recorded.is_ok())
     }
 
     fn locker<C: LoadConnection<Backend = Self>>(
@@ -188,41 +157,14 @@ fn run_statements_outside<C: LoadConnection<Backend = Pg>>(
     conn: &mut C,
     script: &Script<'_>,
 ) -> Result<bool, Failed> {
-    let version = script.version();
-    if Pg::is_applied(conn, version).at(Phase::Before)? == script.applies() {
+    if done_already(conn, script)? {
         return Ok(false);
     }
-    let started = Attempt {
-        version: version.to_owned(),
-        direction: script.direction,
-        interrupted: true,
-        statements_done: 0,
-        statements_total: script.statements.len(),
-        statement: script.statements.first().map(|s| (*s).to_owned()),
-        error: None,
-        started_on: String::new(),
-        outside_transaction: true,
-        guard_statements: script.guard_statements,
-    };
-    conn.batch_execute(&format!(
-        "INSERT INTO __lback_attempts {} ON CONFLICT (version) DO UPDATE SET \
-         direction = excluded.direction, state = excluded.state, \
-         statements_done = excluded.statements_done, \
-         statements_total = excluded.statements_total, \
-         current_statement = excluded.current_statement, \
-         error_message = excluded.error_message, started_on = CURRENT_TIMESTAMP",
-        attempt_row(Pg::DIALECT, &started, false)
-    ))
-    .at(Phase::Before)?;
+    record_attempt(conn, &script.started(), false).at(Phase::Before)?;
     for (i, statement) in script.statements.iter().enumerate() {
         if i > 0 {
-            conn.batch_execute(&format!(
-                "UPDATE __lback_attempts SET statements_done = {i}, current_statement = {} \
-                 WHERE version = {}",
-                stored_text(Pg::DIALECT, Some(statement)),
-                Pg::DIALECT.string_literal(version)
-            ))
-            .at(Phase::Recording(i))?;
+            let progress = progress_sql(Pg::DIALECT, script.version(), i, statement, STARTED);
+            conn.batch_execute(&progress).at(Phase::Recording(i))?;
         }
         // One statement per query: a query of several runs as one implicit
         // transaction, which CREATE INDEX CONCURRENTLY refuses.
@@ -339,9 +281,7 @@ fn run_again<C: LoadConnection<Backend = Pg>>(
         // With the same lock timeout: a statement that waited for a lock
         // must not wait for ever here.
         set_local_lock_timeout(conn, script).at(Phase::Before)?;
-        for (i, statement) in script.statements.iter().enumerate() {
-            conn.batch_execute(statement).at(Phase::Statement(i))?;
-        }
+        run_statements(conn, script)?;
         conn.batch_execute(&script.bookkeeping)
             .at(Phase::Finishing)?;
         // Never committed.

@@ -8,10 +8,12 @@ use diesel::sql_types::BigInt;
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-use super::tables::{record_failed, Count};
+use super::tables::{record_attempt, Count};
 use super::{Locker, TrackedBackend};
 use crate::runner::lock::Fence;
-use crate::runner::step::{in_transaction, run_statements, At, Failed, Phase, Script, ROLLED_BACK};
+use crate::runner::step::{
+    done_already, in_transaction, run_statements, At, Failed, Phase, Script, ROLLED_BACK,
+};
 use crate::runner::Attempt;
 use crate::sql::Dialect;
 
@@ -19,11 +21,7 @@ plain_startup_read!(Sqlite);
 
 impl TrackedBackend for Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
-    const WIDE_TEXT: &'static str = "TEXT";
-    const TEXT_CAST: &'static str = "TEXT";
     const INT_CAST: &'static str = "INTEGER";
-    const IN_TRANSACTION: bool = true;
-    const BEFORE_CHECKSUM_MOVE: &'static [&'static str] = &[];
 
     shared_queries!();
 
@@ -34,18 +32,8 @@ impl TrackedBackend for Sqlite {
         plain_startup_read(conn)
     }
 
-    fn has_column<C: LoadConnection<Backend = Self>>(
-        conn: &mut C,
-        table: &str,
-        column: &str,
-    ) -> QueryResult<bool> {
-        diesel::sql_query(format!(
-            "SELECT COUNT(*) AS n FROM pragma_table_info({}) WHERE name = {}",
-            Self::DIALECT.string_literal(table),
-            Self::DIALECT.string_literal(column)
-        ))
-        .get_result::<Count>(conn)
-        .map(|c| c.n > 0)
+    fn column_count_sql(table: &str, column: &str) -> String {
+        format!("SELECT COUNT(*) AS n FROM pragma_table_info({table}) WHERE name = {column}")
     }
 
     /// The records are in the migration's transaction, under a lock that
@@ -68,7 +56,7 @@ impl TrackedBackend for Sqlite {
         fence: &Fence<'_, C>,
     ) -> String {
         // Best effort: the row only explains the failure in `status`.
-        let _ = fence.record(conn, |conn| record_failed(conn, attempt));
+        let _ = fence.record(conn, |conn| record_attempt(conn, attempt, true));
         ROLLED_BACK.to_owned()
     }
 
@@ -109,7 +97,7 @@ fn run<C: LoadConnection<Backend = Sqlite>>(
     // deadlock on the upgrade instead of waiting).
     conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE 1 = 0")
         .at(Phase::Before)?;
-    if Sqlite::is_applied(conn, script.version()).at(Phase::Before)? == script.applies() {
+    if done_already(conn, script)? {
         return Ok(false);
     }
     run_statements(conn, script)?;

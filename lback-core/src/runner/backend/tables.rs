@@ -242,11 +242,25 @@ pub(super) struct Count {
     pub(super) n: i64,
 }
 
-/// The queries whose SQL every backend shares (diesel loads rows only
-/// through a concrete backend, so they are written once here and expanded
-/// in each).
+/// The queries whose SQL every backend shares, or whose running does
+/// (diesel loads rows only through a concrete backend, so they are
+/// written once here and expanded in each).
 macro_rules! shared_queries {
     () => {
+        fn has_column<C: LoadConnection<Backend = Self>>(
+            conn: &mut C,
+            table: &str,
+            column: &str,
+        ) -> QueryResult<bool> {
+            let d = Self::DIALECT;
+            diesel::sql_query(Self::column_count_sql(
+                &d.string_literal(table),
+                &d.string_literal(column),
+            ))
+            .get_result::<super::tables::Count>(conn)
+            .map(|c| c.n > 0)
+        }
+
         fn read_applied<C: LoadConnection<Backend = Self>>(
             conn: &mut C,
             with_checksums: bool,
@@ -434,8 +448,8 @@ pub(super) fn stored_text(dialect: Dialect, text: Option<&str>) -> String {
 /// rolling back, SQLite and PostgreSQL) or `partial` (PostgreSQL outside a
 /// transaction: what ran before took effect). `statement` is the
 /// statement that failed, or the one about to run.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(super) fn attempt_row(dialect: Dialect, attempt: &Attempt, failed: bool) -> String {
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn attempt_row(dialect: Dialect, attempt: &Attempt, failed: bool) -> String {
     attempt_row_in(
         dialect,
         attempt,
@@ -463,10 +477,12 @@ pub(super) fn attempt_row_in(dialect: Dialect, attempt: &Attempt, state: &str) -
     )
 }
 
-/// SQLite and PostgreSQL, after a failed migration was rolled back: its
-/// `failed` row, replacing any earlier attempt (one statement).
+/// SQLite and PostgreSQL: records `attempt`, replacing any earlier row of
+/// its version (one statement): as failed (after a failed migration was
+/// rolled back, or PostgreSQL outside a transaction: [`attempt_row`]), or
+/// as `started` (PostgreSQL, before a run outside a transaction).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(super) fn record_failed<B, C>(conn: &mut C, attempt: &Attempt) -> QueryResult<()>
+pub(super) fn record_attempt<B, C>(conn: &mut C, attempt: &Attempt, failed: bool) -> QueryResult<()>
 where
     B: TrackedBackend,
     C: LoadConnection<Backend = B>,
@@ -478,8 +494,27 @@ where
          statements_total = excluded.statements_total, \
          current_statement = excluded.current_statement, \
          error_message = excluded.error_message, started_on = CURRENT_TIMESTAMP",
-        attempt_row(B::DIALECT, attempt, true)
+        attempt_row(B::DIALECT, attempt, failed)
     ))
+}
+
+/// Before statement `done + 1` of a run outside a transaction runs: how
+/// far the run got, and in which state (`started`, or on MySQL `checked`).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(super) fn progress_sql(
+    dialect: Dialect,
+    version: &str,
+    done: usize,
+    statement: &str,
+    state: &str,
+) -> String {
+    format!(
+        "UPDATE __lback_attempts SET state = {}, statements_done = {done}, \
+         current_statement = {} WHERE version = {}",
+        dialect.string_literal(state),
+        stored_text(dialect, Some(statement)),
+        dialect.string_literal(version)
+    )
 }
 
 /// MySQL: `state` column value of a failed run.
