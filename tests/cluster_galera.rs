@@ -14,25 +14,27 @@
 //! 127.0.0.1:3307-3309 and `.ci/galera.sh urls` prints them. Without it, or
 //! with a node unreachable, every test here fails.
 
+#[path = "support/cluster_fixture.rs"]
+mod cluster_fixture;
 #[path = "support/db.rs"]
 mod db;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use cluster_fixture::{applied_lines, copy_fixture, fixture_ids, models, text};
+use db::mysql_count as count;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use lback::schema::Schema;
 use lback_core::runner::{lease, MigrationSql};
 use lback_core::sql::Dialect;
 
 lback::embed_migrations!("tests/fixtures/cluster/migrations");
 
 const PROCESSES: usize = 16;
-const FIXTURE: &str = "tests/fixtures/cluster/migrations";
 /// The variable that hands a child process its node's URL.
 const CHILD_URL: &str = "LBACK_CHILD_URL";
 /// The lease's time to live in the tests that kill the holder: a dead
@@ -73,19 +75,6 @@ fn connect(url: &str) -> MysqlConnection {
     conn.batch_execute("SET SESSION wsrep_sync_wait = 15")
         .unwrap_or_else(|e| panic!("{url} is not a Galera node: {e}"));
     conn
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut MysqlConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql)
-        .get_result::<Count>(conn)
-        .unwrap_or_else(|e| panic!("{e}: {sql}"))
-        .n
 }
 
 /// A fresh database on the cluster (created through node 1, seen on every
@@ -291,51 +280,6 @@ fn wait_all(replicas: Vec<Replica>) -> Vec<(Option<i32>, usize, String)> {
         .collect()
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// The migration ids in the fixture, oldest first.
-fn fixture_ids() -> Vec<String> {
-    let mut ids: Vec<String> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE))
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.'))
-            .collect();
-    ids.sort();
-    assert_eq!(ids.len(), 6, "six migrations in the fixture: {ids:?}");
-    ids
-}
-
-/// Every `Applied <id>` line of the outputs, sorted.
-fn applied_lines<'a>(outputs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut applied: Vec<String> = outputs
-        .into_iter()
-        .flat_map(str::lines)
-        .filter_map(|line| line.trim().strip_prefix("Applied "))
-        .map(str::to_owned)
-        .collect();
-    applied.sort();
-    applied
-}
-
-fn models() -> Schema {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(FIXTURE)
-            .join(".lback/schema.json"),
-    )
-    .unwrap();
-    Schema::from_snapshot(&text).unwrap()
-}
-
 /// On every node: each migration recorded once, no unfinished run, and
 /// the schema read back equals the models.
 fn assert_every_node_matches_the_models(scratch: &Scratch) {
@@ -393,27 +337,12 @@ fn sixteen_processes_over_three_nodes_apply_each_migration_exactly_once() {
 /// A copy of the fixture whose fourth migration starts with a statement
 /// that takes a while, so a test can act while a process runs it.
 fn slow_fixture(name: &str) -> (PathBuf, String) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name(name));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture(name);
     let fourth = &fixture_ids()[3];
     let up = dir.join(fourth).join("up.sql");
     let sql = std::fs::read_to_string(&up).unwrap();
     std::fs::write(&up, format!("SELECT SLEEP(8);\n{sql}")).unwrap();
     (dir, fourth[..14].to_owned())
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[derive(QueryableByName)]
@@ -539,9 +468,7 @@ fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_
     let _one = one_at_a_time();
     let scratch = Scratch::new();
     let ids = fixture_ids();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_ddl"));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture("galera_ddl");
     let five = lback_command(&dir, &scratch.url(0), &["migrate", &ids[4][..14]])
         .output()
         .unwrap();
@@ -911,9 +838,7 @@ fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
 fn lock_tables_in_a_migration_is_refused_before_anything_runs() {
     let _one = one_at_a_time();
     let scratch = Scratch::new();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_lock_tables"));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture("galera_lock_tables");
     let ids = fixture_ids();
     let up = dir.join(&ids[4]).join("up.sql");
     let sql = std::fs::read_to_string(&up).unwrap();
