@@ -280,6 +280,21 @@ fn wait_all(replicas: Vec<Replica>) -> Vec<(Option<i32>, usize, String)> {
         .collect()
 }
 
+/// The index among `replicas` of the process `pid` (the lease holder).
+fn replica_of(replicas: &[Replica], pid: i64) -> usize {
+    replicas
+        .iter()
+        .position(|r| i64::from(r.child.id()) == pid)
+        .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"))
+}
+
+/// [`wait_all`], asserting the replica `holder` was killed.
+fn wait_all_but_killed(replicas: Vec<Replica>, holder: usize) -> Vec<(Option<i32>, usize, String)> {
+    let outputs = wait_all(replicas);
+    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    outputs
+}
+
 /// On every node: each migration recorded once, no unfinished run, and
 /// the schema read back equals the models.
 fn assert_every_node_matches_the_models(scratch: &Scratch) {
@@ -345,6 +360,19 @@ fn slow_fixture(name: &str) -> (PathBuf, String) {
     (dir, fourth[..14].to_owned())
 }
 
+/// Replicas (the command, in `dir`, with the test's lease time) started
+/// on the slow fixture, once one of them runs the slow statement of
+/// `version`; that one's index.
+fn slow_run_started(scratch: &Scratch, dir: &Path, version: &str) -> (Vec<Replica>, usize) {
+    let mut replicas = start_replicas(
+        scratch,
+        &Via::Command(dir.to_path_buf()),
+        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
+    );
+    let holder = wait_for_the_slow_statement(scratch, version, &mut replicas);
+    (replicas, holder)
+}
+
 #[derive(QueryableByName)]
 struct Holder {
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -377,10 +405,7 @@ fn wait_for_the_slow_statement(
         })) = seen
         {
             assert_eq!(state, "started");
-            return replicas
-                .iter()
-                .position(|r| i64::from(r.child.id()) == pid)
-                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+            return replica_of(&replicas, pid);
         }
         for r in replicas.iter_mut() {
             if let Some(status) = r.child.try_wait().unwrap() {
@@ -439,12 +464,7 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
     let scratch = Scratch::new();
     let (dir, version) = slow_fixture("galera_kill");
     let ids = fixture_ids();
-    let mut replicas = start_replicas(
-        &scratch,
-        &Via::Command(dir.clone()),
-        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
-    );
-    let holder = wait_for_the_slow_statement(&scratch, &version, &mut replicas);
+    let (mut replicas, holder) = slow_run_started(&scratch, &dir, &version);
     // Seen from another node, the run is going on (the lease is held), not dirty.
     let elsewhere = (replicas[holder].node + 1) % 3;
     let show = lback_command(&dir, &scratch.url(elsewhere), &["showmigrations"])
@@ -456,8 +476,7 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
         text(&show)
     );
     replicas[holder].child.kill().unwrap(); // SIGKILL
-    let outputs = wait_all(replicas);
-    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let outputs = wait_all_but_killed(replicas, holder);
     // The holder printed nothing (killed): it applied the first three.
     assert_the_others_finished(&outputs, holder, &ids[3..], |_| false);
     assert_every_node_matches_the_models(&scratch);
@@ -505,10 +524,7 @@ fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_
         });
         if building {
             let pid = lease::read(&mut plain[0]).unwrap().unwrap().pid.unwrap();
-            break replicas
-                .iter()
-                .position(|r| i64::from(r.child.id()) == pid)
-                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+            break replica_of(&replicas, pid);
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
@@ -532,8 +548,7 @@ fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_
         1
     );
     drop(plain);
-    let outputs = wait_all(replicas);
-    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let outputs = wait_all_but_killed(replicas, holder);
     assert_the_others_finished(&outputs, holder, &ids[5..], |_| false);
     assert_every_node_matches_the_models(&scratch);
 }
@@ -579,10 +594,7 @@ fn the_lease_holder_killed_between_two_migrations_is_replaced_and_all_finish() {
         })) = seen
         {
             assert_eq!(unfinished, 0, "the holder is between two migrations");
-            break replicas
-                .iter()
-                .position(|r| i64::from(r.child.id()) == pid)
-                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+            break replica_of(&replicas, pid);
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
@@ -592,8 +604,7 @@ fn the_lease_holder_killed_between_two_migrations_is_replaced_and_all_finish() {
     };
     drop(conn);
     replicas[holder].child.kill().unwrap(); // SIGKILL
-    let outputs = wait_all(replicas);
-    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let outputs = wait_all_but_killed(replicas, holder);
     let mut texts = Vec::new();
     for (i, (status, node, text)) in outputs.iter().enumerate() {
         if i != holder {
@@ -797,12 +808,7 @@ fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
     let scratch = Scratch::new();
     let (dir, version) = slow_fixture("galera_fence");
     let ids = fixture_ids();
-    let mut replicas = start_replicas(
-        &scratch,
-        &Via::Command(dir.clone()),
-        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
-    );
-    let holder = wait_for_the_slow_statement(&scratch, &version, &mut replicas);
+    let (mut replicas, holder) = slow_run_started(&scratch, &dir, &version);
     // Paused (a long GC pause, a frozen VM): it neither renews nor runs on,
     // and its slow statement goes on in the server.
     let pid = replicas[holder].child.id().to_string();

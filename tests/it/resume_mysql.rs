@@ -109,6 +109,26 @@ fn holder_and_waiters(
     (holder, waiters)
 }
 
+/// [`holder_and_waiters`], the holder's `ALTER TABLE customers` waiting
+/// for the metadata lock of the transaction returned first
+/// ([`block_customers`]).
+fn waiters_behind_customers(
+    conn: &mut MysqlConnection,
+    database: &str,
+    dir: &Path,
+    url: &str,
+) -> (MysqlConnection, Child, Vec<Child>) {
+    let blocker = block_customers(url);
+    let (holder, waiters) = holder_and_waiters(
+        conn,
+        database,
+        dir,
+        url,
+        "ALTER TABLE `customers` ADD COLUMN%",
+    );
+    (blocker, holder, waiters)
+}
+
 fn kill(mut holder: Child) {
     holder.kill().unwrap(); // SIGKILL
     let status = holder.wait().unwrap();
@@ -172,6 +192,13 @@ fn attempt(conn: &mut MysqlConnection, version: &str) -> State {
     .unwrap()
 }
 
+/// Asserts the unfinished run of `version` is recorded in `state`, with
+/// `done` statements done.
+fn assert_attempt(conn: &mut MysqlConnection, version: &str, state: &str, done: i64) {
+    let attempt = attempt(conn, version);
+    assert_eq!((attempt.state.as_str(), attempt.done), (state, done));
+}
+
 #[test]
 fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish() {
     let (scratch, url, dir, mut conn) = two_applied("resume_ddl");
@@ -179,17 +206,10 @@ fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish(
     let third = &ids[2];
     // The third migration's one statement, `ALTER TABLE customers ADD
     // COLUMN phone`, waits for this transaction's metadata lock.
-    let mut blocker = block_customers(&url);
-    let (holder, waiters) = holder_and_waiters(
-        &mut conn,
-        &scratch.database,
-        &dir,
-        &url,
-        "ALTER TABLE `customers` ADD COLUMN%",
-    );
+    let (mut blocker, holder, waiters) =
+        waiters_behind_customers(&mut conn, &scratch.database, &dir, &url);
     // Checked before it ran: the column was not there.
-    let before = attempt(&mut conn, &third[..14]);
-    assert_eq!((before.state.as_str(), before.done), ("checked", 0));
+    assert_attempt(&mut conn, &third[..14], "checked", 0);
     kill(holder);
     // The killed process's statement goes on in the server (or is
     // abandoned); either way its session ends after it, freeing the lock.
@@ -263,8 +283,7 @@ fn a_holder_killed_during_a_data_change_leaves_the_migration_to_a_person() {
         );
         assert!(!said.contains("Applied "), "{said}");
     }
-    let left = attempt(&mut conn, &third[..14]);
-    assert_eq!((left.state.as_str(), left.done), ("started", 0));
+    assert_attempt(&mut conn, &third[..14], "started", 0);
     assert_eq!(
         count(
             &mut conn,
@@ -307,8 +326,7 @@ fn a_holder_killed_while_its_ddl_runs_on_to_the_end_is_resumed_past_it() {
         assert!(started.elapsed() < Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(20));
     }
-    let left = attempt(&mut conn, &ids[5][..14]);
-    assert_eq!((left.state.as_str(), left.done), ("checked", 0));
+    assert_attempt(&mut conn, &ids[5][..14], "checked", 0);
     assert_eq!(
         count(
             &mut conn,
@@ -382,17 +400,10 @@ fn a_run_left_after_a_statement_that_changed_its_session_is_left_to_a_person() {
     let up = dir.join(third).join("up.sql");
     let sql = std::fs::read_to_string(&up).unwrap();
     std::fs::write(&up, format!("SET @lback_test = 1;\n{sql}")).unwrap();
-    let mut blocker = block_customers(&url);
-    let (holder, waiters) = holder_and_waiters(
-        &mut conn,
-        &scratch.database,
-        &dir,
-        &url,
-        "ALTER TABLE `customers` ADD COLUMN%",
-    );
+    let (mut blocker, holder, waiters) =
+        waiters_behind_customers(&mut conn, &scratch.database, &dir, &url);
     // Checked before it ran, as in the first test: only the `SET` differs.
-    let before = attempt(&mut conn, &third[..14]);
-    assert_eq!((before.state.as_str(), before.done), ("checked", 1));
+    assert_attempt(&mut conn, &third[..14], "checked", 1);
     kill(holder);
     blocker.batch_execute("COMMIT").unwrap();
     for waiter in waiters {

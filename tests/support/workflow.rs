@@ -307,7 +307,9 @@ pub fn revisions() -> Vec<(&'static str, Schema)> {
     ]
 }
 
-fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
+/// Asserts the live schema is what `models` become on the target's
+/// database (`when` says at which point).
+pub fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
     let expected = lback_core::introspect::canonical(models, T::DIALECT);
     assert_eq!(
         target.introspect().normalized(),

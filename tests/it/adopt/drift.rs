@@ -194,14 +194,19 @@ pub fn write_migration(dir: &std::path::Path, models: Schema, dialect: Dialect, 
         .unwrap();
 }
 
-/// Applies the folder's pending migrations.
-pub fn migrate<T: Target>(target: &mut T, dir: &std::path::Path) -> MigrationReport {
-    let migrations = Migrations::open(dir).unwrap();
-    let list: Vec<&dyn MigrationSql> = migrations
+/// The folder's migrations, as the runner takes them.
+fn sql_of(migrations: &Migrations) -> Vec<&dyn MigrationSql> {
+    migrations
         .folders()
         .iter()
         .map(|f| f as &dyn MigrationSql)
-        .collect();
+        .collect()
+}
+
+/// Applies the folder's pending migrations.
+pub fn migrate<T: Target>(target: &mut T, dir: &std::path::Path) -> MigrationReport {
+    let migrations = Migrations::open(dir).unwrap();
+    let list = sql_of(&migrations);
     runner::migrate(target.conn(), &list, MigrateOptions::default()).unwrap()
 }
 
@@ -211,11 +216,7 @@ where
     T::Conn: Introspect,
 {
     let migrations = Migrations::open(dir).unwrap();
-    let list: Vec<&dyn MigrationSql> = migrations
-        .folders()
-        .iter()
-        .map(|f| f as &dyn MigrationSql)
-        .collect();
+    let list = sql_of(&migrations);
     drift::check(target.conn(), &migrations.snapshot().unwrap(), &list).unwrap()
 }
 
@@ -355,14 +356,21 @@ fn kind(d: &Difference) -> &'static str {
     }
 }
 
+/// The project's migrations folder, its one migration ([`drift_targets`])
+/// applied.
+fn drift_targets_applied<T: Target>(target: &mut T, project: &Project) -> std::path::PathBuf {
+    let dir = project.migrations();
+    write_migration(&dir, drift_targets(), T::DIALECT, "drift_targets");
+    migrate(target, &dir);
+    dir
+}
+
 /// Every kind of hand-made change shows as its difference, and only that.
 pub fn hand_made_drift<T: Target>(target: &mut T, project: &Project)
 where
     T::Conn: Introspect,
 {
-    let dir = project.migrations();
-    write_migration(&dir, drift_targets(), T::DIALECT, "drift_targets");
-    migrate(target, &dir);
+    let dir = drift_targets_applied(target, project);
     let drift = check(target, &dir);
     assert!(drift.is_empty(), "{drift}");
 
@@ -462,9 +470,7 @@ pub fn drift_and_migrate<T: Target>(target: &mut T, project: &Project)
 where
     T::Conn: Introspect,
 {
-    let dir = project.migrations();
-    write_migration(&dir, drift_targets(), T::DIALECT, "drift_targets");
-    migrate(target, &dir);
+    let dir = drift_targets_applied(target, project);
     let mut next = drift_targets();
     next.upsert(
         Table::new("later")
