@@ -405,7 +405,7 @@ fn wait_for_the_slow_statement(
         })) = seen
         {
             assert_eq!(state, "started");
-            return replica_of(&replicas, pid);
+            return replica_of(replicas, pid);
         }
         for r in replicas.iter_mut() {
             if let Some(status) = r.child.try_wait().unwrap() {
