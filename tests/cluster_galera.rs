@@ -14,25 +14,27 @@
 //! 127.0.0.1:3307-3309 and `.ci/galera.sh urls` prints them. Without it, or
 //! with a node unreachable, every test here fails.
 
+#[path = "support/cluster_fixture.rs"]
+mod cluster_fixture;
 #[path = "support/db.rs"]
 mod db;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use cluster_fixture::{applied_lines, copy_fixture, fixture_ids, models, text};
+use db::mysql_count as count;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use lback::schema::Schema;
 use lback_core::runner::{lease, MigrationSql};
 use lback_core::sql::Dialect;
 
 lback::embed_migrations!("tests/fixtures/cluster/migrations");
 
 const PROCESSES: usize = 16;
-const FIXTURE: &str = "tests/fixtures/cluster/migrations";
 /// The variable that hands a child process its node's URL.
 const CHILD_URL: &str = "LBACK_CHILD_URL";
 /// The lease's time to live in the tests that kill the holder: a dead
@@ -73,19 +75,6 @@ fn connect(url: &str) -> MysqlConnection {
     conn.batch_execute("SET SESSION wsrep_sync_wait = 15")
         .unwrap_or_else(|e| panic!("{url} is not a Galera node: {e}"));
     conn
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut MysqlConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql)
-        .get_result::<Count>(conn)
-        .unwrap_or_else(|e| panic!("{e}: {sql}"))
-        .n
 }
 
 /// A fresh database on the cluster (created through node 1, seen on every
@@ -291,49 +280,19 @@ fn wait_all(replicas: Vec<Replica>) -> Vec<(Option<i32>, usize, String)> {
         .collect()
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+/// The index among `replicas` of the process `pid` (the lease holder).
+fn replica_of(replicas: &[Replica], pid: i64) -> usize {
+    replicas
+        .iter()
+        .position(|r| i64::from(r.child.id()) == pid)
+        .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"))
 }
 
-/// The migration ids in the fixture, oldest first.
-fn fixture_ids() -> Vec<String> {
-    let mut ids: Vec<String> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE))
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.'))
-            .collect();
-    ids.sort();
-    assert_eq!(ids.len(), 6, "six migrations in the fixture: {ids:?}");
-    ids
-}
-
-/// Every `Applied <id>` line of the outputs, sorted.
-fn applied_lines<'a>(outputs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut applied: Vec<String> = outputs
-        .into_iter()
-        .flat_map(str::lines)
-        .filter_map(|line| line.trim().strip_prefix("Applied "))
-        .map(str::to_owned)
-        .collect();
-    applied.sort();
-    applied
-}
-
-fn models() -> Schema {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(FIXTURE)
-            .join(".lback/schema.json"),
-    )
-    .unwrap();
-    Schema::from_snapshot(&text).unwrap()
+/// [`wait_all`], asserting the replica `holder` was killed.
+fn wait_all_but_killed(replicas: Vec<Replica>, holder: usize) -> Vec<(Option<i32>, usize, String)> {
+    let outputs = wait_all(replicas);
+    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    outputs
 }
 
 /// On every node: each migration recorded once, no unfinished run, and
@@ -393,9 +352,7 @@ fn sixteen_processes_over_three_nodes_apply_each_migration_exactly_once() {
 /// A copy of the fixture whose fourth migration starts with a statement
 /// that takes a while, so a test can act while a process runs it.
 fn slow_fixture(name: &str) -> (PathBuf, String) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name(name));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture(name);
     let fourth = &fixture_ids()[3];
     let up = dir.join(fourth).join("up.sql");
     let sql = std::fs::read_to_string(&up).unwrap();
@@ -403,17 +360,17 @@ fn slow_fixture(name: &str) -> (PathBuf, String) {
     (dir, fourth[..14].to_owned())
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+/// Replicas (the command, in `dir`, with the test's lease time) started
+/// on the slow fixture, once one of them runs the slow statement of
+/// `version`; that one's index.
+fn slow_run_started(scratch: &Scratch, dir: &Path, version: &str) -> (Vec<Replica>, usize) {
+    let mut replicas = start_replicas(
+        scratch,
+        &Via::Command(dir.to_path_buf()),
+        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
+    );
+    let holder = wait_for_the_slow_statement(scratch, version, &mut replicas);
+    (replicas, holder)
 }
 
 #[derive(QueryableByName)]
@@ -448,10 +405,7 @@ fn wait_for_the_slow_statement(
         })) = seen
         {
             assert_eq!(state, "started");
-            return replicas
-                .iter()
-                .position(|r| i64::from(r.child.id()) == pid)
-                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+            return replica_of(replicas, pid);
         }
         for r in replicas.iter_mut() {
             if let Some(status) = r.child.try_wait().unwrap() {
@@ -510,12 +464,7 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
     let scratch = Scratch::new();
     let (dir, version) = slow_fixture("galera_kill");
     let ids = fixture_ids();
-    let mut replicas = start_replicas(
-        &scratch,
-        &Via::Command(dir.clone()),
-        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
-    );
-    let holder = wait_for_the_slow_statement(&scratch, &version, &mut replicas);
+    let (mut replicas, holder) = slow_run_started(&scratch, &dir, &version);
     // Seen from another node, the run is going on (the lease is held), not dirty.
     let elsewhere = (replicas[holder].node + 1) % 3;
     let show = lback_command(&dir, &scratch.url(elsewhere), &["showmigrations"])
@@ -527,8 +476,7 @@ fn the_lease_holder_killed_half_way_is_replaced_and_nothing_runs_twice() {
         text(&show)
     );
     replicas[holder].child.kill().unwrap(); // SIGKILL
-    let outputs = wait_all(replicas);
-    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let outputs = wait_all_but_killed(replicas, holder);
     // The holder printed nothing (killed): it applied the first three.
     assert_the_others_finished(&outputs, holder, &ids[3..], |_| false);
     assert_every_node_matches_the_models(&scratch);
@@ -539,9 +487,7 @@ fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_
     let _one = one_at_a_time();
     let scratch = Scratch::new();
     let ids = fixture_ids();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_ddl"));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture("galera_ddl");
     let five = lback_command(&dir, &scratch.url(0), &["migrate", &ids[4][..14]])
         .output()
         .unwrap();
@@ -578,10 +524,7 @@ fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_
         });
         if building {
             let pid = lease::read(&mut plain[0]).unwrap().unwrap().pid.unwrap();
-            break replicas
-                .iter()
-                .position(|r| i64::from(r.child.id()) == pid)
-                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+            break replica_of(&replicas, pid);
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
@@ -605,8 +548,7 @@ fn the_lease_holder_killed_during_a_ddl_statement_is_replaced_and_it_is_not_run_
         1
     );
     drop(plain);
-    let outputs = wait_all(replicas);
-    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let outputs = wait_all_but_killed(replicas, holder);
     assert_the_others_finished(&outputs, holder, &ids[5..], |_| false);
     assert_every_node_matches_the_models(&scratch);
 }
@@ -652,10 +594,7 @@ fn the_lease_holder_killed_between_two_migrations_is_replaced_and_all_finish() {
         })) = seen
         {
             assert_eq!(unfinished, 0, "the holder is between two migrations");
-            break replicas
-                .iter()
-                .position(|r| i64::from(r.child.id()) == pid)
-                .unwrap_or_else(|| panic!("the lease holder (pid {pid}) is none of the replicas"));
+            break replica_of(&replicas, pid);
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
@@ -665,8 +604,7 @@ fn the_lease_holder_killed_between_two_migrations_is_replaced_and_all_finish() {
     };
     drop(conn);
     replicas[holder].child.kill().unwrap(); // SIGKILL
-    let outputs = wait_all(replicas);
-    assert_eq!(outputs[holder].0, None, "the holder was killed");
+    let outputs = wait_all_but_killed(replicas, holder);
     let mut texts = Vec::new();
     for (i, (status, node, text)) in outputs.iter().enumerate() {
         if i != holder {
@@ -870,12 +808,7 @@ fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
     let scratch = Scratch::new();
     let (dir, version) = slow_fixture("galera_fence");
     let ids = fixture_ids();
-    let mut replicas = start_replicas(
-        &scratch,
-        &Via::Command(dir.clone()),
-        &[("LBACK_LEASE_SECONDS", TEST_TTL_SECONDS)],
-    );
-    let holder = wait_for_the_slow_statement(&scratch, &version, &mut replicas);
+    let (mut replicas, holder) = slow_run_started(&scratch, &dir, &version);
     // Paused (a long GC pause, a frozen VM): it neither renews nor runs on,
     // and its slow statement goes on in the server.
     let pid = replicas[holder].child.id().to_string();
@@ -911,9 +844,7 @@ fn a_holder_that_lost_the_lease_half_way_records_nothing_more() {
 fn lock_tables_in_a_migration_is_refused_before_anything_runs() {
     let _one = one_at_a_time();
     let scratch = Scratch::new();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name("galera_lock_tables"));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture("galera_lock_tables");
     let ids = fixture_ids();
     let up = dir.join(&ids[4]).join("up.sql");
     let sql = std::fs::read_to_string(&up).unwrap();

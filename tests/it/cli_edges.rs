@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use lback::schema::{Column, ColumnType, Schema, Table};
 
 use crate::targets::Target;
-use crate::workflow::{status, stderr, stdout, Project};
+use crate::workflow::{status, stderr, stdout, Project, EVERY_DIALECT};
 
 backend_tests!(an_empty_migration_runs_the_sql_of_each_dialect);
 
@@ -151,16 +151,7 @@ fn an_empty_migration_has_a_file_per_dialect() {
     project.models(&users());
     let made = project.lback(
         "",
-        &[
-            "makemigrations",
-            "first",
-            "--dialect",
-            "sqlite",
-            "--dialect",
-            "postgres",
-            "--dialect",
-            "mysql",
-        ],
+        &[&["makemigrations", "first"][..], &EVERY_DIALECT].concat(),
     );
     assert_eq!(status(&made), 0, "{}", stderr(&made));
     let made = project.lback("", &["makemigrations", "backfill", "--empty"]);

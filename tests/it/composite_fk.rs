@@ -8,7 +8,7 @@ use lback::schema::Schema;
 use lback::Model as _;
 
 use crate::targets::Target;
-use crate::workflow::{status, stderr, Project};
+use crate::workflow::{assert_live, status, stderr, Project};
 
 backend_tests!(composite_foreign_keys);
 
@@ -74,15 +74,6 @@ pub fn with_keys() -> Schema {
         OrderLineWithKeys::table().clone(),
     ])
     .unwrap()
-}
-
-fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
-    let expected = lback_core::introspect::canonical(models, T::DIALECT);
-    assert_eq!(
-        target.introspect().normalized(),
-        expected.normalized(),
-        "live schema {when}"
-    );
 }
 
 /// Runs `sql` and insists the database refuses it.

@@ -12,6 +12,7 @@
 //! Needs `PG_DATABASE_URL` and `MYSQL_DATABASE_URL` (fails without them).
 
 use crate::db;
+use crate::workflow::EVERY_DIALECT;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,8 +65,8 @@ fn main() {
 /// One step: the models, and what the app does with them.
 struct Step {
     name: &'static str,
-    models: &'static str,
-    work: &'static str,
+    models: String,
+    work: String,
     /// What the run must print.
     expect: &'static [&'static str],
 }
@@ -80,63 +81,8 @@ pub struct User {
     pub email: String,
 "#;
 
-fn steps() -> Vec<Step> {
-    vec![
-        Step {
-            name: "create_users",
-            models: "pub name: String,\n}\n",
-            work: r#"
-        let n: i64 = users::table.count().get_result(conn).unwrap();
-        diesel::insert_into(users::table)
-            .values(&User { id: n + 1, email: format!("u{}@example.com", n + 1), name: format!("user {}", n + 1) })
-            .execute(conn).unwrap();
-        let all: Vec<User> = users::table.select(User::as_select()).order(users::id).load(conn).unwrap();
-        println!("users={} first={}", all.len(), all[0].name);
-"#,
-            expect: &["users=1 first=user 1"],
-        },
-        Step {
-            name: "add_users_bio",
-            models: "pub name: String,\n    pub bio: Option<String>,\n}\n",
-            work: r#"
-        let n: i64 = users::table.count().get_result(conn).unwrap();
-        diesel::insert_into(users::table)
-            .values(&User { id: n + 1, email: format!("u{}@example.com", n + 1), name: format!("user {}", n + 1), bio: Some("hi".into()) })
-            .execute(conn).unwrap();
-        let all: Vec<User> = users::table.select(User::as_select()).order(users::id).load(conn).unwrap();
-        println!("users={} first={} bios={:?}", all.len(), all[0].name, all.iter().map(|u| u.bio.clone()).collect::<Vec<_>>());
-"#,
-            expect: &["users=2 first=user 1 bios=[None, Some(\"hi\")]"],
-        },
-        Step {
-            name: "rename_users_name",
-            models: "#[lback(renamed_from = \"name\")]\n    pub display_name: String,\n    pub bio: Option<String>,\n}\n",
-            work: r#"
-        let n: i64 = users::table.count().get_result(conn).unwrap();
-        diesel::insert_into(users::table)
-            .values(&User { id: n + 1, email: format!("u{}@example.com", n + 1), display_name: format!("user {}", n + 1), bio: None })
-            .execute(conn).unwrap();
-        let all: Vec<User> = users::table.select(User::as_select()).order(users::id).load(conn).unwrap();
-        println!("users={} first={} last={}", all.len(), all[0].display_name, all[2].display_name);
-"#,
-            expect: &["users=3 first=user 1 last=user 3"],
-        },
-        Step {
-            name: "drop_users_bio",
-            models: "pub display_name: String,\n}\n",
-            work: r#"
-        let n: i64 = users::table.count().get_result(conn).unwrap();
-        diesel::insert_into(users::table)
-            .values(&User { id: n + 1, email: format!("u{}@example.com", n + 1), display_name: format!("user {}", n + 1) })
-            .execute(conn).unwrap();
-        let all: Vec<User> = users::table.select(User::as_select()).order(users::id).load(conn).unwrap();
-        println!("users={} first={}", all.len(), all[0].display_name);
-"#,
-            expect: &["users=4 first=user 1"],
-        },
-        Step {
-            name: "create_posts",
-            models: "pub display_name: String,\n}\n
+/// The end of `User` from the rename on, and `Post`.
+const WITH_POSTS: &str = "pub display_name: String,\n}\n
 #[derive(Queryable, Selectable, Insertable, Associations, lback::Model)]
 #[diesel(table_name = crate::schema::posts, belongs_to(User, foreign_key = author_id))]
 pub struct Post {
@@ -147,12 +93,71 @@ pub struct Post {
     #[lback(max_length = 200)]
     pub title: String,
 }
-",
-            work: r#"
+";
+
+/// The app's code that inserts user `n + 1` with the columns after
+/// `email` given as `fields`.
+fn insert_user(fields: &str) -> String {
+    format!(
+        r#"
         let n: i64 = users::table.count().get_result(conn).unwrap();
         diesel::insert_into(users::table)
-            .values(&User { id: n + 1, email: format!("u{}@example.com", n + 1), display_name: format!("user {}", n + 1) })
-            .execute(conn).unwrap();
+            .values(&User {{ id: n + 1, email: format!("u{{}}@example.com", n + 1), {fields} }})
+            .execute(conn).unwrap();"#
+    )
+}
+
+/// The app's code that loads every user, by id, as `all`.
+const LOAD_USERS: &str = r#"
+        let all: Vec<User> = users::table.select(User::as_select()).order(users::id).load(conn).unwrap();"#;
+
+fn steps() -> Vec<Step> {
+    vec![
+        Step {
+            name: "create_users",
+            models: "pub name: String,\n}\n".into(),
+            work: insert_user(r#"name: format!("user {}", n + 1)"#)
+                + LOAD_USERS
+                + r#"
+        println!("users={} first={}", all.len(), all[0].name);
+"#,
+            expect: &["users=1 first=user 1"],
+        },
+        Step {
+            name: "add_users_bio",
+            models: "pub name: String,\n    pub bio: Option<String>,\n}\n".into(),
+            work: insert_user(r#"name: format!("user {}", n + 1), bio: Some("hi".into())"#)
+                + LOAD_USERS
+                + r#"
+        println!("users={} first={} bios={:?}", all.len(), all[0].name, all.iter().map(|u| u.bio.clone()).collect::<Vec<_>>());
+"#,
+            expect: &["users=2 first=user 1 bios=[None, Some(\"hi\")]"],
+        },
+        Step {
+            name: "rename_users_name",
+            models: "#[lback(renamed_from = \"name\")]\n    pub display_name: String,\n    pub bio: Option<String>,\n}\n".into(),
+            work: insert_user(r#"display_name: format!("user {}", n + 1), bio: None"#)
+                + LOAD_USERS
+                + r#"
+        println!("users={} first={} last={}", all.len(), all[0].display_name, all[2].display_name);
+"#,
+            expect: &["users=3 first=user 1 last=user 3"],
+        },
+        Step {
+            name: "drop_users_bio",
+            models: "pub display_name: String,\n}\n".into(),
+            work: insert_user(r#"display_name: format!("user {}", n + 1)"#)
+                + LOAD_USERS
+                + r#"
+        println!("users={} first={}", all.len(), all[0].display_name);
+"#,
+            expect: &["users=4 first=user 1"],
+        },
+        Step {
+            name: "create_posts",
+            models: WITH_POSTS.into(),
+            work: insert_user(r#"display_name: format!("user {}", n + 1)"#)
+                + r#"
         diesel::insert_into(posts::table)
             .values(&Post { id: 1, author_id: 1, title: "first".into() })
             .execute(conn).unwrap();
@@ -164,18 +169,8 @@ pub struct Post {
         },
         Step {
             name: "create_tags",
-            models: "pub display_name: String,\n}\n
-#[derive(Queryable, Selectable, Insertable, Associations, lback::Model)]
-#[diesel(table_name = crate::schema::posts, belongs_to(User, foreign_key = author_id))]
-pub struct Post {
-    #[lback(primary_key)]
-    pub id: i64,
-    #[lback(references = \"users(id)\", on_delete = \"cascade\", index)]
-    pub author_id: i64,
-    #[lback(max_length = 200)]
-    pub title: String,
-}
-
+            models: WITH_POSTS.to_owned()
+                + "
 #[derive(Queryable, Selectable, Insertable, lback::Model)]
 #[diesel(table_name = crate::schema::tags, primary_key(post_id, tag))]
 pub struct Tag {
@@ -196,7 +191,8 @@ pub struct Tag {
         let tagged: Vec<(Tag, Post)> = tags::table.inner_join(posts::table)
             .select((Tag::as_select(), Post::as_select())).order(posts::id).load(conn).unwrap();
         println!("posts={} tagged={} first={}", n + 1, tagged.len(), tagged[0].1.title);
-"#,
+"#
+            .into(),
             expect: &["posts=2 tagged=2 first=first"],
         },
     ]
@@ -277,19 +273,12 @@ fn a_model_crate_with_diesel_derives_evolves_on_every_database() {
             format!("use diesel::prelude::*;\n{USER_START}    {}", step.models),
         )
         .unwrap();
-        std::fs::write(dir.join("src/main.rs"), MAIN.replace("WORK", step.work)).unwrap();
+        std::fs::write(dir.join("src/main.rs"), MAIN.replace("WORK", &step.work)).unwrap();
 
         let mut lback = Command::new(env!("CARGO_BIN_EXE_lback"));
         lback.current_dir(&dir).args(["makemigrations", step.name]);
         if i == 0 {
-            lback.args([
-                "--dialect",
-                "sqlite",
-                "--dialect",
-                "postgres",
-                "--dialect",
-                "mysql",
-            ]);
+            lback.args(EVERY_DIALECT);
         }
         let made = run(&mut lback);
         assert!(made.contains("Wrote src/schema.rs"), "{made}");

@@ -16,8 +16,6 @@
 #![allow(dead_code)]
 
 use std::borrow::Cow;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use lback::schema::{Column, ColumnType, Index, Schema, Table};
 use lback::{Error, MigrationState, Resolution};
@@ -25,7 +23,7 @@ use lback_core::runner::{self, MigrateOptions, MigrationSql};
 use lback_core::sql::{split_statements, Dialect};
 
 use crate::targets::Target;
-use crate::workflow::{status, stderr, stdout, Project};
+use crate::workflow::{status, stderr, stdout, wait_while_running, Project};
 
 /// Migrations in each fault scenario.
 pub const N: usize = 3;
@@ -33,15 +31,15 @@ pub const N: usize = 3;
 /// The statement that fails on every database.
 pub const BAD: &str = "INSERT INTO no_such_table (id) VALUES (1)";
 
-/// A migration held in memory.
+/// A migration held in memory (here and in `guards`).
 #[derive(Clone)]
 pub struct Mem {
-    version: String,
-    name: String,
-    up: String,
-    down: String,
+    pub version: String,
+    pub name: String,
+    pub up: String,
+    pub down: String,
     /// SQLite: the SQL rebuilds a table (runs with foreign keys off).
-    rebuild: bool,
+    pub rebuild: bool,
 }
 
 impl MigrationSql for Mem {
@@ -67,12 +65,12 @@ impl MigrationSql for Mem {
 
 impl Mem {
     /// A migration from its parts.
-    pub fn new(i: usize, up: &[&str], down: &[&str]) -> Self {
+    pub fn new(i: usize, up: &[impl AsRef<str>], down: &[impl AsRef<str>]) -> Self {
         Mem {
             version: version(i),
             name: format!("create_t{i}"),
-            up: up.iter().map(|s| format!("{s};\n")).collect(),
-            down: down.iter().map(|s| format!("{s};\n")).collect(),
+            up: script(up),
+            down: script(down),
             rebuild: false,
         }
     }
@@ -84,6 +82,14 @@ impl Mem {
             ..Mem::new(i, up, down)
         }
     }
+}
+
+/// The statements, each ended by `;` on its own line.
+fn script(statements: &[impl AsRef<str>]) -> String {
+    statements
+        .iter()
+        .map(|s| format!("{};\n", s.as_ref()))
+        .collect()
 }
 
 pub fn version(i: usize) -> String {
@@ -115,13 +121,7 @@ pub fn migrations(bad: Option<(usize, usize)>, bad_down: Option<usize>) -> Vec<M
             if bad_down == Some(i) {
                 down.push(BAD.to_owned());
             }
-            Mem {
-                version: version(i),
-                name: format!("create_t{i}"),
-                up: up.iter().map(|s| format!("{s};\n")).collect(),
-                down: down.iter().map(|s| format!("{s};\n")).collect(),
-                rebuild: false,
-            }
+            Mem::new(i, &up, &down)
         })
         .collect()
 }
@@ -137,18 +137,17 @@ pub fn migrate<T: Target>(
     runner::migrate(target.conn(), &list(migrations), MigrateOptions::default())
 }
 
-/// Migrates (forwards or backwards) to `version`, as `migrate <version>` does.
-fn migrate_to<T: Target>(
+/// Migrates (forwards or backwards) to `version`, as `migrate <version>`
+/// does (`None`: all the way up).
+pub fn migrate_to<T: Target>(
     target: &mut T,
     migrations: &[Mem],
-    version: &str,
+    version: Option<&str>,
 ) -> Result<lback::MigrationReport, Error> {
     runner::run(
         target.conn(),
         &list(migrations),
-        runner::Job::Migrate {
-            target: Some(version),
-        },
+        runner::Job::Migrate { target: version },
         MigrateOptions::default(),
         &mut (),
     )
@@ -414,7 +413,7 @@ pub fn fault_reverting<T: Target>(target: &mut T) {
     let good = migrations(None, None);
     migrate(target, &good).unwrap();
     let broken = migrations(None, Some(N));
-    let error = migrate_to(target, &broken, &version(N - 1)).expect_err("the down SQL fails");
+    let error = migrate_to(target, &broken, Some(&version(N - 1))).expect_err("the down SQL fails");
     let text = error.to_string();
     assert!(
         text.starts_with(&format!(
@@ -463,7 +462,7 @@ pub fn fault_reverting<T: Target>(target: &mut T) {
         );
         assert!(statuses[N - 1].to_string().contains("it stays applied"));
         // The corrected down SQL reverts it.
-        let report = migrate_to(target, &good, &version(N - 1)).unwrap();
+        let report = migrate_to(target, &good, Some(&version(N - 1))).unwrap();
         assert_eq!(report.reverted, [id(N)]);
     }
     let report = migrate(target, &good).unwrap();
@@ -542,26 +541,13 @@ pub fn kill_mid_migration<T: Slow>(target: &mut T, project: &Project) {
     )
     .unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
-        .current_dir(&project.dir)
-        .env("DATABASE_URL", &url)
-        .arg("migrate")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !target.running(&marker) {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "migrate ended before the slow statement was seen"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the slow statement never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = project.spawn(&url, &["migrate"]);
+    wait_while_running(
+        &mut child,
+        "migrate ended before the slow statement was seen",
+        "the slow statement never started",
+        || target.running(&marker),
+    );
     if dialect == Dialect::Mysql {
         // Mid-run, the started row belongs to a live run: not dirty.
         let show = project.lback(&url, &["showmigrations"]);

@@ -9,8 +9,6 @@
 //! `guards::sqlite::narrowing_a_length`, `guards::postgres::...`,
 //! `guards::mysql::...`.
 
-use std::borrow::Cow;
-
 use lback::schema::{
     Column, ColumnType, DefaultValue, ForeignKey, Name, ReferentialAction, Schema, Table,
     UniqueConstraint,
@@ -18,42 +16,14 @@ use lback::schema::{
 use lback::{Error, MigrationState};
 use lback_core::diff::{diff, Operation};
 use lback_core::introspect::canonical;
-use lback_core::runner::{self, MigrateOptions, MigrationSql};
+use lback_core::runner;
 use lback_core::sql::{render, render_down, split_statements, Dialect};
 
+use crate::faults::{list, migrate_to, Mem};
 use crate::targets::Target;
 use crate::workflow::{status, stderr, Project};
 
 mod conversions;
-
-/// A generated migration held in memory.
-pub struct Generated {
-    version: String,
-    up: String,
-    down: String,
-    rebuild: bool,
-}
-
-impl MigrationSql for Generated {
-    fn version(&self) -> &str {
-        &self.version
-    }
-    fn id(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("{}_step", self.version))
-    }
-    fn up(&self, _: Dialect) -> Result<Cow<'_, str>, Error> {
-        Ok(Cow::Borrowed(&self.up))
-    }
-    fn down(&self, _: Dialect) -> Result<Option<Cow<'_, str>>, Error> {
-        Ok(Some(Cow::Borrowed(&self.down)))
-    }
-    fn needs_foreign_keys_off(&self, dialect: Dialect) -> bool {
-        self.rebuild && dialect == Dialect::Sqlite
-    }
-    fn tables(&self) -> Vec<&str> {
-        Vec::new()
-    }
-}
 
 /// The migration from `before` to `after` (with `fills` applied to the
 /// operations), as `makemigrations` writes it for `dialect`.
@@ -63,7 +33,7 @@ pub fn generate(
     after: &Schema,
     fills: &[(&str, &str, DefaultValue)],
     dialect: Dialect,
-) -> Generated {
+) -> Mem {
     let mut ops = diff(before, after);
     for op in &mut ops {
         if let Operation::AlterColumn {
@@ -84,30 +54,13 @@ pub fn generate(
         let statements: Vec<&str> = rendered.statements.iter().map(|s| s.trim()).collect();
         assert_eq!(split_statements(&script, dialect), statements, "{script}");
     }
-    Generated {
+    Mem {
         version: format!("202612010000{i:02}"),
+        name: "step".to_owned(),
         rebuild: up.needs_foreign_keys_off || down.needs_foreign_keys_off,
         up: up.to_sql(),
         down: down.to_sql(),
     }
-}
-
-fn list(migrations: &[Generated]) -> Vec<&dyn MigrationSql> {
-    migrations.iter().map(|m| m as &dyn MigrationSql).collect()
-}
-
-fn migrate_to<T: Target>(
-    target: &mut T,
-    migrations: &[Generated],
-    version: Option<&str>,
-) -> Result<lback::MigrationReport, Error> {
-    runner::run(
-        target.conn(),
-        &list(migrations),
-        runner::Job::Migrate { target: version },
-        MigrateOptions::default(),
-        &mut (),
-    )
 }
 
 fn id_column(name: &str) -> Column {
@@ -126,9 +79,18 @@ fn schema(tables: Vec<Table>) -> Schema {
     Schema::from_tables(tables).unwrap()
 }
 
+/// A schema of one table: `id` and `column`.
+fn one_table(name: &str, column: Column) -> Schema {
+    schema(vec![table(name, vec![id_column("id"), column])])
+}
+
 /// A database at `before` holding `rows`, and the two migrations.
 struct Scenario {
-    migrations: Vec<Generated>,
+    migrations: Vec<Mem>,
+    /// The schema of the first migration.
+    before: Schema,
+    /// The schema of the second.
+    after: Schema,
 }
 
 impl Scenario {
@@ -147,7 +109,11 @@ impl Scenario {
         for row in rows {
             target.execute(row);
         }
-        Scenario { migrations }
+        Scenario {
+            migrations,
+            before,
+            after,
+        }
     }
 
     fn up<T: Target>(&self, target: &mut T) -> Result<lback::MigrationReport, Error> {
@@ -160,6 +126,20 @@ impl Scenario {
 
     fn up_sql(&self) -> &str {
         &self.migrations[1].up
+    }
+
+    /// The second migration's up fails (`expect`, if not) and its guard
+    /// stopped it, saying `parts`: see [`assert_stopped_by_guard`].
+    fn assert_up_stopped<T: Target>(&self, target: &mut T, expect: &str, parts: &[&str]) {
+        let error = self.up(target).expect_err(expect);
+        assert_stopped_by_guard(target, self, error, &self.before, parts);
+    }
+
+    /// The second migration's down fails (`expect`, if not) and its guard
+    /// stopped it, saying `parts`: see [`assert_stopped_by_guard`].
+    fn assert_down_stopped<T: Target>(&self, target: &mut T, expect: &str, parts: &[&str]) {
+        let error = self.down(target).expect_err(expect);
+        assert_stopped_by_guard(target, self, error, &self.after, parts);
     }
 }
 
@@ -193,20 +173,8 @@ fn assert_stopped_by_guard<T: Target>(
 /// (SQLite kept the value silently, PostgreSQL's cast truncated it, MariaDB
 /// refused half way, dirty); once the value is shortened, it applies.
 fn narrowing_a_length<T: Target>(target: &mut T, _: &Project) {
-    let before = schema(vec![table(
-        "labels",
-        vec![
-            id_column("id"),
-            Column::new("label", ColumnType::Varchar(255)),
-        ],
-    )]);
-    let after = schema(vec![table(
-        "labels",
-        vec![
-            id_column("id"),
-            Column::new("label", ColumnType::Varchar(50)),
-        ],
-    )]);
+    let before = one_table("labels", Column::new("label", ColumnType::Varchar(255)));
+    let after = one_table("labels", Column::new("label", ColumnType::Varchar(50)));
     let long = "x".repeat(126);
     let s = Scenario::new(
         target,
@@ -218,12 +186,9 @@ fn narrowing_a_length<T: Target>(target: &mut T, _: &Project) {
             &format!("INSERT INTO labels (id, label) VALUES (7, '{long}')"),
         ],
     );
-    let error = s.up(target).expect_err("the guard stops the narrowing");
-    assert_stopped_by_guard(
+    s.assert_up_stopped(
         target,
-        &s,
-        error,
-        &before,
+        "the guard stops the narrowing",
         &[
             "lback guard: 1 row(s) of table labels have label longer than 50 characters",
             "(e.g. id = 7)",
@@ -243,14 +208,8 @@ fn narrowing_a_length<T: Target>(target: &mut T, _: &Project) {
 
 /// `i64` → `i32` with 3,000,000,000.
 fn narrowing_an_integer<T: Target>(target: &mut T, _: &Project) {
-    let before = schema(vec![table(
-        "counters",
-        vec![id_column("id"), Column::new("hits", ColumnType::BigInt)],
-    )]);
-    let after = schema(vec![table(
-        "counters",
-        vec![id_column("id"), Column::new("hits", ColumnType::Integer)],
-    )]);
+    let before = one_table("counters", Column::new("hits", ColumnType::BigInt));
+    let after = one_table("counters", Column::new("hits", ColumnType::Integer));
     let s = Scenario::new(
         target,
         before.clone(),
@@ -262,12 +221,9 @@ fn narrowing_an_integer<T: Target>(target: &mut T, _: &Project) {
             "INSERT INTO counters (id, hits) VALUES (3, -3000000000)",
         ],
     );
-    let error = s.up(target).expect_err("the guard stops the narrowing");
-    assert_stopped_by_guard(
+    s.assert_up_stopped(
         target,
-        &s,
-        error,
-        &before,
+        "the guard stops the narrowing",
         &[
             "lback guard: 2 row(s) of table counters have hits outside -2147483648..=2147483647",
             "(e.g. id = 2)",
@@ -288,14 +244,8 @@ fn reducing_a_scale<T: Target>(target: &mut T, _: &Project) {
         precision: Some(10),
         scale: Some(scale),
     };
-    let before = schema(vec![table(
-        "prices",
-        vec![id_column("id"), Column::new("amount", decimal(3))],
-    )]);
-    let after = schema(vec![table(
-        "prices",
-        vec![id_column("id"), Column::new("amount", decimal(2))],
-    )]);
+    let before = one_table("prices", Column::new("amount", decimal(3)));
+    let after = one_table("prices", Column::new("amount", decimal(2)));
     let s = Scenario::new(
         target,
         before.clone(),
@@ -306,12 +256,9 @@ fn reducing_a_scale<T: Target>(target: &mut T, _: &Project) {
             "INSERT INTO prices (id, amount) VALUES (4, 1.555)",
         ],
     );
-    let error = s.up(target).expect_err("the guard stops the rounding");
-    assert_stopped_by_guard(
+    s.assert_up_stopped(
         target,
-        &s,
-        error,
-        &before,
+        "the guard stops the rounding",
         &[
             "lback guard: 1 row(s) of table prices have more than 2 decimal places in amount",
             "(e.g. id = 4)",
@@ -326,20 +273,11 @@ fn reducing_a_scale<T: Target>(target: &mut T, _: &Project) {
 /// `Option<String>` → `String`: without a fill, NULLs stop it; with one,
 /// the fill is in up.sql and in the rows, and never `''`.
 fn null_to_not_null<T: Target>(target: &mut T, with_fill: bool) {
-    let before = schema(vec![table(
+    let before = one_table(
         "people",
-        vec![
-            id_column("id"),
-            Column::new("nick", ColumnType::Varchar(40)).nullable(),
-        ],
-    )]);
-    let after = schema(vec![table(
-        "people",
-        vec![
-            id_column("id"),
-            Column::new("nick", ColumnType::Varchar(40)),
-        ],
-    )]);
+        Column::new("nick", ColumnType::Varchar(40)).nullable(),
+    );
+    let after = one_table("people", Column::new("nick", ColumnType::Varchar(40)));
     let fills = [("people", "nick", DefaultValue::Text("unknown".into()))];
     let s = Scenario::new(
         target,
@@ -353,12 +291,9 @@ fn null_to_not_null<T: Target>(target: &mut T, with_fill: bool) {
     );
     if !with_fill {
         assert!(!s.up_sql().contains("''"), "{}", s.up_sql());
-        let error = s.up(target).expect_err("NULLs stop it");
-        assert_stopped_by_guard(
+        s.assert_up_stopped(
             target,
-            &s,
-            error,
-            &before,
+            "NULLs stop it",
             &[
                 "lback guard: 1 row(s) of table people hold NULL in nick",
                 "(e.g. id = 2)",
@@ -423,12 +358,9 @@ fn adding_a_unique_key<T: Target>(target: &mut T, _: &Project) {
             "INSERT INTO accounts (id, email) VALUES (3, 'a@x')",
         ],
     );
-    let error = s.up(target).expect_err("duplicates stop it");
-    assert_stopped_by_guard(
+    s.assert_up_stopped(
         target,
-        &s,
-        error,
-        &before,
+        "duplicates stop it",
         &[
             "lback guard: 1 row(s) of table accounts share their values of (email) with another row, which unique key uq_accounts_email refuses",
             "(e.g. email = a@x)",
@@ -464,12 +396,9 @@ fn adding_a_foreign_key<T: Target>(target: &mut T, _: &Project) {
             "INSERT INTO books (id, author_id) VALUES (11, 99)",
         ],
     );
-    let error = s.up(target).expect_err("orphans stop it");
-    assert_stopped_by_guard(
+    s.assert_up_stopped(
         target,
-        &s,
-        error,
-        &before,
+        "orphans stop it",
         &[
             "lback guard: 1 row(s) of table books have (author_id) values with no match in table authors (id)",
             "(e.g. id = 11)",
@@ -513,12 +442,9 @@ fn reverting_a_dropped_referenced_table<T: Target>(target: &mut T, _: &Project) 
         "the down says what it cannot restore:\n{}",
         s.migrations[1].down
     );
-    let error = s.down(target).expect_err("the guard stops the down");
-    assert_stopped_by_guard(
+    s.assert_down_stopped(
         target,
-        &s,
-        error,
-        &after,
+        "the guard stops the down",
         &[
             "lback guard: 1 row(s) of table dependent reference table victim through (victim_id)",
             "(e.g. id = 5)",
@@ -570,12 +496,9 @@ fn reverting_a_dropped_unique_column<T: Target>(target: &mut T, _: &Project) {
         .collect::<Vec<_>>(),
     );
     s.up(target).expect("dropping applies");
-    let error = s.down(target).expect_err("the guard stops the down");
-    assert_stopped_by_guard(
+    s.assert_down_stopped(
         target,
-        &s,
-        error,
-        &schema(vec![without]),
+        "the guard stops the down",
         &[
             "lback guard: 2 row(s) of table things would all get the same value in (key), which unique key uq_things_key refuses",
         ],
@@ -691,17 +614,8 @@ fn fill_through_the_command<T: Target>(target: &mut T, project: &Project) {
 /// `String` → `i64`: text that is no integer stops it (SQLite kept the
 /// text in an INTEGER column; MariaDB refused half way, dirty).
 fn text_to_an_integer<T: Target>(target: &mut T, _: &Project) {
-    let before = schema(vec![table(
-        "codes",
-        vec![
-            id_column("id"),
-            Column::new("code", ColumnType::Varchar(30)),
-        ],
-    )]);
-    let after = schema(vec![table(
-        "codes",
-        vec![id_column("id"), Column::new("code", ColumnType::BigInt)],
-    )]);
+    let before = one_table("codes", Column::new("code", ColumnType::Varchar(30)));
+    let after = one_table("codes", Column::new("code", ColumnType::BigInt));
     let s = Scenario::new(
         target,
         before.clone(),
@@ -713,12 +627,9 @@ fn text_to_an_integer<T: Target>(target: &mut T, _: &Project) {
             "INSERT INTO codes (id, code) VALUES (3, 'x9')",
         ],
     );
-    let error = s.up(target).expect_err("the guard stops it");
-    assert_stopped_by_guard(
+    s.assert_up_stopped(
         target,
-        &s,
-        error,
-        &before,
+        "the guard stops it",
         &[
             "lback guard: 1 row(s) of table codes have code that is not an integer",
             "(e.g. id = 3)",
@@ -769,26 +680,18 @@ fn downs_re_adding_not_null_and_a_foreign_key<T: Target>(target: &mut T, _: &Pro
     s.up(target).expect("relaxing applies");
     target.execute("INSERT INTO books (id, author_id, title) VALUES (2, 1, NULL)");
     target.execute("INSERT INTO books (id, author_id, title) VALUES (3, 99, 'orphan')");
-    let error = s.down(target).expect_err("the guards stop the down");
-    assert_stopped_by_guard(
+    s.assert_down_stopped(
         target,
-        &s,
-        error,
-        &after,
+        "the guards stop the down",
         &[
             "lback guard: 1 row(s) of table books hold NULL in title",
             "(e.g. id = 2)",
         ],
     );
     target.execute("UPDATE books SET title = 'b' WHERE id = 2");
-    let error = s
-        .down(target)
-        .expect_err("the foreign key's guard stops it");
-    assert_stopped_by_guard(
+    s.assert_down_stopped(
         target,
-        &s,
-        error,
-        &after,
+        "the foreign key's guard stops it",
         &[
             "lback guard: 1 row(s) of table books have (author_id) values with no match in table authors (id)",
             "(e.g. id = 3)",
@@ -841,10 +744,7 @@ fn renaming_a_table_by_case<T: Target>(target: &mut T, _: &Project) {
 /// diesel's mapping takes: on MySQL/MariaDB `TIMESTAMP(6)` refused
 /// 2040-01-01 (it ends in 2038); `DATETIME(6)` holds 1000 to 9999.
 fn zoned_timestamps_hold_the_full_range<T: Target>(target: &mut T, _: &Project) {
-    let events = schema(vec![table(
-        "events",
-        vec![id_column("id"), Column::new("at", ColumnType::TimestampTz)],
-    )]);
+    let events = one_table("events", Column::new("at", ColumnType::TimestampTz));
     let migrations = vec![generate(1, &Schema::new(), &events, &[], T::DIALECT)];
     migrate_to(target, &migrations, None).expect("applies");
     let values = [

@@ -7,23 +7,10 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use lback_core::runner::lease::{self, Lease, LockKind, Settings};
 
 use crate::db;
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut MysqlConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql)
-        .get_result::<Count>(conn)
-        .unwrap_or_else(|e| panic!("{e}: {sql}"))
-        .n
-}
+use crate::db::mysql_count as count;
 
 /// A second connection to the scratch database.
 fn other(scratch: &db::MysqlScratch) -> MysqlConnection {

@@ -32,6 +32,9 @@
 #![cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
 
 // `tests/support/` is shared with `cluster_galera`, a binary of its own.
+#[cfg(feature = "mysql")]
+#[path = "../support/cluster_fixture.rs"]
+mod cluster_fixture;
 #[path = "../support/db.rs"]
 mod db;
 #[path = "../support/targets.rs"]

@@ -3,13 +3,13 @@
 //! run outside a transaction (`run_in_transaction = false`), with rows in
 //! the tables.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::Duration;
 
 use crate::db;
-use crate::targets::{self, MysqlServer, PgServer, Target};
-use crate::workflow::{status, stderr, stdout, Project};
+use crate::targets::{self, MysqlServer, PgScratchSpace, PgServer, Target};
+use crate::workflow::{status, stderr, stdout, wait_while_running, Project};
 use diesel::PgConnection;
 use lback::{Error, MigrationState};
 use lback_core::migrations::Migrations;
@@ -71,13 +71,96 @@ fn open(dir: &Path) -> Migrations {
     Migrations::open(dir).unwrap()
 }
 
-fn migrate(server: &mut PgServer, dir: &Path) -> Result<lback::MigrationReport, Error> {
-    let set = open(dir);
-    let list: Vec<&dyn MigrationSql> = set.folders().iter().map(|f| f as _).collect();
-    runner::migrate(server.conn(), &list, MigrateOptions::default())
+/// Table `t` with three rows, as the first migration.
+fn create_small_t(dir: &Path) {
+    write_migration(
+        dir,
+        "20261201000001_create_t",
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
+            "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)",
+        ],
+        &["DROP TABLE t"],
+        None,
+    );
 }
 
-fn states(server: &mut PgServer, dir: &Path) -> Vec<MigrationState> {
+/// A project whose first migration is [`create_t`]; its migrations folder.
+fn project_with_t(label: &str, duplicates: bool) -> (Project, PathBuf) {
+    let project = Project::new(label);
+    let dir = project.migrations();
+    create_t(&dir, duplicates);
+    (project, dir)
+}
+
+/// The second migration, `index_v`, of table `t`.
+fn index_v(dir: &Path, up: &[&str], down: &[&str], run_in_transaction: Option<bool>) {
+    write_migration(dir, "20261201000002_index_v", up, down, run_in_transaction);
+}
+
+/// Reverts the migrations in `dir` to the first.
+fn revert_to_first(server: &mut PgServer, dir: &Path) -> Result<lback::MigrationReport, Error> {
+    let set = open(dir);
+    let list: Vec<&dyn MigrationSql> = set.folders().iter().map(|f| f as _).collect();
+    runner::run(
+        server.conn(),
+        &list,
+        runner::Job::Migrate {
+            target: Some("20261201000001"),
+        },
+        MigrateOptions::default(),
+        &mut (),
+    )
+}
+
+fn migrate(server: &mut PgServer, dir: &Path) -> Result<lback::MigrationReport, Error> {
+    migrate_with(server, dir, MigrateOptions::default())
+}
+
+/// Applies the migrations in `dir` with `options`.
+fn migrate_with<T: Target>(
+    target: &mut T,
+    dir: &Path,
+    options: MigrateOptions,
+) -> Result<lback::MigrationReport, Error> {
+    let set = open(dir);
+    let list: Vec<&dyn MigrationSql> = set.folders().iter().map(|f| f as _).collect();
+    runner::migrate(target.conn(), &list, options)
+}
+
+/// Whether table `t` has the column `name`.
+fn t_has_column<T: Target>(target: &mut T, name: &str) -> bool {
+    target
+        .introspect()
+        .table("t")
+        .unwrap()
+        .column(name)
+        .is_some()
+}
+
+/// Runs `run` while `blocker` commits its transaction two seconds in.
+fn commit_meanwhile<C, R>(mut blocker: C, run: impl FnOnce() -> R) -> R
+where
+    C: diesel::connection::SimpleConnection + Send,
+{
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            blocker.batch_execute("COMMIT").unwrap();
+        });
+        run()
+    })
+}
+
+/// Asserts the tracking table records no failed attempt.
+fn assert_no_attempts<T: Target>(target: &mut T) {
+    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
+        .unwrap()
+        .attempts
+        .is_empty());
+}
+
+fn states<T: Target>(server: &mut T, dir: &Path) -> Vec<MigrationState> {
     let set = open(dir);
     let list: Vec<&dyn MigrationSql> = set.folders().iter().map(|f| f as _).collect();
     runner::status(server.conn(), &list)
@@ -108,14 +191,11 @@ fn index_valid<T: Target>(server: &mut T, name: &str) -> Option<bool> {
 #[test]
 fn create_index_concurrently_runs_in_a_hand_written_migration_on_postgres() {
     let mut server = PgServer::new();
-    let project = Project::new("concurrently");
-    let dir = project.migrations();
-    create_t(&dir, false);
+    let (_project, dir) = project_with_t("concurrently", false);
     // Inside a transaction PostgreSQL refuses it: metadata.toml is what
     // makes the difference.
-    write_migration(
+    index_v(
         &dir,
-        "20261201000002_index_v",
         &["CREATE INDEX CONCURRENTLY ix_t_v ON t (v)"],
         &["DROP INDEX CONCURRENTLY ix_t_v"],
         Some(true),
@@ -126,9 +206,8 @@ fn create_index_concurrently_runs_in_a_hand_written_migration_on_postgres() {
         "{error}"
     );
     assert_eq!(index_valid(&mut server, "ix_t_v"), None);
-    write_migration(
+    index_v(
         &dir,
-        "20261201000002_index_v",
         &[
             "CREATE INDEX CONCURRENTLY ix_t_v ON t (v)",
             "CREATE UNIQUE INDEX CONCURRENTLY ux_t_v ON t (v)",
@@ -145,23 +224,9 @@ fn create_index_concurrently_runs_in_a_hand_written_migration_on_postgres() {
     assert_eq!(index_valid(&mut server, "ux_t_v"), Some(true));
     assert_eq!(server.count("SELECT COUNT(*) AS n FROM t"), ROWS);
     assert_eq!(states(&mut server, &dir), vec![MigrationState::Applied; 2]);
-    assert!(runner::Tracking::read(server.conn(), runner::Access::SetUp)
-        .unwrap()
-        .attempts
-        .is_empty());
+    assert_no_attempts(&mut server);
     // The down runs outside a transaction too.
-    let set = open(&dir);
-    let list: Vec<&dyn MigrationSql> = set.folders().iter().map(|f| f as _).collect();
-    runner::run(
-        server.conn(),
-        &list,
-        runner::Job::Migrate {
-            target: Some("20261201000001"),
-        },
-        MigrateOptions::default(),
-        &mut (),
-    )
-    .unwrap();
+    revert_to_first(&mut server, &dir).unwrap();
     assert_eq!(index_valid(&mut server, "ix_t_v"), None);
     assert_eq!(index_valid(&mut server, "ux_t_v"), None);
     assert_eq!(
@@ -173,13 +238,10 @@ fn create_index_concurrently_runs_in_a_hand_written_migration_on_postgres() {
 #[test]
 fn a_concurrent_index_build_failing_half_way_on_postgres() {
     let mut server = PgServer::new();
-    let project = Project::new("concurrently-fails");
-    let dir = project.migrations();
-    create_t(&dir, true);
+    let (_project, dir) = project_with_t("concurrently-fails", true);
     let unique = "CREATE UNIQUE INDEX CONCURRENTLY ux_t_v ON t (v)";
-    write_migration(
+    index_v(
         &dir,
-        "20261201000002_index_v",
         &[
             "CREATE INDEX CONCURRENTLY ix_t_w ON t (w)",
             unique,
@@ -252,12 +314,9 @@ fn a_dirty_down_stops_a_start_with_everything_applied_on_postgres() {
     // Reverting outside a transaction fails half way: every migration is
     // still recorded as applied, yet a start must not pass as up to date.
     let mut server = PgServer::new();
-    let project = Project::new("dirty-down");
-    let dir = project.migrations();
-    create_t(&dir, false);
-    write_migration(
+    let (_project, dir) = project_with_t("dirty-down", false);
+    index_v(
         &dir,
-        "20261201000002_index_v",
         &[
             "CREATE INDEX CONCURRENTLY ix_t_v ON t (v)",
             "CREATE INDEX CONCURRENTLY ix_t_w ON t (w)",
@@ -269,19 +328,7 @@ fn a_dirty_down_stops_a_start_with_everything_applied_on_postgres() {
         Some(false),
     );
     migrate(&mut server, &dir).unwrap();
-    let set = open(&dir);
-    let list: Vec<&dyn MigrationSql> = set.folders().iter().map(|f| f as _).collect();
-    let error = runner::run(
-        server.conn(),
-        &list,
-        runner::Job::Migrate {
-            target: Some("20261201000001"),
-        },
-        MigrateOptions::default(),
-        &mut (),
-    )
-    .unwrap_err()
-    .to_string();
+    let error = revert_to_first(&mut server, &dir).unwrap_err().to_string();
     assert!(
         error.contains("statement 1 took effect; statement 2 failed"),
         "{error}"
@@ -307,9 +354,8 @@ fn migrate_killed_during_a_statement_outside_a_transaction_on_postgres() {
     create_t(&dir, false);
     let marker = db::unique_name("lback_kill");
     let slow = format!("SELECT pg_sleep(3) AS {marker}");
-    write_migration(
+    index_v(
         &dir,
-        "20261201000002_index_v",
         &[
             "CREATE INDEX CONCURRENTLY ix_t_v ON t (v)",
             &slow,
@@ -321,33 +367,18 @@ fn migrate_killed_during_a_statement_outside_a_transaction_on_postgres() {
         ],
         Some(false),
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
-        .current_dir(&project.dir)
-        .env("DATABASE_URL", &url)
-        .arg("migrate")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        let running = server.count(&format!(
-            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE state = 'active' \
-             AND query LIKE '%{marker}%' AND pid <> pg_backend_pid()"
-        )) > 0;
-        if running {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "migrate ended before the slow statement was seen"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the slow statement never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = project.spawn(&url, &["migrate"]);
+    wait_while_running(
+        &mut child,
+        "migrate ended before the slow statement was seen",
+        "the slow statement never started",
+        || {
+            server.count(&format!(
+                "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE state = 'active' \
+                 AND query LIKE '%{marker}%' AND pid <> pg_backend_pid()"
+            )) > 0
+        },
+    );
     // Mid-run, the started row belongs to a live run: not dirty.
     let show = project.lback(&url, &["showmigrations"]);
     assert!(
@@ -550,24 +581,8 @@ where
     use diesel::Connection;
     let project = Project::new(label);
     let dir = project.migrations();
-    write_migration(
-        &dir,
-        "20261201000001_create_t",
-        &[
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
-            "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)",
-        ],
-        &["DROP TABLE t"],
-        None,
-    );
-    let list_of = |set: &Migrations| -> Vec<lback_core::migrations::MigrationFolder> {
-        set.folders().to_vec()
-    };
-    let run = |target: &mut T, options: MigrateOptions| {
-        let folders = list_of(&open(&dir));
-        let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
-        runner::migrate(target.conn(), &list, options)
-    };
+    create_small_t(&dir);
+    let run = |target: &mut T, options: MigrateOptions| migrate_with(target, &dir, options);
     run(target, MigrateOptions::default()).unwrap();
     // Its own timeout, in metadata.toml.
     let path = dir.join("20261201000002_add_w");
@@ -596,15 +611,7 @@ where
     ] {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
-    assert!(
-        target
-            .introspect()
-            .table("t")
-            .unwrap()
-            .column("w")
-            .is_none(),
-        "nothing applied"
-    );
+    assert!(!t_has_column(target, "w"), "nothing applied");
     blocker.batch_execute("COMMIT").unwrap();
     let report = run(target, MigrateOptions::default()).unwrap();
     assert_eq!(report.applied, ["20261201000002_add_w"]);
@@ -622,25 +629,10 @@ where
     let options = MigrateOptions::default()
         .lock_timeout(Some(Duration::from_millis(500)))
         .retry_on_lock_timeout(40, Duration::from_millis(100));
-    let report = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            std::thread::sleep(Duration::from_secs(2));
-            blocker.batch_execute("COMMIT").unwrap();
-        });
-        run(target, options)
-    })
-    .unwrap();
+    let report = commit_meanwhile(blocker, || run(target, options)).unwrap();
     assert_eq!(report.applied, ["20261201000003_add_x"]);
-    assert!(target
-        .introspect()
-        .table("t")
-        .unwrap()
-        .column("x")
-        .is_some());
-    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
-        .unwrap()
-        .attempts
-        .is_empty());
+    assert!(t_has_column(target, "x"));
+    assert_no_attempts(target);
 }
 
 #[test]
@@ -682,29 +674,12 @@ fn guarded_migration_blocked<T: Target>(
     use diesel::Connection;
     let project = Project::new(label);
     let dir = project.migrations();
-    write_migration(
-        &dir,
-        "20261201000001_create_t",
-        &[
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
-            "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)",
-        ],
-        &["DROP TABLE t"],
-        None,
-    );
-    let run = |target: &mut T, options: MigrateOptions| {
-        let folders = open(&dir).folders().to_vec();
-        let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
-        runner::migrate(target.conn(), &list, options)
-    };
+    create_small_t(&dir);
+    let run = |target: &mut T, options: MigrateOptions| migrate_with(target, &dir, options);
     let dirty = |target: &mut T| -> Vec<bool> {
-        let folders = open(&dir).folders().to_vec();
-        let list: Vec<&dyn MigrationSql> = folders.iter().map(|f| f as _).collect();
-        runner::status(target.conn(), &list)
-            .unwrap()
-            .0
-            .iter()
-            .map(|s| s.state() == MigrationState::Dirty)
+        states(target, &dir)
+            .into_iter()
+            .map(|s| s == MigrationState::Dirty)
             .collect()
     };
     run(target, MigrateOptions::default()).unwrap();
@@ -732,31 +707,13 @@ fn guarded_migration_blocked<T: Target>(
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
     assert_eq!(dirty(target), [false, false], "{text}");
-    let has_w = |target: &mut T| {
-        target
-            .introspect()
-            .table("t")
-            .unwrap()
-            .column("w")
-            .is_some()
-    };
-    assert!(!has_w(target), "nothing applied");
+    assert!(!t_has_column(target, "w"), "nothing applied");
     // Retried: the blocker ends while lback waits.
     let options = timeout.retry_on_lock_timeout(40, Duration::from_millis(100));
-    let report = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            std::thread::sleep(Duration::from_secs(2));
-            blocker.batch_execute("COMMIT").unwrap();
-        });
-        run(target, options)
-    })
-    .unwrap();
+    let report = commit_meanwhile(blocker, || run(target, options)).unwrap();
     assert_eq!(report.applied, ["20261201000002_add_w"]);
-    assert!(has_w(target));
-    assert!(runner::Tracking::read(target.conn(), runner::Access::SetUp)
-        .unwrap()
-        .attempts
-        .is_empty());
+    assert!(t_has_column(target, "w"));
+    assert_no_attempts(target);
     if let Some(failing) = failing_guard {
         write_migration(
             &dir,
@@ -1270,16 +1227,8 @@ fn a_generated_concurrent_unique_index_failing_half_way_is_cleaned_on_rerun_on_p
     // Fix the rows, record it as not applied, and migrate runs it again
     // from its first statement: the INVALID index is dropped and rebuilt.
     server.execute("UPDATE users SET email = 'other@example.com' WHERE id = 8");
-    let resolved = project.lback(&url, &["resolve", &version, "--not-applied"]);
-    assert_eq!(status(&resolved), 0, "{}", stderr(&resolved));
-    let applied = project.lback(&url, &["migrate"]);
-    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
-    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
-    assert_eq!(
-        constraint_validated(&mut server, "uq_users_email"),
-        Some(true)
-    );
-    assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+    resolve_not_applied_and_migrate(&project, &url, &version);
+    assert_unique_email_holds(&mut server);
     // Over a run that finished (a kill just before it was recorded), the
     // whole part runs again from the top: the constraint and its index
     // are dropped and built again.
@@ -1290,12 +1239,23 @@ fn a_generated_concurrent_unique_index_failing_half_way_is_cleaned_on_rerun_on_p
         server.execute(statement);
     }
     assert_ne!(server.count(oid), built, "a new index");
-    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
-    assert_eq!(
-        constraint_validated(&mut server, "uq_users_email"),
-        Some(true)
-    );
+    assert_unique_email_holds(&mut server);
+}
+
+/// `uq_users_email` is a valid index and a validated constraint, and
+/// every user is still there.
+fn assert_unique_email_holds<T: Target>(server: &mut T) {
+    assert_eq!(index_valid(server, "uq_users_email"), Some(true));
+    assert_eq!(constraint_validated(server, "uq_users_email"), Some(true));
     assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+}
+
+/// `resolve <version> --not-applied`, then `migrate`: both succeed.
+fn resolve_not_applied_and_migrate(project: &Project, url: &str, version: &str) {
+    let resolved = project.lback(url, &["resolve", version, "--not-applied"]);
+    assert_eq!(status(&resolved), 0, "{}", stderr(&resolved));
+    let applied = project.lback(url, &["migrate"]);
+    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
 }
 
 /// A PostgreSQL database of its own: a concurrent index build waits for
@@ -1303,12 +1263,10 @@ fn a_generated_concurrent_unique_index_failing_half_way_is_cleaned_on_rerun_on_p
 /// holds open must not hold up the builds of tests running beside it.
 struct OwnPgDatabase {
     name: String,
-    url: String,
-    conn: PgConnection,
 }
 
-impl OwnPgDatabase {
-    fn new() -> Self {
+impl PgScratchSpace for OwnPgDatabase {
+    fn make() -> PgServer<Self> {
         use diesel::Connection;
         let base = db::server_url("PG_DATABASE_URL");
         let name = db::unique_name("lback_online");
@@ -1316,7 +1274,7 @@ impl OwnPgDatabase {
         db::exec(&mut admin, &format!("CREATE DATABASE {name}"));
         let url = db::with_database(&base, &name);
         let conn = PgConnection::establish(&url).unwrap();
-        OwnPgDatabase { name, url, conn }
+        PgServer::on(url, conn, OwnPgDatabase { name })
     }
 }
 
@@ -1340,65 +1298,24 @@ struct N {
     n: i64,
 }
 
-#[derive(diesel::QueryableByName)]
-struct V {
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    v: Option<String>,
+/// `migrate` running behind a transaction that holds a snapshot.
+struct Blocked {
+    /// The transaction holding the snapshot.
+    blocker: PgConnection,
+    /// Its server process.
+    blocker_pid: i64,
+    /// The `lback migrate` process.
+    child: Child,
 }
 
-impl Target for OwnPgDatabase {
-    const DIALECT: Dialect = Dialect::Postgres;
-    type Backend = diesel::pg::Pg;
-    type Conn = PgConnection;
-    fn in_dir(_: &std::path::Path) -> Self {
-        Self::new()
-    }
-    fn fresh() -> Self {
-        Self::new()
-    }
-    fn text_column(&mut self, sql: &str) -> Vec<Option<String>> {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(sql)
-            .load::<V>(&mut self.conn)
-            .unwrap_or_else(|e| panic!("{e}: {sql}"))
-            .into_iter()
-            .map(|r| r.v)
-            .collect()
-    }
-    fn try_execute(&mut self, sql: &str) -> Result<(), String> {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(sql)
-            .execute(&mut self.conn)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-    fn url(&self) -> String {
-        self.url.clone()
-    }
-    fn conn(&mut self) -> &mut PgConnection {
-        &mut self.conn
-    }
-    fn introspect(&mut self) -> lback::schema::Schema {
-        lback_core::introspect::postgres(&mut self.conn).unwrap()
-    }
-    fn count(&mut self, sql: &str) -> i64 {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(sql)
-            .get_result::<N>(&mut self.conn)
-            .unwrap_or_else(|e| panic!("{e}: {sql}"))
-            .n
-    }
-}
-
-#[test]
-fn a_generated_online_migration_killed_half_way_is_reported_and_resolved_on_postgres() {
+/// With the project's first migration applied and [`USERS`] users in, a
+/// transaction holding a snapshot, and `migrate` started as a process of
+/// its own: the concurrent build, having created its (not yet valid)
+/// index, waits for that transaction to end.
+fn migrate_behind_a_snapshot(server: &mut PgServer<OwnPgDatabase>, project: &Project) -> Blocked {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
-    let mut server = OwnPgDatabase::new();
     let url = server.url();
-    let project = Project::new("online-kill-pg");
-    let folder = unique_email(&project, &url);
-    let version = folder[..14].to_owned();
     assert_eq!(
         status(&project.lback(&url, &["migrate", &project.folders()[0][..14]])),
         0
@@ -1407,49 +1324,56 @@ fn a_generated_online_migration_killed_half_way_is_reported_and_resolved_on_post
         "INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' \
          FROM generate_series(1, {USERS}) AS g"
     ));
-
-    // A transaction holding a snapshot: the concurrent build, having
-    // created its (not yet valid) index, waits for it to end.
     let mut blocker = PgConnection::establish(&url).unwrap();
     blocker
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT COUNT(*) FROM orders")
         .unwrap();
-    let blocker_pid = {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("SELECT pg_backend_pid()::bigint AS n")
-            .get_result::<N>(&mut blocker)
-            .unwrap()
-            .n
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
-        .current_dir(&project.dir)
-        .env("DATABASE_URL", &url)
-        .args(["--models", "models.json", "migrate"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
+    let blocker_pid = server_pid(&mut blocker);
+    let child = project.spawn(&url, &["--models", "models.json", "migrate"]);
+    Blocked {
+        blocker,
+        blocker_pid,
+        child,
+    }
+}
+
+/// The server process of a connection.
+fn server_pid(conn: &mut PgConnection) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT pg_backend_pid()::bigint AS n")
+        .get_result::<N>(conn)
+        .unwrap()
+        .n
+}
+
+#[test]
+fn a_generated_online_migration_killed_half_way_is_reported_and_resolved_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    let mut server = OwnPgDatabase::make();
+    let url = server.url();
+    let project = Project::new("online-kill-pg");
+    let folder = unique_email(&project, &url);
+    let version = folder[..14].to_owned();
+    let Blocked {
+        mut blocker,
+        blocker_pid,
+        mut child,
+    } = migrate_behind_a_snapshot(&mut server, &project);
     let waiting = format!(
         "SELECT COALESCE(MAX(pid), 0)::bigint AS n FROM pg_stat_activity \
          WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' \
          AND {blocker_pid} = ANY(pg_blocking_pids(pid))"
     );
-    let build = loop {
-        let pid = server.count(&waiting);
-        if pid != 0 {
-            break pid;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "migrate ended before the index build was seen waiting"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the index build never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let mut build = 0;
+    wait_while_running(
+        &mut child,
+        "migrate ended before the index build was seen waiting",
+        "the index build never started",
+        || {
+            build = server.count(&waiting);
+            build != 0
+        },
+    );
     child.kill().unwrap(); // SIGKILL
     assert!(!child.wait().unwrap().success());
     // Its server session still waits; ended as an operator would end it,
@@ -1476,16 +1400,8 @@ fn a_generated_online_migration_killed_half_way_is_reported_and_resolved_on_post
     }
     let show = stdout(&project.lback(&url, &["showmigrations"]));
     assert!(show.contains(&format!("[!] {folder}")), "{show}");
-    let resolved = project.lback(&url, &["resolve", &version, "--not-applied"]);
-    assert_eq!(status(&resolved), 0, "{}", stderr(&resolved));
-    let applied = project.lback(&url, &["migrate"]);
-    assert_eq!(status(&applied), 0, "{}", stderr(&applied));
-    assert_eq!(index_valid(&mut server, "uq_users_email"), Some(true));
-    assert_eq!(
-        constraint_validated(&mut server, "uq_users_email"),
-        Some(true)
-    );
-    assert_eq!(server.count("SELECT COUNT(*) AS n FROM users"), USERS);
+    resolve_not_applied_and_migrate(&project, &url, &version);
+    assert_unique_email_holds(&mut server);
     // And back, outside a transaction too.
     let back = project.lback(&url, &["migrate", &project.folders()[0][..14]]);
     assert_eq!(status(&back), 0, "{}", stderr(&back));
@@ -1573,8 +1489,7 @@ fn generated_online_forms_apply_and_roll_back_with_rows_on_mysql() {
 #[test]
 fn a_generated_concurrent_build_outlasts_the_lock_timeout_behind_an_old_transaction_on_postgres() {
     use diesel::connection::SimpleConnection;
-    use diesel::Connection;
-    let mut server = OwnPgDatabase::new();
+    let mut server = OwnPgDatabase::make();
     let url = server.url();
     let project = Project::new("online-timeout-pg");
     let folder = unique_email(&project, &url);
@@ -1587,33 +1502,11 @@ fn a_generated_concurrent_build_outlasts_the_lock_timeout_behind_an_old_transact
         text.replacen('{', "{\n  \"lock_timeout_ms\": 200,", 1),
     )
     .unwrap();
-    assert_eq!(
-        status(&project.lback(&url, &["migrate", &project.folders()[0][..14]])),
-        0
-    );
-    server.execute(&format!(
-        "INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' \
-         FROM generate_series(1, {USERS}) AS g"
-    ));
-    let mut blocker = PgConnection::establish(&url).unwrap();
-    blocker
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT COUNT(*) FROM orders")
-        .unwrap();
-    let blocker_pid = {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("SELECT pg_backend_pid()::bigint AS n")
-            .get_result::<N>(&mut blocker)
-            .unwrap()
-            .n
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lback"))
-        .current_dir(&project.dir)
-        .env("DATABASE_URL", &url)
-        .args(["--models", "models.json", "migrate"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let Blocked {
+        mut blocker,
+        blocker_pid,
+        mut child,
+    } = migrate_behind_a_snapshot(&mut server, &project);
     // Wait until the build has waited five times the lock timeout (the
     // server's clock), the migration still running all along.
     let long_waiting = format!(
@@ -1622,18 +1515,12 @@ fn a_generated_concurrent_build_outlasts_the_lock_timeout_behind_an_old_transact
          AND {blocker_pid} = ANY(pg_blocking_pids(pid)) \
          AND now() - query_start > interval '1 second'"
     );
-    let started = Instant::now();
-    while server.count(&long_waiting) == 0 {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "migrate ended while the build waited"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the index build never waited"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_while_running(
+        &mut child,
+        "migrate ended while the build waited",
+        "the index build never waited",
+        || server.count(&long_waiting) != 0,
+    );
     assert!(child.try_wait().unwrap().is_none());
     blocker.batch_execute("ROLLBACK").unwrap();
     assert!(child.wait().unwrap().success());

@@ -12,73 +12,31 @@
 //! cluster, under the lease, is in `tests/cluster_galera.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use lback::schema::Schema;
 use lback_core::sql::Dialect;
 
+use crate::cluster_fixture::{applied_lines, copy_fixture, fixture_ids, models, text};
 use crate::db;
+use crate::db::mysql_count as count;
 
-const FIXTURE: &str = "tests/fixtures/cluster/migrations";
 /// Processes that wait for the lock while the holder is killed.
 const WAITERS: usize = 3;
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut MysqlConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql)
-        .get_result::<Count>(conn)
-        .unwrap_or_else(|e| panic!("{e}: {sql}"))
-        .n
-}
-
-/// The migration ids in the fixture, oldest first.
-fn fixture_ids() -> Vec<String> {
-    let mut ids: Vec<String> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE))
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.'))
-            .collect();
-    ids.sort();
-    ids
-}
 
 /// A copy of the fixture, with a lock timeout long enough for the test to
 /// act while a statement waits.
 fn fixture_copy(name: &str) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(db::unique_name(name));
-    copy_dir(&source, &dir);
+    let dir = copy_fixture(name);
     std::fs::write(
         dir.join(".lback/settings.json"),
         "{\n  \"dialects\": [\"mysql\"],\n  \"lock_timeout_ms\": 60000\n}\n",
     )
     .unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn lback(dir: &Path, url: &str, args: &[&str]) -> Command {
@@ -92,14 +50,6 @@ fn lback(dir: &Path, url: &str, args: &[&str]) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Waits until `sql` counts at least one row (panics after a minute).
@@ -143,14 +93,7 @@ fn holder_and_waiters(
     running: &str,
 ) -> (Child, Vec<Child>) {
     let holder = lback(dir, url, &["migrate"]).spawn().unwrap();
-    wait_for(
-        conn,
-        &format!(
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
-             WHERE DB = '{database}' AND INFO LIKE '{running}'"
-        ),
-        "the holder's statement",
-    );
+    wait_for_holder(conn, database, running);
     let waiters: Vec<Child> = (0..WAITERS)
         .map(|_| lback(dir, url, &["migrate"]).spawn().unwrap())
         .collect();
@@ -166,32 +109,70 @@ fn holder_and_waiters(
     (holder, waiters)
 }
 
+/// [`holder_and_waiters`], the holder's `ALTER TABLE customers` waiting
+/// for the metadata lock of the transaction returned first
+/// ([`block_customers`]).
+fn waiters_behind_customers(
+    conn: &mut MysqlConnection,
+    database: &str,
+    dir: &Path,
+    url: &str,
+) -> (MysqlConnection, Child, Vec<Child>) {
+    let blocker = block_customers(url);
+    let (holder, waiters) = holder_and_waiters(
+        conn,
+        database,
+        dir,
+        url,
+        "ALTER TABLE `customers` ADD COLUMN%",
+    );
+    (blocker, holder, waiters)
+}
+
 fn kill(mut holder: Child) {
     holder.kill().unwrap(); // SIGKILL
     let status = holder.wait().unwrap();
     assert_eq!(status.code(), None, "the holder was killed");
 }
 
-/// Every `Applied <id>` line, sorted.
-fn applied_lines(outputs: &[String]) -> Vec<String> {
-    let mut applied: Vec<String> = outputs
-        .iter()
-        .flat_map(|o| o.lines())
-        .filter_map(|line| line.trim().strip_prefix("Applied "))
-        .map(str::to_owned)
-        .collect();
-    applied.sort();
-    applied
+/// A connection whose open transaction read `customers`: an `ALTER TABLE
+/// customers` waits for its metadata lock until it commits.
+fn block_customers(url: &str) -> MysqlConnection {
+    let mut blocker = MysqlConnection::establish(url).unwrap();
+    blocker
+        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
+        .unwrap();
+    blocker
 }
 
-fn models() -> Schema {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(FIXTURE)
-            .join(".lback/schema.json"),
-    )
-    .unwrap();
-    Schema::from_snapshot(&text).unwrap()
+/// Waits until a statement of `database` like `running` (a `LIKE` pattern
+/// of the processlist's text) runs in the server.
+fn wait_for_holder(conn: &mut MysqlConnection, database: &str, running: &str) {
+    wait_for(
+        conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
+             WHERE DB = '{database}' AND INFO LIKE '{running}'"
+        ),
+        "the holder's statement",
+    );
+}
+
+/// Asserts a process (`said` its output) gave the recovery steps for
+/// `migration` instead of going on with it.
+fn assert_not_resumed(said: &str, migration: &str) {
+    assert!(
+        said.contains(&format!("migration {migration} did not finish applying")),
+        "the recovery steps:\n{said}"
+    );
+    assert!(!said.contains("was left at statement"), "{said}");
+}
+
+/// Asserts the live schema equals the models.
+fn assert_schema_is_models(conn: &mut MysqlConnection) {
+    let expected = lback_core::introspect::canonical(&models(), Dialect::Mysql).normalized();
+    let live = lback_core::introspect::mysql(conn).unwrap().normalized();
+    assert_eq!(live, expected, "the schema equals the models");
 }
 
 #[derive(QueryableByName)]
@@ -211,6 +192,13 @@ fn attempt(conn: &mut MysqlConnection, version: &str) -> State {
     .unwrap()
 }
 
+/// Asserts the unfinished run of `version` is recorded in `state`, with
+/// `done` statements done.
+fn assert_attempt(conn: &mut MysqlConnection, version: &str, state: &str, done: i64) {
+    let attempt = attempt(conn, version);
+    assert_eq!((attempt.state.as_str(), attempt.done), (state, done));
+}
+
 #[test]
 fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish() {
     let (scratch, url, dir, mut conn) = two_applied("resume_ddl");
@@ -218,20 +206,10 @@ fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish(
     let third = &ids[2];
     // The third migration's one statement, `ALTER TABLE customers ADD
     // COLUMN phone`, waits for this transaction's metadata lock.
-    let mut blocker = MysqlConnection::establish(&url).unwrap();
-    blocker
-        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
-        .unwrap();
-    let (holder, waiters) = holder_and_waiters(
-        &mut conn,
-        &scratch.database,
-        &dir,
-        &url,
-        "ALTER TABLE `customers` ADD COLUMN%",
-    );
+    let (mut blocker, holder, waiters) =
+        waiters_behind_customers(&mut conn, &scratch.database, &dir, &url);
     // Checked before it ran: the column was not there.
-    let before = attempt(&mut conn, &third[..14]);
-    assert_eq!((before.state.as_str(), before.done), ("checked", 0));
+    assert_attempt(&mut conn, &third[..14], "checked", 0);
     kill(holder);
     // The killed process's statement goes on in the server (or is
     // abandoned); either way its session ends after it, freeing the lock.
@@ -251,7 +229,7 @@ fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish(
         .count();
     assert_eq!(went_on, 1, "one process went on: {outputs:#?}");
     assert_eq!(
-        applied_lines(&outputs),
+        applied_lines(outputs.iter().map(String::as_str)),
         ids[2..].to_vec(),
         "each migration once"
     );
@@ -271,11 +249,7 @@ fn a_holder_killed_during_a_ddl_statement_is_resumed_by_the_next_and_all_finish(
         1,
         "the row is still there"
     );
-    let expected = lback_core::introspect::canonical(&models(), Dialect::Mysql).normalized();
-    let live = lback_core::introspect::mysql(&mut conn)
-        .unwrap()
-        .normalized();
-    assert_eq!(live, expected, "the schema equals the models");
+    assert_schema_is_models(&mut conn);
 }
 
 #[test]
@@ -309,8 +283,7 @@ fn a_holder_killed_during_a_data_change_leaves_the_migration_to_a_person() {
         );
         assert!(!said.contains("Applied "), "{said}");
     }
-    let left = attempt(&mut conn, &third[..14]);
-    assert_eq!((left.state.as_str(), left.done), ("started", 0));
+    assert_attempt(&mut conn, &third[..14], "started", 0);
     assert_eq!(
         count(
             &mut conn,
@@ -353,8 +326,7 @@ fn a_holder_killed_while_its_ddl_runs_on_to_the_end_is_resumed_past_it() {
         assert!(started.elapsed() < Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(20));
     }
-    let left = attempt(&mut conn, &ids[5][..14]);
-    assert_eq!((left.state.as_str(), left.done), ("checked", 0));
+    assert_attempt(&mut conn, &ids[5][..14], "checked", 0);
     assert_eq!(
         count(
             &mut conn,
@@ -376,16 +348,12 @@ fn a_holder_killed_while_its_ddl_runs_on_to_the_end_is_resumed_past_it() {
         )),
         "{said}"
     );
-    assert_eq!(applied_lines(&[said]), vec![ids[5].clone()]);
+    assert_eq!(applied_lines([said.as_str()]), vec![ids[5].clone()]);
     assert_eq!(
         count(&mut conn, "SELECT COUNT(*) AS n FROM __lback_attempts"),
         0
     );
-    let expected = lback_core::introspect::canonical(&models(), Dialect::Mysql).normalized();
-    let live = lback_core::introspect::mysql(&mut conn)
-        .unwrap()
-        .normalized();
-    assert_eq!(live, expected, "the schema equals the models");
+    assert_schema_is_models(&mut conn);
 }
 
 #[test]
@@ -395,22 +363,15 @@ fn a_live_lease_holder_is_not_taken_for_dead_by_a_process_with_the_session_lock(
     let third = &ids[2];
     // The holder takes the lease (no GET_LOCK) and its `ALTER TABLE`
     // waits for this transaction's metadata lock.
-    let mut blocker = MysqlConnection::establish(&url).unwrap();
-    blocker
-        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
-        .unwrap();
+    let mut blocker = block_customers(&url);
     let holder = lback(&dir, &url, &["migrate"])
         .env("LBACK_LOCK", "lease")
         .spawn()
         .unwrap();
-    wait_for(
+    wait_for_holder(
         &mut conn,
-        &format!(
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
-             WHERE DB = '{}' AND INFO LIKE 'ALTER TABLE `customers` ADD COLUMN%'",
-            scratch.database
-        ),
-        "the holder's statement",
+        &scratch.database,
+        "ALTER TABLE `customers` ADD COLUMN%",
     );
     assert_eq!(attempt(&mut conn, &third[..14]).state, "checked");
     // A process with GET_LOCK gets it at once: the holder is alive, so the
@@ -418,16 +379,12 @@ fn a_live_lease_holder_is_not_taken_for_dead_by_a_process_with_the_session_lock(
     let other = lback(&dir, &url, &["migrate"]).output().unwrap();
     let said = text(&other);
     assert_eq!(other.status.code(), Some(1), "{said}");
-    assert!(
-        said.contains(&format!("migration {third} did not finish applying")),
-        "{said}"
-    );
-    assert!(!said.contains("was left at statement"), "{said}");
+    assert_not_resumed(&said, third);
     blocker.batch_execute("COMMIT").unwrap();
     let output = holder.wait_with_output().unwrap();
     let said = text(&output);
     assert_eq!(output.status.code(), Some(0), "{said}");
-    assert_eq!(applied_lines(&[said]), ids[2..].to_vec());
+    assert_eq!(applied_lines([said.as_str()]), ids[2..].to_vec());
     assert_eq!(
         count(&mut conn, "SELECT COUNT(*) AS n FROM __lback_attempts"),
         0
@@ -443,31 +400,17 @@ fn a_run_left_after_a_statement_that_changed_its_session_is_left_to_a_person() {
     let up = dir.join(third).join("up.sql");
     let sql = std::fs::read_to_string(&up).unwrap();
     std::fs::write(&up, format!("SET @lback_test = 1;\n{sql}")).unwrap();
-    let mut blocker = MysqlConnection::establish(&url).unwrap();
-    blocker
-        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
-        .unwrap();
-    let (holder, waiters) = holder_and_waiters(
-        &mut conn,
-        &scratch.database,
-        &dir,
-        &url,
-        "ALTER TABLE `customers` ADD COLUMN%",
-    );
+    let (mut blocker, holder, waiters) =
+        waiters_behind_customers(&mut conn, &scratch.database, &dir, &url);
     // Checked before it ran, as in the first test: only the `SET` differs.
-    let before = attempt(&mut conn, &third[..14]);
-    assert_eq!((before.state.as_str(), before.done), ("checked", 1));
+    assert_attempt(&mut conn, &third[..14], "checked", 1);
     kill(holder);
     blocker.batch_execute("COMMIT").unwrap();
     for waiter in waiters {
         let output = waiter.wait_with_output().unwrap();
         let said = text(&output);
         assert_eq!(output.status.code(), Some(1), "{said}");
-        assert!(
-            said.contains(&format!("migration {third} did not finish applying")),
-            "the recovery steps:\n{said}"
-        );
-        assert!(!said.contains("was left at statement"), "{said}");
+        assert_not_resumed(&said, third);
     }
     assert_eq!(
         count(
@@ -493,19 +436,12 @@ fn a_lease_taken_over_does_not_prove_a_holder_of_the_session_lock_dead() {
     );
     // The holder takes GET_LOCK; its `ALTER TABLE` waits for this
     // transaction's metadata lock.
-    let mut blocker = MysqlConnection::establish(&url).unwrap();
-    blocker
-        .batch_execute("START TRANSACTION; SELECT COUNT(*) FROM customers")
-        .unwrap();
+    let mut blocker = block_customers(&url);
     let holder = lback(&dir, &url, &["migrate"]).spawn().unwrap();
-    wait_for(
+    wait_for_holder(
         &mut conn,
-        &format!(
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
-             WHERE DB = '{}' AND INFO LIKE 'ALTER TABLE `customers` ADD COLUMN%'",
-            scratch.database
-        ),
-        "the holder's statement",
+        &scratch.database,
+        "ALTER TABLE `customers` ADD COLUMN%",
     );
     assert_eq!(attempt(&mut conn, &third[..14]).state, "checked");
     let other = lback(&dir, &url, &["migrate"])
@@ -515,14 +451,10 @@ fn a_lease_taken_over_does_not_prove_a_holder_of_the_session_lock_dead() {
         .unwrap();
     let said = text(&other);
     assert_eq!(other.status.code(), Some(1), "{said}");
-    assert!(
-        said.contains(&format!("migration {third} did not finish applying")),
-        "{said}"
-    );
-    assert!(!said.contains("was left at statement"), "{said}");
+    assert_not_resumed(&said, third);
     blocker.batch_execute("COMMIT").unwrap();
     let output = holder.wait_with_output().unwrap();
     let said = text(&output);
     assert_eq!(output.status.code(), Some(0), "{said}");
-    assert_eq!(applied_lines(&[said]), ids[2..].to_vec());
+    assert_eq!(applied_lines([said.as_str()]), ids[2..].to_vec());
 }

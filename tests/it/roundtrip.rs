@@ -16,6 +16,7 @@ use lback::schema::{
 use lback_core::diff::{diff, Operation};
 use lback_core::sql::{render, render_down, Dialect, Rendered};
 
+use crate::introspect::model::sorted;
 use crate::targets::Target;
 use crate::workflow::Project;
 
@@ -789,16 +790,7 @@ pub fn to_schema(tables: &[TableSpec]) -> Schema {
                 columns: columns.iter().map(|c| Name::from(c.clone())).collect(),
             });
         }
-        table.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-        table
-            .unique_constraints
-            .to_mut()
-            .sort_by(|a, b| a.name.cmp(&b.name));
-        table
-            .foreign_keys
-            .to_mut()
-            .sort_by(|a, b| a.name.cmp(&b.name));
-        schema.upsert(table);
+        schema.upsert(sorted(table));
     }
     schema
 }

@@ -121,13 +121,28 @@ mod postgres {
 }
 
 #[cfg(feature = "mysql")]
-pub use self::mysql::{mysql, MysqlScratch};
+pub use self::mysql::{mysql, mysql_count, MysqlScratch};
 
 #[cfg(feature = "mysql")]
 mod mysql {
-    use diesel::{Connection, MysqlConnection};
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
 
     use super::{exec, server_url, unique_name, with_database};
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// A query returning one integer, as `n`.
+    pub fn mysql_count(conn: &mut MysqlConnection, sql: &str) -> i64 {
+        diesel::sql_query(sql)
+            .get_result::<Count>(conn)
+            .unwrap_or_else(|e| panic!("{e}: {sql}"))
+            .n
+    }
 
     /// A scratch MySQL/MariaDB database, dropped on drop.
     pub struct MysqlScratch {

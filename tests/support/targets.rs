@@ -69,9 +69,20 @@ pub trait Target {
     fn try_execute(&mut self, sql: &str) -> Result<(), String>;
 }
 
-/// The queries of [`Target`] on the concrete connection.
-macro_rules! queries {
-    () => {
+/// The methods of [`Target`] every target writes alike over its `url`
+/// and `conn` fields: the URL, the connection, the queries on it, and
+/// `introspect` by the dialect's reader (`lback_core::introspect::postgres`).
+macro_rules! connection {
+    ($conn:ty, $introspect:path) => {
+        fn url(&self) -> String {
+            self.url.clone()
+        }
+        fn conn(&mut self) -> &mut $conn {
+            &mut self.conn
+        }
+        fn introspect(&mut self) -> Schema {
+            $introspect(&mut self.conn).unwrap()
+        }
         fn count(&mut self, sql: &str) -> i64 {
             diesel::sql_query(sql)
                 .get_result::<Count>(&mut self.conn)
@@ -97,23 +108,23 @@ macro_rules! queries {
 
 /// A SQLite file in a project directory.
 pub struct SqliteFile {
-    path: String,
+    url: String,
     conn: SqliteConnection,
 }
 
 impl SqliteFile {
     pub fn new(dir: &Path) -> Self {
-        let path = dir.join("app.db").to_string_lossy().into_owned();
-        let conn = SqliteConnection::establish(&path).unwrap();
-        Self { path, conn }
+        let url = dir.join("app.db").to_string_lossy().into_owned();
+        let conn = SqliteConnection::establish(&url).unwrap();
+        Self { url, conn }
     }
 
     /// A database in memory with foreign keys enforced, for the test's
     /// connection only.
     pub fn memory() -> Self {
-        let path = ":memory:".to_owned();
+        let url = ":memory:".to_owned();
         let conn = db::sqlite();
-        Self { path, conn }
+        Self { url, conn }
     }
 }
 
@@ -127,29 +138,29 @@ impl Target for SqliteFile {
     fn fresh() -> Self {
         Self::memory()
     }
-    fn url(&self) -> String {
-        self.path.clone()
-    }
-    fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.conn
-    }
-    queries!();
-    fn introspect(&mut self) -> Schema {
-        lback_core::introspect::sqlite(&mut self.conn).unwrap()
-    }
+    connection!(SqliteConnection, lback_core::introspect::sqlite);
 }
 
-/// A scratch schema on the `PG_DATABASE_URL` server.
+/// A scratch schema on the `PG_DATABASE_URL` server, or another scratch
+/// space that `Scratch` drops.
 #[cfg(feature = "postgres")]
-pub struct PgServer {
+pub struct PgServer<Scratch = db::PgScratch> {
     url: String,
     conn: PgConnection,
-    _scratch: db::PgScratch,
+    _scratch: Scratch,
+}
+
+/// A scratch space on the PostgreSQL server, made for one test and
+/// dropped with its guard.
+#[cfg(feature = "postgres")]
+pub trait PgScratchSpace: Sized {
+    /// A fresh scratch space, and the server target on it.
+    fn make() -> PgServer<Self>;
 }
 
 #[cfg(feature = "postgres")]
-impl PgServer {
-    pub fn new() -> Self {
+impl PgScratchSpace for db::PgScratch {
+    fn make() -> PgServer<Self> {
         let (conn, scratch) = db::pg();
         // The command connects with the scratch schema as its search_path.
         let base = db::server_url("PG_DATABASE_URL");
@@ -158,6 +169,23 @@ impl PgServer {
             "{base}{separator}options=-csearch_path%3D{}",
             scratch.schema
         );
+        PgServer::on(url, conn, scratch)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl PgServer {
+    /// A fresh scratch schema.
+    pub fn new() -> Self {
+        db::PgScratch::make()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl<Scratch> PgServer<Scratch> {
+    /// The database at `url`, reached by `conn`, whose scratch space
+    /// `scratch` drops.
+    pub fn on(url: String, conn: PgConnection, scratch: Scratch) -> Self {
         Self {
             url,
             conn,
@@ -167,26 +195,17 @@ impl PgServer {
 }
 
 #[cfg(feature = "postgres")]
-impl Target for PgServer {
+impl<Scratch: PgScratchSpace> Target for PgServer<Scratch> {
     const DIALECT: Dialect = Dialect::Postgres;
     type Backend = diesel::pg::Pg;
     type Conn = PgConnection;
     fn in_dir(_: &Path) -> Self {
-        Self::new()
+        Scratch::make()
     }
     fn fresh() -> Self {
-        Self::new()
+        Scratch::make()
     }
-    fn url(&self) -> String {
-        self.url.clone()
-    }
-    fn conn(&mut self) -> &mut PgConnection {
-        &mut self.conn
-    }
-    queries!();
-    fn introspect(&mut self) -> Schema {
-        lback_core::introspect::postgres(&mut self.conn).unwrap()
-    }
+    connection!(PgConnection, lback_core::introspect::postgres);
 }
 
 /// A scratch database on the `MYSQL_DATABASE_URL` server.
@@ -234,14 +253,5 @@ impl Target for MysqlServer {
     fn fresh() -> Self {
         Self::new()
     }
-    fn url(&self) -> String {
-        self.url.clone()
-    }
-    fn conn(&mut self) -> &mut MysqlConnection {
-        &mut self.conn
-    }
-    queries!();
-    fn introspect(&mut self) -> Schema {
-        lback_core::introspect::mysql(&mut self.conn).unwrap()
-    }
+    connection!(MysqlConnection, lback_core::introspect::mysql);
 }

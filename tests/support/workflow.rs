@@ -10,13 +10,24 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use lback::schema::{
     Column, ColumnType, ForeignKey, Index, Name, ReferentialAction, Schema, Table, UniqueConstraint,
 };
 
 pub use crate::targets::Target;
+
+/// The options of `makemigrations` for migrations in every dialect.
+pub const EVERY_DIALECT: [&str; 6] = [
+    "--dialect",
+    "sqlite",
+    "--dialect",
+    "postgres",
+    "--dialect",
+    "mysql",
+];
 
 /// A temporary project directory, removed at the end.
 pub struct Project {
@@ -42,6 +53,20 @@ impl Project {
     /// Writes the models file the command reads.
     pub fn models(&self, schema: &Schema) {
         std::fs::write(self.dir.join("models.json"), schema.to_snapshot()).unwrap();
+    }
+
+    /// Starts `lback <args>` (only these: no models file unless asked) in
+    /// the project with `url`, its output discarded: for a test that kills
+    /// it.
+    pub fn spawn(&self, url: &str, args: &[&str]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_lback"))
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", url)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     /// Runs `lback <args>` in the project with the models file and `url`.
@@ -282,7 +307,9 @@ pub fn revisions() -> Vec<(&'static str, Schema)> {
     ]
 }
 
-fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
+/// Asserts the live schema is what `models` become on the target's
+/// database (`when` says at which point).
+pub fn assert_live<T: Target>(target: &mut T, models: &Schema, when: &str) {
     let expected = lback_core::introspect::canonical(models, T::DIALECT);
     assert_eq!(
         target.introspect().normalized(),
@@ -723,4 +750,20 @@ pub fn rollback_asks<T: Target>(target: &mut T, project: &Project) {
     let confirmed = project.lback(&url, &["rollback", "users", "--yes"]);
     assert_eq!(status(&confirmed), 0, "{}", stderr(&confirmed));
     assert_live(target, &revisions[0].1, "after rollback users --yes");
+}
+
+/// Polls `ready` every 20 ms until it holds; panics with `ended` if
+/// `child` exits first, and with `never` after a minute.
+pub fn wait_while_running(
+    child: &mut Child,
+    ended: &str,
+    never: &str,
+    mut ready: impl FnMut() -> bool,
+) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(child.try_wait().unwrap().is_none(), "{ended}");
+        assert!(started.elapsed() < Duration::from_secs(60), "{never}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -136,6 +136,11 @@ fn message(error: Error) -> String {
     error.to_string()
 }
 
+/// The message of the error reading the snapshot of the folder `dir`.
+fn snapshot_error(dir: &Path) -> String {
+    message(Migrations::open(dir).unwrap().snapshot().unwrap_err())
+}
+
 fn open_err(dir: &Path) -> String {
     message(Migrations::open(dir).unwrap_err())
 }
@@ -507,7 +512,7 @@ fn missing_snapshot_says_what_to_do() {
     let mut set = Migrations::open(&dir).unwrap();
     write(&mut set, "a", schema([users()]), SQLITE, at(0));
     fs::remove_file(set.snapshot_path()).unwrap();
-    let text = message(Migrations::open(&dir).unwrap().snapshot().unwrap_err());
+    let text = snapshot_error(&dir);
     assert_eq!(
         text,
         format!(
@@ -539,7 +544,7 @@ fn snapshot_must_match_the_replay() {
     let reordered = schema([users(), shuffled.clone()]);
     // (ix_a is extra: first check it is reported, then drop it.)
     fs::write(set.snapshot_path(), reordered.to_snapshot()).unwrap();
-    let text = message(Migrations::open(&dir).unwrap().snapshot().unwrap_err());
+    let text = snapshot_error(&dir);
     assert_eq!(
         text,
         format!(
@@ -565,12 +570,7 @@ fn snapshot_must_match_the_replay() {
         schema([users()]).to_snapshot(),
     )
     .unwrap();
-    let text = message(
-        Migrations::open(&other.migrations())
-            .unwrap()
-            .snapshot()
-            .unwrap_err(),
-    );
+    let text = snapshot_error(&other.migrations());
     assert!(
         text.contains("no migration made by lback is here, so delete it")
             && text.contains("  + create table users"),
@@ -582,12 +582,7 @@ fn snapshot_must_match_the_replay() {
         "{\n  \"lback_snapshot\": 1,\n  \"tables\": [x]\n}\n",
     )
     .unwrap();
-    let text = message(
-        Migrations::open(&other.migrations())
-            .unwrap()
-            .snapshot()
-            .unwrap_err(),
-    );
+    let text = snapshot_error(&other.migrations());
     assert!(
         text.contains("schema.json: the schema snapshot is malformed at line 3, column 14")
             && text.ends_with("; restore the file from version control"),
@@ -634,7 +629,7 @@ fn branches_merged_are_detected() {
     // The snapshot check points at the branches too (the replay creates
     // posts twice here, which happens to match; make it differ).
     fs::write(&snapshot, schema([users()]).to_snapshot()).unwrap();
-    let text = message(Migrations::open(&dir).unwrap().snapshot().unwrap_err());
+    let text = snapshot_error(&dir);
     assert!(text.contains("were both made on top of"), "{text}");
 
     // Two first migrations.

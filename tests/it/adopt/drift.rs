@@ -125,14 +125,16 @@ pub fn every_kind(dialect: Dialect) -> Schema {
     Schema::from_tables([every_type, pair, child]).unwrap()
 }
 
+/// A table of `id` only.
+fn table(name: &str) -> Table {
+    Table::new(name.to_owned())
+        .with_column(id())
+        .with_primary_key(["id"])
+}
+
 /// One small table per kind of hand-made change, so each change shows as
 /// exactly one difference.
 pub fn drift_targets() -> Schema {
-    let table = |name: &str| {
-        Table::new(name.to_owned())
-            .with_column(id())
-            .with_primary_key(["id"])
-    };
     let a = |ty: T| col("a", ty);
     Schema::from_tables([
         table("d_type").with_column(a(T::Integer)),
@@ -150,31 +152,34 @@ pub fn drift_targets() -> Schema {
             .with_column(a(T::Integer))
             .with_unique(unique("uq_d_unique_a", &["a"])),
         table("d_parent"),
-        table("d_action")
-            .with_column(col("parent_id", T::BigInt))
-            .with_index(index("ix_d_action_parent_id", &["parent_id"], false))
-            .with_foreign_key(fk(
-                "d_action",
-                "parent_id",
-                "d_parent",
-                A::Cascade,
-                A::NoAction,
-            )),
-        table("d_fk")
-            .with_column(col("parent_id", T::BigInt))
-            .with_index(index("ix_d_fk_parent_id", &["parent_id"], false))
-            .with_foreign_key(fk(
-                "d_fk",
-                "parent_id",
-                "d_parent",
-                A::NoAction,
-                A::NoAction,
-            )),
-        table("d_extra_fk")
-            .with_column(col("parent_id", T::BigInt))
-            .with_index(index("ix_d_extra_fk_parent_id", &["parent_id"], false)),
+        referencing_parent("d_action", A::Cascade),
+        referencing_parent("d_fk", A::NoAction),
+        parent_id_indexed("d_extra_fk"),
     ])
     .unwrap()
+}
+
+/// Table `name` with an indexed `parent_id`.
+fn parent_id_indexed(name: &str) -> Table {
+    table(name)
+        .with_column(col("parent_id", T::BigInt))
+        .with_index(index(
+            &format!("ix_{name}_parent_id"),
+            &["parent_id"],
+            false,
+        ))
+}
+
+/// [`parent_id_indexed`], `parent_id` referencing `d_parent` (ON DELETE
+/// `on_delete`).
+fn referencing_parent(name: &str, on_delete: A) -> Table {
+    parent_id_indexed(name).with_foreign_key(fk(
+        name,
+        "parent_id",
+        "d_parent",
+        on_delete,
+        A::NoAction,
+    ))
 }
 
 /// Writes a migration from the schema the folder builds to `models`, as
@@ -189,14 +194,19 @@ pub fn write_migration(dir: &std::path::Path, models: Schema, dialect: Dialect, 
         .unwrap();
 }
 
-/// Applies the folder's pending migrations.
-pub fn migrate<T: Target>(target: &mut T, dir: &std::path::Path) -> MigrationReport {
-    let migrations = Migrations::open(dir).unwrap();
-    let list: Vec<&dyn MigrationSql> = migrations
+/// The folder's migrations, as the runner takes them.
+fn sql_of(migrations: &Migrations) -> Vec<&dyn MigrationSql> {
+    migrations
         .folders()
         .iter()
         .map(|f| f as &dyn MigrationSql)
-        .collect();
+        .collect()
+}
+
+/// Applies the folder's pending migrations.
+pub fn migrate<T: Target>(target: &mut T, dir: &std::path::Path) -> MigrationReport {
+    let migrations = Migrations::open(dir).unwrap();
+    let list = sql_of(&migrations);
     runner::migrate(target.conn(), &list, MigrateOptions::default()).unwrap()
 }
 
@@ -206,11 +216,7 @@ where
     T::Conn: Introspect,
 {
     let migrations = Migrations::open(dir).unwrap();
-    let list: Vec<&dyn MigrationSql> = migrations
-        .folders()
-        .iter()
-        .map(|f| f as &dyn MigrationSql)
-        .collect();
+    let list = sql_of(&migrations);
     drift::check(target.conn(), &migrations.snapshot().unwrap(), &list).unwrap()
 }
 
@@ -350,14 +356,21 @@ fn kind(d: &Difference) -> &'static str {
     }
 }
 
+/// The project's migrations folder, its one migration ([`drift_targets`])
+/// applied.
+fn drift_targets_applied<T: Target>(target: &mut T, project: &Project) -> std::path::PathBuf {
+    let dir = project.migrations();
+    write_migration(&dir, drift_targets(), T::DIALECT, "drift_targets");
+    migrate(target, &dir);
+    dir
+}
+
 /// Every kind of hand-made change shows as its difference, and only that.
 pub fn hand_made_drift<T: Target>(target: &mut T, project: &Project)
 where
     T::Conn: Introspect,
 {
-    let dir = project.migrations();
-    write_migration(&dir, drift_targets(), T::DIALECT, "drift_targets");
-    migrate(target, &dir);
+    let dir = drift_targets_applied(target, project);
     let drift = check(target, &dir);
     assert!(drift.is_empty(), "{drift}");
 
@@ -457,9 +470,7 @@ pub fn drift_and_migrate<T: Target>(target: &mut T, project: &Project)
 where
     T::Conn: Introspect,
 {
-    let dir = project.migrations();
-    write_migration(&dir, drift_targets(), T::DIALECT, "drift_targets");
-    migrate(target, &dir);
+    let dir = drift_targets_applied(target, project);
     let mut next = drift_targets();
     next.upsert(
         Table::new("later")

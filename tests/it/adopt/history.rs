@@ -4,8 +4,10 @@
 use std::process::Output;
 
 use lback::schema::{Column, ColumnType as Ty, Schema, Table};
+use lback_core::sql::Dialect;
 
 use super::drift::{drift_targets, write_migration};
+use super::use_source_models;
 use crate::targets::Target;
 use crate::workflow::Project;
 
@@ -150,14 +152,8 @@ pub fn diesel_project_continues<T: Target>(target: &mut T, project: &Project) {
         text(&out)
     );
     assert_eq!(project.folders().len(), 4);
-    let models = lback::build::Builder::new()
-        .manifest_dir(&project.dir)
-        .models_in("src/models.rs")
-        .cfg(lback::build::Cfg::new())
-        .read_models()
-        .unwrap();
-    assert_eq!(models.schema.len(), 2);
-    project.models(&models.schema);
+    let models = use_source_models(project);
+    assert_eq!(models.len(), 2);
     let out = project.lback(&url, &["makemigrations", "--check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = project.lback(&url, &["check"]);
@@ -166,7 +162,7 @@ pub fn diesel_project_continues<T: Target>(target: &mut T, project: &Project) {
     assert!(lines.iter().all(|l| l.starts_with("[X] ")), "{lines:?}");
 
     // lback's own migrations follow, on the adopted database.
-    let mut next = models.schema.clone();
+    let mut next = models.clone();
     next.upsert(
         Table::new("tags")
             .with_column(Column::new("id", Ty::BigInt).auto_increment())
@@ -236,20 +232,28 @@ pub fn fresh_database_from_diesel_history<T: Target>(target: &mut T, project: &P
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
-/// `migrate --fake`: records without running, both ways; unknown versions
-/// are refused.
-pub fn fake_apply<T: Target>(target: &mut T, project: &Project) {
+/// Two migrations for `dialect`: `first` ([`drift_targets`]), and `later`
+/// adding table `later`, with the models of the second; the folders,
+/// oldest first.
+fn first_and_later(project: &Project, dialect: Dialect) -> Vec<String> {
     let dir = project.migrations();
-    write_migration(&dir, drift_targets(), T::DIALECT, "first");
+    write_migration(&dir, drift_targets(), dialect, "first");
     let mut next = drift_targets();
     next.upsert(
         Table::new("later")
             .with_column(Column::new("id", Ty::BigInt).auto_increment())
             .with_primary_key(["id"]),
     );
-    write_migration(&dir, next.clone(), T::DIALECT, "later");
+    write_migration(&dir, next.clone(), dialect, "later");
     project.models(&next);
-    let folders = project.folders();
+    project.folders()
+}
+
+/// `migrate --fake`: records without running, both ways; unknown versions
+/// are refused.
+pub fn fake_apply<T: Target>(target: &mut T, project: &Project) {
+    let dir = project.migrations();
+    let folders = first_and_later(project, T::DIALECT);
     let first = folders[0].split('_').next().unwrap().to_owned();
     let url = target.url();
     // The database already has the first migration's changes.
@@ -378,13 +382,7 @@ pub fn diesel_schema_rs_is_taken_over<T: Target>(target: &mut T, project: &Proje
     let out = project.lback(&url, &["inspect", "--output", "src/models.rs"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(&schema_rs).unwrap(), lback_text);
-    let read = lback::build::Builder::new()
-        .manifest_dir(&project.dir)
-        .models_in("src/models.rs")
-        .cfg(lback::build::Cfg::new())
-        .read_models()
-        .unwrap();
-    project.models(&read.schema);
+    use_source_models(project);
     let out = project.lback(&url, &["makemigrations", "--check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = project.lback(&url, &["schema", "--check"]);
@@ -430,16 +428,7 @@ pub fn inspect_refuses_pending_history<T: Target>(target: &mut T, project: &Proj
 /// is a warning then, as for `migrate --allow-changed`, not a refusal.
 pub fn fake_allow_changed<T: Target>(target: &mut T, project: &Project) {
     let dir = project.migrations();
-    write_migration(&dir, drift_targets(), T::DIALECT, "first");
-    let mut next = drift_targets();
-    next.upsert(
-        Table::new("later")
-            .with_column(Column::new("id", Ty::BigInt).auto_increment())
-            .with_primary_key(["id"]),
-    );
-    write_migration(&dir, next.clone(), T::DIALECT, "later");
-    project.models(&next);
-    let folders = project.folders();
+    let folders = first_and_later(project, T::DIALECT);
     let first = folders[0].split('_').next().unwrap().to_owned();
     let url = target.url();
     let out = project.lback(&url, &["migrate", &first]);

@@ -17,6 +17,7 @@ use lback::schema::{
 use lback_core::diff::diff;
 use lback_core::sql::{render, Dialect};
 
+use super::use_source_models;
 use crate::targets::Target;
 use crate::workflow::Project;
 
@@ -329,13 +330,7 @@ where
         .try_run();
     assert!(report.is_ok(), "{:?}", report.err().map(|e| e.to_string()));
     // `makemigrations --check` on those models.
-    let models = lback::build::Builder::new()
-        .manifest_dir(&project.dir)
-        .models_in("src/models.rs")
-        .cfg(lback::build::Cfg::new())
-        .read_models()
-        .unwrap();
-    project.models(&models.schema);
+    use_source_models(project);
     let out = project.lback(&original.url(), &["makemigrations", "--check"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(

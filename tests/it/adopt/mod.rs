@@ -161,3 +161,17 @@ fn fake_after_losing_the_lease_records_nothing_on_mysql() {
         "nothing recorded after the lease was lost"
     );
 }
+
+/// The models in the project's `src/models.rs`, read as the build script
+/// reads them, made the models the command is given.
+fn use_source_models(project: &Project) -> lback::schema::Schema {
+    let schema = lback::build::Builder::new()
+        .manifest_dir(&project.dir)
+        .models_in("src/models.rs")
+        .cfg(lback::build::Cfg::new())
+        .read_models()
+        .unwrap()
+        .schema;
+    project.models(&schema);
+    schema
+}

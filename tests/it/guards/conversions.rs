@@ -9,7 +9,7 @@
 use lback::schema::{Column, ColumnType};
 use lback_core::introspect::canonical;
 
-use super::{assert_stopped_by_guard, id_column, schema, table, Scenario};
+use super::{id_column, one_table, schema, table, Scenario};
 use crate::targets::Target;
 
 /// One type change and its rows.
@@ -36,11 +36,8 @@ pub struct Case {
 pub fn convert<T: Target>(target: &mut T, case: &Case) {
     let name = format!("conv_{}", case.name);
     let column = |ty: &ColumnType| Column::new("v", ty.clone()).nullable();
-    let before = schema(vec![table(
-        &name,
-        vec![id_column("id"), column(&case.from)],
-    )]);
-    let after = schema(vec![table(&name, vec![id_column("id"), column(&case.to)])]);
+    let before = one_table(&name, column(&case.from));
+    let after = one_table(&name, column(&case.to));
     let mut rows = vec![format!("INSERT INTO {name} (id, v) VALUES (99, NULL)")];
     for (i, (value, _)) in case.good.iter().enumerate() {
         rows.push(format!(
@@ -66,16 +63,9 @@ pub fn convert<T: Target>(target: &mut T, case: &Case) {
             s.up_sql()
         );
     } else if !unchecked {
-        let error = s.up(target).expect_err(&format!(
-            "{}: the guard stops it:\n{}",
-            case.name,
-            s.up_sql()
-        ));
-        assert_stopped_by_guard(
+        s.assert_up_stopped(
             target,
-            &s,
-            error,
-            &before,
+            &format!("{}: the guard stops it:\n{}", case.name, s.up_sql()),
             &[
                 &format!(
                     "lback guard: {} row(s) of table {name} {}",

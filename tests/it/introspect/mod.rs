@@ -5,11 +5,12 @@
 //! (`sqlite_ddl.rs`, `postgres_ddl.rs`, `mysql_ddl.rs`, with the forms no lback
 //! renderer writes but a hand-made database may hold).
 
-mod model;
+pub(crate) mod model;
 #[cfg(feature = "mysql")]
 mod mysql_ddl;
 #[cfg(feature = "postgres")]
 mod postgres_ddl;
+mod rendered;
 mod sqlite_ddl;
 
 use lback_core::introspect::canonical;
@@ -32,20 +33,20 @@ fn fixture(dialect: Dialect) -> (&'static str, Schema, Schema) {
     match dialect {
         Dialect::Sqlite => (
             sqlite_ddl::RENDERED,
-            sqlite_ddl::model_schema(),
-            sqlite_ddl::expected_schema(),
+            sqlite_ddl::rendered_schema(true),
+            sqlite_ddl::rendered_schema(false),
         ),
         #[cfg(feature = "postgres")]
         Dialect::Postgres => (
             postgres_ddl::RENDERED,
-            postgres_ddl::model_schema(),
-            postgres_ddl::expected_schema(),
+            postgres_ddl::rendered_schema(true),
+            postgres_ddl::rendered_schema(false),
         ),
         #[cfg(feature = "mysql")]
         Dialect::Mysql => (
             mysql_ddl::RENDERED,
-            mysql_ddl::model_schema(),
-            mysql_ddl::expected_schema(),
+            mysql_ddl::rendered_schema(true),
+            mysql_ddl::rendered_schema(false),
         ),
         #[allow(unreachable_patterns)]
         other => unreachable!("{other} is not compiled in"),

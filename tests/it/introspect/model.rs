@@ -17,6 +17,11 @@ pub fn col(name: &str, ty: ColumnType) -> Column {
     Column::new(name.to_string(), ty)
 }
 
+/// A nullable column with a default.
+pub fn optional(name: &str, ty: ColumnType, default: DefaultValue) -> Column {
+    col(name, ty).nullable().with_default(default)
+}
+
 /// A text default.
 pub fn text(value: &str) -> DefaultValue {
     DefaultValue::Text(value.to_string().into())
@@ -76,15 +81,12 @@ pub fn fk(
 /// A table with its keys sorted by name, as the parser and introspection
 /// produce them (so expected tables can list keys in any order).
 pub fn sorted(mut table: Table) -> Table {
-    table.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+    table.indexes.to_mut().sort_by_key(|k| k.name.clone());
     table
         .unique_constraints
         .to_mut()
-        .sort_by(|a, b| a.name.cmp(&b.name));
-    table
-        .foreign_keys
-        .to_mut()
-        .sort_by(|a, b| a.name.cmp(&b.name));
+        .sort_by_key(|k| k.name.clone());
+    table.foreign_keys.to_mut().sort_by_key(|k| k.name.clone());
     table
 }
 

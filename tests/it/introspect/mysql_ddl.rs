@@ -7,13 +7,14 @@
 //! to accept.
 
 use super::model::*;
+use super::rendered::*;
 use crate::db;
 use lback_core::introspect::{self, canonical};
 use lback_core::schema::{ColumnType as T, DefaultValue as D, ReferentialAction as A, Table};
 use lback_core::sql::Dialect;
 
 /// lback's rendering (see `Dialect::type_name` and `default_literal`) of
-/// [`model_schema`], written by hand, plus bookkeeping tables to skip.
+/// [`rendered_schema`], written by hand, plus bookkeeping tables to skip.
 pub(super) const RENDERED: &str = r#"
 CREATE TABLE `__lback_migrations` (`version` VARCHAR(255) NOT NULL, PRIMARY KEY (`version`));
 CREATE TABLE `users` (
@@ -80,195 +81,89 @@ CREATE TABLE `order_items` (
 "#;
 
 fn users(model: bool) -> Table {
-    // Where the model and the database differ, `pick(model form, db form)`.
-    let pick = |m: D, db: D| if model { m } else { db };
-    let mut table = Table::new("users")
+    // Where the model and the database differ, `pick(model, model form, db form)`.
+    let users = Table::new("users")
         .with_column(col("id", T::BigInt).auto_increment())
         .with_column(col("email", T::Varchar(255)))
-        .with_column(col("name", T::Varchar(100)).nullable())
-        .with_column(col("active", T::Boolean).with_default(D::Bool(true)))
-        .with_column(col("verified", T::Boolean).with_default(pick(D::Int(0), D::Bool(false))))
-        .with_column(col("score", T::Double).with_default(D::Float(1.0)))
-        .with_column(
-            col("ratio", T::Real)
-                .nullable()
-                .with_default(D::Float(-0.0025)),
-        )
-        .with_column(
-            col("tiny", T::Double)
-                .nullable()
-                .with_default(D::Float(-1e-10)),
-        )
-        .with_column(col("level", T::SmallInt).with_default(D::Int(-5)))
-        .with_column(col("karma", T::Integer).nullable().with_default(D::Int(5)))
-        .with_column(col("big", T::BigInt).with_default(D::Int(9_000_000_000)))
-        .with_column(col("status", T::Varchar(20)).with_default(text(r#"it's "draft""#)))
-        .with_column(
-            col("created_at", T::Timestamp)
-                .with_default(pick(sql("CURRENT_TIMESTAMP"), sql("current_timestamp(6)"))),
-        )
-        .with_column(
-            col("born", T::Date)
-                .nullable()
-                .with_default(text("2000-01-02")),
-        )
-        .with_column(
-            col("wakes", T::Time)
-                .nullable()
-                .with_default(pick(text("07:30:00"), text("07:30:00.000000"))),
-        )
-        .with_column(col("stamp", T::Timestamp).nullable().with_default(pick(
-            text("2020-01-01 10:00:00.5"),
-            text("2020-01-01 10:00:00.500000"),
+        .with_column(col("name", T::Varchar(100)).nullable());
+    let users = with_flags(users, model).with_column(optional("tiny", T::Double, D::Float(-1e-10)));
+    let table = with_counters(users)
+        .with_column(col("created_at", T::Timestamp).with_default(pick(
+            model,
+            sql("CURRENT_TIMESTAMP"),
+            sql("current_timestamp(6)"),
         )))
+        .with_column(optional("born", T::Date, text("2000-01-02")))
+        .with_column(optional(
+            "wakes",
+            T::Time,
+            pick(model, text("07:30:00"), text("07:30:00.000000")),
+        ))
+        .with_column(optional(
+            "stamp",
+            T::Timestamp,
+            pick(
+                model,
+                text("2020-01-01 10:00:00.5"),
+                text("2020-01-01 10:00:00.500000"),
+            ),
+        ))
         .with_column(
             // lback writes a zoned timestamp as DATETIME(6), read back plain.
-            col("seen", if model { T::TimestampTz } else { T::Timestamp })
+            col("seen", pick(model, T::TimestampTz, T::Timestamp))
                 .nullable()
-                .with_default(pick(sql("NOW()"), sql("current_timestamp(6)"))),
+                .with_default(pick(model, sql("NOW()"), sql("current_timestamp(6)"))),
         )
-        .with_column(
-            col("token", T::Uuid)
-                .nullable()
-                .with_default(text("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")),
-        )
+        .with_column(optional(
+            "token",
+            T::Uuid,
+            text("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"),
+        ))
         .with_column(col("doc `x`", T::Json).nullable())
         .with_column(col("body", T::Text).nullable())
         .with_column(col("avatar", T::Binary).nullable())
-        .with_column(
-            col("balance", decimal(Some(10), Some(2))).with_default(pick(D::Int(0), D::Float(0.0))),
-        )
-        .with_column(
-            col("price", decimal(Some(6), Some(2)))
-                .with_default(pick(D::Float(2.555), D::Float(2.56))),
-        )
-        .with_column(
-            col(
-                "rate",
-                if model {
-                    decimal(Some(5), None)
-                } else {
-                    decimal(Some(5), Some(0))
-                },
-            )
-            .nullable(),
-        )
+        .with_column(balance(model))
+        .with_column(col("price", decimal(Some(6), Some(2))).with_default(pick(
+            model,
+            D::Float(2.555),
+            D::Float(2.56),
+        )))
+        .with_column(col("rate", decimal(Some(5), pick(model, None, Some(0)))).nullable())
         .with_column(
             col(
                 "amount",
-                if model {
-                    decimal(None, None)
-                } else {
-                    decimal(Some(65), Some(30))
-                },
+                pick(model, decimal(None, None), decimal(Some(65), Some(30))),
             )
             .nullable(),
         )
         .with_column(
             col("legacy", custom("tinyint(4)"))
                 .nullable()
-                .with_default(pick(D::Bool(true), D::Int(1))),
+                .with_default(pick(model, D::Bool(true), D::Int(1))),
         )
-        .with_column(col("kind", custom("enum('a','b')")).with_default(text("a")))
-        .with_primary_key(["id"])
-        .with_unique(unique("uq_users_email", &["email"]))
-        .with_index(index("ix_users_name_level", &["name", "level"], false));
+        .with_column(col("kind", custom("enum('a','b')")).with_default(text("a")));
+    let table = with_users_keys(table, model).with_unique(unique("uq_users_email", &["email"]));
     // MySQL keeps no difference between a unique index and a unique constraint.
-    table = if model {
+    if model {
         table.with_index(index("ux_users_token_born", &["token", "born"], true))
     } else {
         table.with_unique(unique("ux_users_token_born", &["token", "born"]))
-    };
-    if model {
-        table.renamed_from = Some("people".into());
     }
-    table
 }
 
 fn order(model: bool) -> Table {
-    let mut odd = col(r#"it's "odd" col"#, T::Varchar(50)).nullable();
-    if model {
-        odd = odd.renamed_from("odd");
-    }
     // The indexes MariaDB adds for the foreign keys are not reported.
-    Table::new("order")
-        .with_column(col("id", T::BigInt).auto_increment())
-        .with_column(col("user_id", T::BigInt))
-        .with_column(odd)
-        .with_column(col("parent_id", T::BigInt).nullable())
-        .with_column(col("note", T::Varchar(20)).with_default(text(r"a\b")))
-        .with_column(
-            col("code", T::Varchar(40))
-                .nullable()
-                .with_default(sql("uuid()")),
-        )
-        .with_primary_key(["id"])
-        .with_index(index("ix_order_odd", &[r#"it's "odd" col"#], false))
-        .with_foreign_key(fk(
-            "fk_order_user_id",
-            &["user_id"],
-            "users",
-            &["id"],
-            A::Cascade,
-            A::NoAction,
-        ))
-        .with_foreign_key(fk(
-            "fk_order_parent_id",
-            &["parent_id"],
-            "order",
-            &["id"],
-            A::SetNull,
-            A::Restrict,
-        ))
+    let order = order_columns(model, T::BigInt, T::Varchar(50), T::Varchar(20))
+        .with_column(optional("code", T::Varchar(40), sql("uuid()")));
+    with_order_keys(order, "fk_order_parent_id")
 }
 
-fn products() -> Table {
-    Table::new("products")
-        .with_column(col("vendor", T::Varchar(20)))
-        .with_column(col("code", T::Varchar(20)))
-        .with_column(col("name", T::Text))
-        .with_primary_key(["vendor", "code"])
-}
-
-fn order_items(model: bool) -> Table {
-    Table::new("order_items")
-        .with_column(col("order_id", T::BigInt))
-        .with_column(col("line", T::Integer))
-        .with_column(
-            col("vendor", T::Varchar(20))
-                .nullable()
-                .with_default(text("acme")),
-        )
-        .with_column(col("code", T::Varchar(20)).nullable())
-        .with_column(col("qty", T::Integer).with_default(D::Int(1)))
-        .with_primary_key(["order_id", "line"])
-        .with_foreign_key(fk(
-            "fk_order_items_order_id",
-            &["order_id"],
-            "order",
-            &["id"],
-            A::Restrict,
-            A::Cascade,
-        ))
-        .with_foreign_key(fk(
-            "fk_order_items_vendor_code",
-            &["vendor", "code"],
-            "products",
-            &["vendor", "code"],
-            A::SetNull,
-            // MariaDB accepts SET DEFAULT and stores RESTRICT.
-            if model { A::SetDefault } else { A::Restrict },
-        ))
-}
-
-/// The models behind [`RENDERED`].
-pub(super) fn model_schema() -> lback_core::schema::Schema {
-    schema([users(true), order(true), products(), order_items(true)])
-}
-
-/// What MariaDB reports for [`RENDERED`], written out in full.
-pub(super) fn expected_schema() -> lback_core::schema::Schema {
-    schema([users(false), order(false), products(), order_items(false)])
+/// The models behind [`RENDERED`] (`model`), or what MariaDB reports for
+/// it, written out in full.
+pub(super) fn rendered_schema(model: bool) -> lback_core::schema::Schema {
+    // MariaDB accepts SET DEFAULT and stores RESTRICT.
+    let order_items = order_items(pick(model, A::SetDefault, A::Restrict));
+    schema([users(model), order(model), products(), order_items])
 }
 
 #[test]
@@ -318,24 +213,16 @@ fn hand_written_mysql_forms() {
         .with_column(col("a", T::Integer).nullable())
         .with_column(col("b", T::Integer).nullable())
         .with_column(col("label", T::Varchar(10)).nullable())
-        .with_column(
-            col("word", T::Varchar(10))
-                .nullable()
-                .with_default(text("NULL")),
-        )
+        .with_column(optional("word", T::Varchar(10), text("NULL")))
         .with_column(col("must", T::Varchar(10)))
-        .with_column(
-            col("sum", T::Double)
-                .nullable()
-                .with_default(sql("(1 + 2)")),
-        )
+        .with_column(optional("sum", T::Double, sql("(1 + 2)")))
         // MariaDB folds a constant expression into a literal.
-        .with_column(col("one", T::Double).nullable().with_default(D::Float(1.0)))
-        .with_column(
-            col("day", custom("datetime"))
-                .nullable()
-                .with_default(sql("current_timestamp()")),
-        )
+        .with_column(optional("one", T::Double, D::Float(1.0)))
+        .with_column(optional(
+            "day",
+            custom("datetime"),
+            sql("current_timestamp()"),
+        ))
         .with_primary_key(["id"])
         // `child_b_a` covers (a, b), so no index was added for `child_ab`.
         // For the unnamed foreign key MariaDB adds an index named after the

@@ -3,13 +3,14 @@
 //! equals what was read.
 
 use super::model::*;
+use super::rendered::*;
 use crate::db;
 use lback_core::introspect::{self, canonical};
 use lback_core::schema::{ColumnType as T, DefaultValue as D, ReferentialAction as A, Table};
 use lback_core::sql::Dialect;
 
 /// lback's rendering (see `Dialect::type_name` and `default_literal`) of
-/// [`model_schema`], written by hand, plus bookkeeping tables to skip.
+/// [`rendered_schema`], written by hand, plus bookkeeping tables to skip.
 pub(super) const RENDERED: &str = r#"
 CREATE TABLE "__lback_migrations" ("version" TEXT PRIMARY KEY NOT NULL);
 CREATE TABLE "users" (
@@ -69,197 +70,57 @@ CREATE TABLE "order_items" (
 );
 "#;
 
-/// The models behind [`RENDERED`].
-pub(super) fn model_schema() -> lback_core::schema::Schema {
+fn users(model: bool) -> Table {
     let users = Table::new("users")
-        .with_column(col("id", T::BigInt).auto_increment())
+        .with_column(col("id", pick(model, T::BigInt, T::Integer)).auto_increment())
         .with_column(col("email", T::Varchar(255)))
-        .with_column(col("name", T::Text).nullable())
-        .with_column(col("active", T::Boolean).with_default(D::Bool(true)))
-        .with_column(col("verified", T::Boolean).with_default(D::Int(0)))
-        .with_column(col("score", T::Double).with_default(D::Float(1.0)))
-        .with_column(
-            col("ratio", T::Real)
-                .nullable()
-                .with_default(D::Float(-0.0025)),
-        )
-        .with_column(col("level", T::SmallInt).with_default(D::Int(-5)))
-        .with_column(col("karma", T::Integer).nullable().with_default(D::Int(5)))
-        .with_column(col("big", T::BigInt).with_default(D::Int(9_000_000_000)))
-        .with_column(col("status", T::Varchar(20)).with_default(text(r#"it's "draft""#)))
+        .with_column(col("name", T::Text).nullable());
+    let users = with_counters(with_flags(users, model))
         .with_column(col("created_at", T::Timestamp).with_default(sql("CURRENT_TIMESTAMP")))
-        .with_column(
-            col("born", T::Date)
-                .nullable()
-                .with_default(text("2000-01-01")),
-        )
+        .with_column(optional("born", T::Date, text("2000-01-01")))
         .with_column(col("wakes", T::Time).nullable())
         .with_column(col("seen", T::TimestampTz).nullable())
         .with_column(col("token", T::Uuid).nullable())
         .with_column(col("prefs", T::Json).with_default(text("{}")))
         .with_column(col("avatar", T::Binary).nullable())
-        .with_column(col("balance", decimal(Some(10), Some(2))).with_default(D::Int(0)))
+        .with_column(balance(model))
         .with_column(col("rate", decimal(Some(5), None)).nullable())
         .with_column(col("amount", decimal(None, None)).nullable())
-        .with_column(
-            col("legacy", custom("TINYINT"))
-                .nullable()
-                .with_default(D::Bool(true)),
-        )
-        .with_column(col("nick", custom("CITEXT")).nullable())
-        .with_primary_key(["id"])
-        .with_unique(unique("uq_users_email", &["email"]))
-        .with_index(index("ix_users_name_level", &["name", "level"], false))
-        .with_index(index("ux_users_token_born", &["token", "born"], true));
-    let mut users = users;
-    users.renamed_from = Some("people".into());
-    let order = Table::new("order")
-        .with_column(col("id", T::BigInt).auto_increment())
-        .with_column(col("user_id", T::BigInt))
-        .with_column(
-            col(r#"it's "odd" col"#, T::Text)
-                .nullable()
-                .renamed_from("odd"),
-        )
-        .with_column(col("parent_id", T::BigInt).nullable())
-        .with_column(col("note", T::Text).with_default(text(r"a\b")))
-        .with_column(
-            col("placed_at", T::Timestamp)
-                .nullable()
-                .with_default(sql("datetime('now')")),
-        )
-        .with_primary_key(["id"])
-        .with_index(index("ix_order_odd", &[r#"it's "odd" col"#], false))
-        .with_foreign_key(fk(
-            "fk_order_user_id",
-            &["user_id"],
-            "users",
-            &["id"],
-            A::Cascade,
-            A::NoAction,
+        .with_column(optional(
+            "legacy",
+            custom("TINYINT"),
+            pick(model, D::Bool(true), D::Int(1)),
         ))
-        .with_foreign_key(fk(
-            "fk_parent",
-            &["parent_id"],
-            "order",
-            &["id"],
-            A::SetNull,
-            A::Restrict,
-        ));
-    schema([users, order, products(), order_items()])
+        .with_column(col("nick", custom("CITEXT")).nullable());
+    let users = with_users_keys(users, model).with_index(index(
+        "ux_users_token_born",
+        &["token", "born"],
+        true,
+    ));
+    // SQLite writes a unique constraint as a unique index.
+    if model {
+        users.with_unique(unique("uq_users_email", &["email"]))
+    } else {
+        users.with_index(index("uq_users_email", &["email"], true))
+    }
 }
 
-fn products() -> Table {
-    Table::new("products")
-        .with_column(col("vendor", T::Varchar(20)))
-        .with_column(col("code", T::Varchar(20)))
-        .with_column(col("name", T::Text))
-        .with_primary_key(["vendor", "code"])
+fn order(model: bool) -> Table {
+    let id = pick(model, T::BigInt, T::Integer);
+    let order = order_columns(model, id, T::Text, T::Text).with_column(optional(
+        "placed_at",
+        T::Timestamp,
+        sql("datetime('now')"),
+    ));
+    // SQLite keeps no foreign key names: the generated one.
+    with_order_keys(order, pick(model, "fk_parent", "fk_order_parent_id"))
 }
 
-fn order_items() -> Table {
-    Table::new("order_items")
-        .with_column(col("order_id", T::BigInt))
-        .with_column(col("line", T::Integer))
-        .with_column(
-            col("vendor", T::Varchar(20))
-                .nullable()
-                .with_default(text("acme")),
-        )
-        .with_column(col("code", T::Varchar(20)).nullable())
-        .with_column(col("qty", T::Integer).with_default(D::Int(1)))
-        .with_primary_key(["order_id", "line"])
-        .with_foreign_key(fk(
-            "fk_order_items_order_id",
-            &["order_id"],
-            "order",
-            &["id"],
-            A::Restrict,
-            A::Cascade,
-        ))
-        .with_foreign_key(fk(
-            "fk_order_items_vendor_code",
-            &["vendor", "code"],
-            "products",
-            &["vendor", "code"],
-            A::SetNull,
-            A::SetDefault,
-        ))
-}
-
-/// What SQLite reports for [`RENDERED`], written out in full.
-pub(super) fn expected_schema() -> lback_core::schema::Schema {
-    let users = Table::new("users")
-        .with_column(col("id", T::Integer).auto_increment())
-        .with_column(col("email", T::Varchar(255)))
-        .with_column(col("name", T::Text).nullable())
-        .with_column(col("active", T::Boolean).with_default(D::Bool(true)))
-        .with_column(col("verified", T::Boolean).with_default(D::Bool(false)))
-        .with_column(col("score", T::Double).with_default(D::Float(1.0)))
-        .with_column(
-            col("ratio", T::Real)
-                .nullable()
-                .with_default(D::Float(-0.0025)),
-        )
-        .with_column(col("level", T::SmallInt).with_default(D::Int(-5)))
-        .with_column(col("karma", T::Integer).nullable().with_default(D::Int(5)))
-        .with_column(col("big", T::BigInt).with_default(D::Int(9_000_000_000)))
-        .with_column(col("status", T::Varchar(20)).with_default(text(r#"it's "draft""#)))
-        .with_column(col("created_at", T::Timestamp).with_default(sql("CURRENT_TIMESTAMP")))
-        .with_column(
-            col("born", T::Date)
-                .nullable()
-                .with_default(text("2000-01-01")),
-        )
-        .with_column(col("wakes", T::Time).nullable())
-        .with_column(col("seen", T::TimestampTz).nullable())
-        .with_column(col("token", T::Uuid).nullable())
-        .with_column(col("prefs", T::Json).with_default(text("{}")))
-        .with_column(col("avatar", T::Binary).nullable())
-        .with_column(col("balance", decimal(Some(10), Some(2))).with_default(D::Float(0.0)))
-        .with_column(col("rate", decimal(Some(5), None)).nullable())
-        .with_column(col("amount", decimal(None, None)).nullable())
-        .with_column(
-            col("legacy", custom("TINYINT"))
-                .nullable()
-                .with_default(D::Int(1)),
-        )
-        .with_column(col("nick", custom("CITEXT")).nullable())
-        .with_primary_key(["id"])
-        .with_index(index("uq_users_email", &["email"], true))
-        .with_index(index("ix_users_name_level", &["name", "level"], false))
-        .with_index(index("ux_users_token_born", &["token", "born"], true));
-    let order = Table::new("order")
-        .with_column(col("id", T::Integer).auto_increment())
-        .with_column(col("user_id", T::BigInt))
-        .with_column(col(r#"it's "odd" col"#, T::Text).nullable())
-        .with_column(col("parent_id", T::BigInt).nullable())
-        .with_column(col("note", T::Text).with_default(text(r"a\b")))
-        .with_column(
-            col("placed_at", T::Timestamp)
-                .nullable()
-                .with_default(sql("datetime('now')")),
-        )
-        .with_primary_key(["id"])
-        .with_index(index("ix_order_odd", &[r#"it's "odd" col"#], false))
-        .with_foreign_key(fk(
-            "fk_order_user_id",
-            &["user_id"],
-            "users",
-            &["id"],
-            A::Cascade,
-            A::NoAction,
-        ))
-        // SQLite keeps no foreign key names: the generated one.
-        .with_foreign_key(fk(
-            "fk_order_parent_id",
-            &["parent_id"],
-            "order",
-            &["id"],
-            A::SetNull,
-            A::Restrict,
-        ));
-    schema([users, order, products(), order_items()])
+/// The models behind [`RENDERED`] (`model`), or what SQLite reports for
+/// it, written out in full.
+pub(super) fn rendered_schema(model: bool) -> lback_core::schema::Schema {
+    let order_items = order_items(A::SetDefault);
+    schema([users(model), order(model), products(), order_items])
 }
 
 #[test]
@@ -304,21 +165,9 @@ fn hand_written_sqlite_forms() {
         .with_column(col("a", custom("INT")).nullable())
         .with_column(col("b", custom("INT")).nullable())
         .with_column(col("label", T::Varchar(10)).nullable())
-        .with_column(
-            col("c", custom("Some Type"))
-                .nullable()
-                .with_default(text("x")),
-        )
-        .with_column(
-            col("n", custom("numeric"))
-                .nullable()
-                .with_default(D::Int(1)),
-        )
-        .with_column(
-            col("f", custom("bool"))
-                .nullable()
-                .with_default(sql("TRUE")),
-        )
+        .with_column(optional("c", custom("Some Type"), text("x")))
+        .with_column(optional("n", custom("numeric"), D::Int(1)))
+        .with_column(optional("f", custom("bool"), sql("TRUE")))
         .with_primary_key(["id"])
         // The expression index has no columns to report; the partial one
         // loses its WHERE.
