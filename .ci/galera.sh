@@ -123,23 +123,48 @@ start_node() {
   echo $! >"$(dir "$n")/launch.pid"
 }
 
+# Polls `$2 $1` (a probe of node $1) every $3 seconds for WAIT_SECONDS.
+# Status 0 once the probe passes; 2 when the node has exited (counted after
+# its first 5 seconds); 1 when the time ran out.
+poll_node() {
+  local n="$1" probe="$2" interval="$3" deadline=$((SECONDS + WAIT_SECONDS))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    "$probe" "$n" && return 0
+    if [ -z "$(running_pid "$n")" ] && [ "$SECONDS" -gt $((deadline - WAIT_SECONDS + 5)) ]; then
+      return 2
+    fi
+    sleep "$interval"
+  done
+  return 1
+}
+
+# The end of node $1's error log, on stderr.
+show_node_log() { tail -n 40 "$(dir "$1")/error.log" >&2 || true; }
+
+# Whether node $1 is Synced in a primary component; its state is left in
+# `last_state` for the message when it never is.
+synced() {
+  last_state="$(status_of "$1")"
+  case "$last_state" in
+    *" ON Primary Synced") return 0 ;;
+  esac
+  return 1
+}
+
+# Whether node $1 answers a query on its socket.
+answers() { [ "$(query "$1" "SELECT 1")" = 1 ]; }
+
 # Waits until node $1 accepts queries on its socket and is Synced.
 wait_synced() {
-  local n="$1" deadline=$((SECONDS + WAIT_SECONDS)) state
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    state="$(status_of "$n")"
-    case "$state" in
-      *" ON Primary Synced") return 0 ;;
-    esac
-    if [ -z "$(running_pid "$n")" ] && [ "$SECONDS" -gt $((deadline - WAIT_SECONDS + 5)) ]; then
-      log "node $n exited; its log:"
-      tail -n 40 "$(dir "$n")/error.log" >&2 || true
-      return 1
-    fi
-    sleep 0.3
-  done
-  log "node $n not synced after ${WAIT_SECONDS}s (state: ${state:-no answer}); its log:"
-  tail -n 40 "$(dir "$n")/error.log" >&2 || true
+  local n="$1" polled=0
+  last_state=""
+  poll_node "$n" synced 0.3 || polled=$?
+  case "$polled" in
+    0) return 0 ;;
+    2) log "node $n exited; its log:" ;;
+    *) log "node $n not synced after ${WAIT_SECONDS}s (state: ${last_state:-no answer}); its log:" ;;
+  esac
+  show_node_log "$n"
   return 1
 }
 
@@ -204,15 +229,11 @@ bootstrap() {
   done
 }
 
+# Waits until node $1 answers a query on its socket.
 wait_for_socket() {
-  local n="$1" deadline=$((SECONDS + WAIT_SECONDS))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    [ "$(query "$n" "SELECT 1")" = 1 ] && return 0
-    if [ -z "$(running_pid "$n")" ] && [ "$SECONDS" -gt $((deadline - WAIT_SECONDS + 5)) ]; then break; fi
-    sleep 0.2
-  done
-  log "node $n does not answer; its log:"
-  tail -n 40 "$(dir "$n")/error.log" >&2 || true
+  poll_node "$1" answers 0.2 && return 0
+  log "node $1 does not answer; its log:"
+  show_node_log "$1"
   return 1
 }
 

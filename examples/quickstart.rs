@@ -1,41 +1,44 @@
-//! The models of a small blog, and the schema snapshot lback stores for them.
+//! The models of a small to-do app, the tables lback reads from them, and
+//! the schema snapshot it stores with the migrations. (The example app in
+//! `examples/blog` is the whole workflow: migrations, schema.rs, queries.)
 //!
 //! Run with `cargo run --example quickstart`.
 
+/// Someone tasks are given to.
 #[derive(lback::Model)]
-#[lback(table = "users")]
-pub struct User {
+#[lback(table = "people")]
+pub struct Person {
     #[lback(primary_key)]
     pub id: i64,
-    #[lback(unique, max_length = 255)]
-    pub email: String,
-    pub display_name: Option<String>,
-    #[lback(default = 0)]
-    pub karma: i32,
+    #[lback(unique, max_length = 100)]
+    pub handle: String,
 }
 
+/// A list of tasks.
 #[derive(lback::Model)]
-pub struct Post {
+pub struct TodoList {
     #[lback(primary_key)]
     pub id: i64,
-    #[lback(references = "users(id)", on_delete = "cascade", index)]
-    pub author_id: i64,
+    #[lback(max_length = 100)]
     pub title: String,
     #[lback(default = false)]
-    pub published: bool,
+    pub archived: bool,
 }
 
+/// One thing to do: deleted with its list; its assignee may leave.
 #[derive(lback::Model)]
-#[lback(index(post_id, author_id))]
-pub struct Comment {
+#[lback(index(list_id, done))]
+pub struct Task {
     #[lback(primary_key)]
     pub id: i64,
-    #[lback(references = "posts(id)", on_delete = "cascade")]
-    pub post_id: i64,
-    #[lback(references = "users(id)", on_delete = "set_null")]
-    pub author_id: Option<i64>,
-    #[lback(max_length = 2000)]
-    pub body: String,
+    #[lback(references = "todo_lists(id)", on_delete = "cascade")]
+    pub list_id: i64,
+    #[lback(references = "people(id)", on_delete = "set_null", index)]
+    pub assignee_id: Option<i64>,
+    #[lback(max_length = 200)]
+    pub title: String,
+    #[lback(default = false)]
+    pub done: bool,
 }
 
 fn main() -> Result<(), lback::Error> {

@@ -85,6 +85,14 @@ say "The generic lback command (built once)"
 cp "$CARGO_TARGET_DIR/debug/lback" "$work/lback"
 lback() { echo "\$ lback $*"; "$work/lback" "$@"; }
 manage() { echo "\$ manage $*"; cargo run -q --offline -- "$@"; }
+# A new scratch schema named $1, migrated from the project's migrations
+# alone, then checked against them.
+migrate_fresh() {
+  local fresh
+  fresh=$(scratch "$1")
+  run env DATABASE_URL="$fresh" "$work/lback" migrate
+  run env DATABASE_URL="$fresh" "$work/lback" check
+}
 
 #######################################################################
 say "Part 1: adopting lback on an existing database"
@@ -134,9 +142,7 @@ manage migrate
 expect 0 lback check
 
 say "6. A new database (CI, a colleague) is built from the baseline"
-fresh=$(scratch fresh)
-run env DATABASE_URL="$fresh" "$work/lback" migrate
-run env DATABASE_URL="$fresh" "$work/lback" check
+migrate_fresh fresh
 
 #######################################################################
 say "Part 2: coming from diesel_cli"
@@ -201,7 +207,5 @@ manage showmigrations
 expect 0 lback check
 
 say "5. A new database runs diesel's migrations, the baseline (nothing), then lback's"
-fresh=$(scratch diesel_fresh)
-run env DATABASE_URL="$fresh" "$work/lback" migrate
-run env DATABASE_URL="$fresh" "$work/lback" check
+migrate_fresh diesel_fresh
 say "Done."

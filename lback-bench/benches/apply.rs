@@ -15,7 +15,7 @@
 //! a migration atomic, which every runner must give; without it SQLite would
 //! commit each statement on its own and the floor would be slower, not faster.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::LoadConnection;
 use diesel::prelude::*;
@@ -23,7 +23,7 @@ use diesel_migrations::MigrationHarness;
 use lback_core::runner::{MigrationSql, TrackedBackend};
 
 mod support;
-use support::{Id, Suite};
+use support::{timed, Id, Suite};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -37,24 +37,6 @@ fn scripts<DB: TrackedBackend>() -> Vec<&'static str> {
             std::borrow::Cow::Owned(_) => unreachable!("embedded SQL is static"),
         })
         .collect()
-}
-
-/// Runs `work` on a fresh database per iteration; only `work` is timed.
-fn timed<C>(
-    iterations: u64,
-    fresh: &mut impl FnMut() -> C,
-    done: &mut impl FnMut(C),
-    work: impl Fn(&mut C),
-) -> Duration {
-    let mut total = Duration::ZERO;
-    for _ in 0..iterations {
-        let mut conn = fresh();
-        let start = Instant::now();
-        work(&mut conn);
-        total += start.elapsed();
-        done(conn);
-    }
-    total
 }
 
 fn apply<C>(suite: &mut Suite, group: &str, mut fresh: impl FnMut() -> C, mut done: impl FnMut(C))
@@ -213,11 +195,8 @@ fn main() {
 
     #[cfg(feature = "postgres")]
     {
-        let (mut admin, schema) = support::pg_scratch("apply");
-        suite.note(format!(
-            "PostgreSQL {} on loopback TCP, a new schema per iteration",
-            support::pg_version(&mut admin)
-        ));
+        let (mut admin, schema) =
+            support::pg_scratch_noted(&mut suite, "apply", "a new schema per iteration");
         let url = support::pg_url();
         apply(
             &mut suite,

@@ -25,16 +25,13 @@
 
 use std::borrow::Cow;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use lback_core::diff::diff;
 use lback_core::runner::{MigrateOptions, MigrationSql};
-use lback_core::schema::{
-    Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Schema, Table,
-    UniqueConstraint,
-};
+use lback_core::schema::{Column, ColumnType, DefaultValue, ReferentialAction, Schema, Table};
 use lback_core::sql::{render, Dialect, Rendered};
 use lback_core::Error;
 
@@ -54,23 +51,14 @@ fn items(quantity: ColumnType) -> Table {
         .with_column(Column::new("price", ColumnType::Double))
         .with_column(Column::new("created_at", ColumnType::Timestamp))
         .with_primary_key(["id"])
-        .with_index(Index {
-            name: "ix_items_name".into(),
-            columns: vec!["name".into()].into(),
-            unique: false,
-        })
-        .with_unique(UniqueConstraint {
-            name: "uq_items_sku".into(),
-            columns: vec!["sku".into()].into(),
-        })
-        .with_foreign_key(ForeignKey {
-            name: "fk_items_category_id".into(),
-            columns: vec!["category_id".into()].into(),
-            referenced_table: "categories".into(),
-            referenced_columns: vec!["id".into()].into(),
-            on_delete: ReferentialAction::Cascade,
-            on_update: ReferentialAction::NoAction,
-        })
+        .with_index(support::index("ix_items_name", &["name"]))
+        .with_unique(support::unique("uq_items_sku", &["sku"]))
+        .with_foreign_key(support::foreign_key(
+            "fk_items_category_id",
+            "category_id",
+            "categories",
+            ReferentialAction::Cascade,
+        ))
 }
 
 fn schema(quantity: ColumnType) -> Schema {
@@ -193,7 +181,7 @@ fn main() {
     let template = support::scratch_dir("tmp").join("rebuild-template.db");
     let work = support::scratch_dir("tmp").join("rebuild-work.db");
     prepare(&template, &before);
-    let fresh = || {
+    let mut fresh = || {
         support::remove_sqlite_file(&work);
         std::fs::copy(&template, &work).expect("copy the prepared database");
         open(&work)
@@ -214,15 +202,8 @@ fn main() {
         .sampling_mode(criterion::SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_secs(30));
-    let timed = |iters: u64, work: &dyn Fn(&mut SqliteConnection)| {
-        let mut total = Duration::ZERO;
-        for _ in 0..iters {
-            let mut conn = fresh();
-            let start = Instant::now();
-            work(&mut conn);
-            total += start.elapsed();
-        }
-        total
+    let mut timed = |iters: u64, work: &dyn Fn(&mut SqliteConnection)| {
+        support::timed(iters, &mut fresh, &mut drop, work)
     };
     g.bench_function("lback", |b| {
         b.iter_custom(|iters| {

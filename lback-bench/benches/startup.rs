@@ -224,11 +224,8 @@ fn main() {
 
     #[cfg(feature = "postgres")]
     {
-        let (mut conn, schema) = support::pg_scratch("startup");
-        suite.note(format!(
-            "PostgreSQL {} on loopback TCP, a scratch schema",
-            support::pg_version(&mut conn)
-        ));
+        let (mut conn, schema) =
+            support::pg_scratch_noted(&mut suite, "startup", "a scratch schema");
         startup(
             &mut suite,
             "startup_postgres",

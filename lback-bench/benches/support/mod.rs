@@ -9,9 +9,10 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use criterion::Criterion;
+use lback_core::schema::{ForeignKey, Index, Name, Names, ReferentialAction, UniqueConstraint};
 
 /// The workspace's `target/` (or `CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {
@@ -151,8 +152,7 @@ impl Suite {
             out.push_str("| figure | lback | baseline | ratio | target | met |\n");
             out.push_str("| --- | --- | --- | --- | --- | --- |\n");
             for row in &self.rows {
-                out.push_str(row);
-                out.push('\n');
+                writeln!(out, "{row}").unwrap();
             }
         }
         if !self.notes.is_empty() {
@@ -161,11 +161,101 @@ impl Suite {
                 writeln!(out, "- {note}").unwrap();
             }
         }
-        println!("\n{out}");
-        let file = scratch_dir("results").join(format!("{}.md", self.name));
-        std::fs::write(&file, out).expect("save the suite's results");
-        println!("(saved to {})", file.display());
+        save_results(self.name, out);
     }
+}
+
+/// Prints a suite's results, and saves them as
+/// `target/lback-bench/results/<name>.md` for `run.sh`.
+pub fn save_results(name: &str, out: String) {
+    println!("\n{out}");
+    let file = scratch_dir("results").join(format!("{name}.md"));
+    std::fs::write(&file, out).expect("save the suite's results");
+    println!("(saved to {})", file.display());
+}
+
+/// Runs `work` on a fresh connection per iteration (`fresh` makes it,
+/// `done` disposes of it); only `work` is timed.
+pub fn timed<C>(
+    iterations: u64,
+    fresh: &mut impl FnMut() -> C,
+    done: &mut impl FnMut(C),
+    work: impl Fn(&mut C),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iterations {
+        let mut conn = fresh();
+        let start = Instant::now();
+        work(&mut conn);
+        total += start.elapsed();
+        done(conn);
+    }
+    total
+}
+
+/// One row of a query's single text column `v`.
+#[derive(diesel::QueryableByName)]
+pub struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+/// The text a query selects as `v` (a server's version), or `unknown`
+/// with the error.
+pub fn query_text<C>(conn: &mut C, query: &str) -> String
+where
+    C: diesel::Connection,
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, TextRow>,
+{
+    use diesel::RunQueryDsl;
+    diesel::sql_query(query)
+        .get_result::<TextRow>(conn)
+        .map(|row| row.v)
+        .unwrap_or_else(|e| format!("unknown ({e})"))
+}
+
+/// An index named `name` on `columns`.
+pub fn index(name: &'static str, columns: &[&'static str]) -> Index {
+    Index {
+        name: name.into(),
+        columns: names(columns),
+        unique: false,
+    }
+}
+
+/// A unique constraint named `name` on `columns`.
+pub fn unique(name: &'static str, columns: &[&'static str]) -> UniqueConstraint {
+    UniqueConstraint {
+        name: name.into(),
+        columns: names(columns),
+    }
+}
+
+/// A foreign key named `name` from `column` to `table(id)`: `on_delete`,
+/// no action on update.
+pub fn foreign_key(
+    name: &'static str,
+    column: &'static str,
+    table: &'static str,
+    on_delete: ReferentialAction,
+) -> ForeignKey {
+    ForeignKey {
+        name: name.into(),
+        columns: names(&[column]),
+        referenced_table: table.into(),
+        referenced_columns: names(&["id"]),
+        on_delete,
+        on_update: ReferentialAction::NoAction,
+    }
+}
+
+/// Column names, as the schema holds them.
+fn names(columns: &[&'static str]) -> Names {
+    columns
+        .iter()
+        .map(|&c| Name::from(c))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// A duration in the unit that suits it.
@@ -197,16 +287,7 @@ fn sanitize(id: &str) -> String {
 
 /// The SQLite library's version (bundled with libsqlite3-sys).
 pub fn sqlite_version(conn: &mut diesel::SqliteConnection) -> String {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct V {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    diesel::sql_query("SELECT sqlite_version() AS v")
-        .get_result::<V>(conn)
-        .map(|v| v.v)
-        .unwrap_or_else(|e| format!("unknown ({e})"))
+    query_text(conn, "SELECT sqlite_version() AS v")
 }
 
 /// A new SQLite file (any old one removed) and its path.
@@ -231,7 +312,7 @@ pub use self::postgres::*;
 #[cfg(feature = "postgres")]
 mod postgres {
     use diesel::connection::SimpleConnection;
-    use diesel::{Connection, PgConnection, RunQueryDsl};
+    use diesel::{Connection, PgConnection};
 
     /// `PG_DATABASE_URL`; panics when unset: the `postgres` feature means
     /// the PostgreSQL figures are wanted, so they never silently go missing.
@@ -257,6 +338,21 @@ mod postgres {
         (conn, schema)
     }
 
+    /// [`pg_scratch`], noted in `suite` as "PostgreSQL <version> on
+    /// loopback TCP, <setup>".
+    pub fn pg_scratch_noted(
+        suite: &mut super::Suite,
+        name: &str,
+        setup: &str,
+    ) -> (PgConnection, String) {
+        let (mut conn, schema) = pg_scratch(name);
+        suite.note(format!(
+            "PostgreSQL {} on loopback TCP, {setup}",
+            pg_version(&mut conn)
+        ));
+        (conn, schema)
+    }
+
     /// Drops and recreates `schema`, and makes it the connection's.
     pub fn pg_reset_schema(conn: &mut PgConnection, schema: &str) {
         conn.batch_execute(&format!(
@@ -274,15 +370,7 @@ mod postgres {
 
     /// The server's version.
     pub fn pg_version(conn: &mut PgConnection) -> String {
-        #[derive(diesel::QueryableByName)]
-        struct V {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            v: String,
-        }
-        diesel::sql_query("SELECT current_setting('server_version') AS v")
-            .get_result::<V>(conn)
-            .map(|v| v.v)
-            .unwrap_or_else(|e| format!("unknown ({e})"))
+        super::query_text(conn, "SELECT current_setting('server_version') AS v")
     }
 }
 

@@ -2,12 +2,10 @@
 
 use std::process::ExitCode;
 
-use diesel::connection::LoadConnection;
-use diesel::Connection;
-
-use super::connect::OnConnection;
+use super::commands::sources;
+use super::connect::{Db, OnConnection};
 use crate::migrations::Migrations;
-use crate::runner::{MigrateOptions, MigrationSql, TrackedBackend};
+use crate::runner::MigrateOptions;
 use crate::Error;
 
 /// `migrate --fake [<version>] [--allow-changed]`.
@@ -21,17 +19,8 @@ pub(super) struct Fake<'a> {
 
 impl OnConnection for Fake<'_> {
     type Output = ExitCode;
-    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
-    where
-        C: Connection + LoadConnection,
-        C::Backend: TrackedBackend,
-    {
-        let list: Vec<&dyn MigrationSql> = self
-            .migrations
-            .folders()
-            .iter()
-            .map(|f| f as &dyn MigrationSql)
-            .collect();
+    fn run<C: Db>(self, conn: &mut C) -> Result<ExitCode, Error> {
+        let list = sources(self.migrations);
         let report = crate::adopt::fake_with(conn, &list, self.target, self.options)?;
         for line in crate::adopt::fake_lines(&report) {
             println!("{line}");

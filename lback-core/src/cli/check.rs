@@ -2,14 +2,10 @@
 
 use std::process::ExitCode;
 
-use diesel::connection::LoadConnection;
-use diesel::Connection;
-
-use super::connect::OnConnection;
+use super::commands::sources;
+use super::connect::{Db, OnConnection};
 use super::EXIT_CHANGES;
-use crate::introspect::Introspect;
 use crate::migrations::Migrations;
-use crate::runner::{MigrationSql, TrackedBackend};
 use crate::Error;
 
 /// Compares the database with the schema the migrations build; exit 0
@@ -20,17 +16,8 @@ pub(super) struct Check<'a> {
 
 impl OnConnection for Check<'_> {
     type Output = ExitCode;
-    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
-    where
-        C: Connection + LoadConnection + Introspect,
-        C::Backend: TrackedBackend,
-    {
-        let list: Vec<&dyn MigrationSql> = self
-            .migrations
-            .folders()
-            .iter()
-            .map(|f| f as &dyn MigrationSql)
-            .collect();
+    fn run<C: Db>(self, conn: &mut C) -> Result<ExitCode, Error> {
+        let list = sources(self.migrations);
         let snapshot = self.migrations.snapshot()?;
         let drift = crate::drift::check(conn, &snapshot, &list)?;
         println!("{drift}");

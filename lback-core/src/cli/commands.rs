@@ -2,11 +2,8 @@
 
 use std::process::ExitCode;
 
-use diesel::connection::LoadConnection;
-use diesel::Connection;
-
 use super::args::{Cli, Command};
-use super::connect::{dialect_of, with_connection, OnConnection};
+use super::connect::{dialect_of, with_connection, Db, OnConnection};
 use super::makemigrations::{makemigrations, online_folder, report_schema_rs};
 use super::migrate::{rollback_command, Migrate};
 use std::path::Path;
@@ -69,8 +66,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             fake,
             quiet,
         } => {
-            let migrations = open(&cli.migrations_dir)?;
-            let url = need_url(url, "migrate")?;
+            let (migrations, url) = open_with_url(&cli.migrations_dir, url, "migrate")?;
             let options = if allow_changed {
                 MigrateOptions::default().warn_on_changed()
             } else {
@@ -106,8 +102,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             rollback_command(&cli.migrations_dir, &url, &table, dry_run, delete, yes)
         }
         Command::Showmigrations => {
-            let migrations = open(&cli.migrations_dir)?;
-            let url = need_url(url, "showmigrations")?;
+            let (migrations, url) = open_with_url(&cli.migrations_dir, url, "showmigrations")?;
             with_connection(
                 &url,
                 Show {
@@ -120,8 +115,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             applied,
             not_applied: _,
         } => {
-            let migrations = open(&cli.migrations_dir)?;
-            let url = need_url(url, "resolve")?;
+            let (migrations, url) = open_with_url(&cli.migrations_dir, url, "resolve")?;
             with_connection(
                 &url,
                 Resolve {
@@ -136,8 +130,7 @@ pub(super) fn run(cli: Cli, models: Schema) -> Result<ExitCode, Error> {
             )
         }
         Command::Check => {
-            let migrations = open(&cli.migrations_dir)?;
-            let url = need_url(url, "check")?;
+            let (migrations, url) = open_with_url(&cli.migrations_dir, url, "check")?;
             with_connection(
                 &url,
                 super::check::Check {
@@ -231,6 +224,17 @@ pub(super) fn open(dir: &std::path::Path) -> Result<Migrations, Error> {
     Ok(migrations)
 }
 
+/// The migrations of `dir` ([`open`]), and the database URL that `command`
+/// needs.
+fn open_with_url(
+    dir: &Path,
+    url: Option<String>,
+    command: &str,
+) -> Result<(Migrations, String), Error> {
+    let migrations = open(dir)?;
+    Ok((migrations, need_url(url, command)?))
+}
+
 fn need_url(url: Option<String>, command: &str) -> Result<String, Error> {
     url.filter(|u| !u.trim().is_empty()).ok_or_else(|| {
         Error::Usage(format!(
@@ -254,11 +258,7 @@ struct Show<'a> {
 
 impl OnConnection for Show<'_> {
     type Output = ExitCode;
-    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
-    where
-        C: Connection + LoadConnection,
-        C::Backend: TrackedBackend,
-    {
+    fn run<C: Db>(self, conn: &mut C) -> Result<ExitCode, Error> {
         let list = sources(self.migrations);
         let (statuses, unknown) = runner::status(conn, &list)?;
         if statuses.is_empty() && unknown.is_empty() {
@@ -291,11 +291,7 @@ struct Resolve<'a> {
 
 impl OnConnection for Resolve<'_> {
     type Output = ExitCode;
-    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
-    where
-        C: Connection + LoadConnection,
-        C::Backend: TrackedBackend,
-    {
+    fn run<C: Db>(self, conn: &mut C) -> Result<ExitCode, Error> {
         let list = sources(self.migrations);
         println!(
             "{}",

@@ -4,17 +4,26 @@
 use diesel::connection::LoadConnection;
 use diesel::Connection;
 
+use crate::introspect::Introspect;
 use crate::runner::TrackedBackend;
 use crate::sql::Dialect;
 use crate::Error;
 
+/// A connection the commands run on: diesel's, loading rows, on a backend
+/// lback tracks migrations in, and able to introspect its database.
+pub(super) trait Db:
+    Connection<Backend: TrackedBackend> + LoadConnection + Introspect
+{
+}
+
+impl<C> Db for C where C: Connection<Backend: TrackedBackend> + LoadConnection + Introspect {}
+
 /// Code to run on whichever connection the URL opens.
 pub(super) trait OnConnection {
+    /// What the code returns.
     type Output;
-    fn run<C>(self, conn: &mut C) -> Result<Self::Output, Error>
-    where
-        C: Connection + LoadConnection + crate::introspect::Introspect,
-        C::Backend: TrackedBackend;
+    /// Runs the code on the open connection.
+    fn run<C: Db>(self, conn: &mut C) -> Result<Self::Output, Error>;
 }
 
 /// The dialect a database URL names: `postgres://` / `postgresql://`,

@@ -7,13 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use diesel::connection::LoadConnection;
-use diesel::Connection;
-
-use super::connect::OnConnection;
-use crate::introspect::Introspect;
+use super::connect::{Db, OnConnection};
 use crate::migrations::{schema_file, validate_name, Draft, Migrations};
-use crate::runner::{Access, MigrationSql, TrackedBackend, Tracking};
+use crate::runner::{Access, MigrationSql, Tracking};
 use crate::schema_rs::{self, SchemaFileSetting};
 use crate::sql::Dialect;
 use crate::Error;
@@ -32,11 +28,7 @@ pub(super) struct Inspect<'a> {
 
 impl OnConnection for Inspect<'_> {
     type Output = ExitCode;
-    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
-    where
-        C: Connection + LoadConnection + Introspect,
-        C::Backend: TrackedBackend,
-    {
+    fn run<C: Db>(self, conn: &mut C) -> Result<ExitCode, Error> {
         let dialect = C::DIALECT;
         validate_name(&self.name)?;
         let mut migrations = Migrations::open(self.dir)?;
@@ -186,11 +178,7 @@ impl OnConnection for Inspect<'_> {
 /// Refuses, before anything is written, when a migration of the diesel_cli
 /// history is not applied to this database: recording the baseline as
 /// applied would record it too, though its SQL never ran here.
-fn refuse_pending_history<C>(conn: &mut C, migrations: &Migrations) -> Result<(), Error>
-where
-    C: Connection + LoadConnection,
-    C::Backend: TrackedBackend,
-{
+fn refuse_pending_history<C: Db>(conn: &mut C, migrations: &Migrations) -> Result<(), Error> {
     // No tracking table to read: nothing is applied.
     let applied = Tracking::read(conn, Access::AsItIs)
         .map(|t| t.applied)

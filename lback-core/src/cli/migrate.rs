@@ -6,15 +6,11 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use diesel::connection::LoadConnection;
-use diesel::Connection;
-
 use super::commands::{open, project_lock_timeout, sources};
-use super::connect::{with_connection, OnConnection};
+use super::connect::{with_connection, Db, OnConnection};
 use crate::migrations::{MigrationFolder, Migrations};
 use crate::runner::{
     self, Direction, Hooks, Job, MigrateOptions, MigrationReport, Reach, Script, StepInfo,
-    TrackedBackend,
 };
 use crate::sql::Dialect;
 use crate::Error;
@@ -56,11 +52,7 @@ pub(super) struct Migrate<'a> {
 
 impl OnConnection for Migrate<'_> {
     type Output = ExitCode;
-    fn run<C>(self, conn: &mut C) -> Result<ExitCode, Error>
-    where
-        C: Connection + LoadConnection,
-        C::Backend: TrackedBackend,
-    {
+    fn run<C: Db>(self, conn: &mut C) -> Result<ExitCode, Error> {
         let list = sources(self.migrations);
         let job = Job::Migrate {
             target: self.target.as_deref(),
@@ -252,11 +244,7 @@ struct Rollback<'a> {
 impl OnConnection for Rollback<'_> {
     /// The ids reverted.
     type Output = Vec<String>;
-    fn run<C>(self, conn: &mut C) -> Result<Vec<String>, Error>
-    where
-        C: Connection + LoadConnection,
-        C::Backend: TrackedBackend,
-    {
+    fn run<C: Db>(self, conn: &mut C) -> Result<Vec<String>, Error> {
         let list = sources(self.migrations);
         let schema = self.migrations.snapshot()?;
         let job = Job::Rollback {
