@@ -18,6 +18,17 @@ use crate::runner::step::{
 use crate::runner::Attempt;
 use crate::sql::Dialect;
 
+plain_startup_read!(Pg);
+
+diesel::table! {
+    /// lback's record of runs that did not finish, as far as a start reads
+    /// it: whether any is dirty.
+    __lback_attempts (version) {
+        version -> Text,
+        state -> Text,
+    }
+}
+
 impl TrackedBackend for Pg {
     const DIALECT: Dialect = Dialect::Postgres;
     // Two sessions moving at once would deadlock between the UPDATE's read
@@ -32,20 +43,20 @@ impl TrackedBackend for Pg {
     ) -> QueryResult<super::StartupRead> {
         // A run outside a transaction (`run_in_transaction = false`) can
         // leave a dirty attempt row (any but `failed`, which was rolled
-        // back), which must stop a start: one marker row (an empty
-        // version) says there is one, in the same query.
-        let mut applied = diesel::sql_query(
-            "SELECT version, checksum FROM __diesel_schema_migrations \
-             UNION ALL SELECT '', NULL FROM (SELECT 1 FROM __lback_attempts \
-             WHERE state NOT IN ('failed', 'intact') LIMIT 1) AS a",
-        )
-        .load::<super::AppliedVersion>(conn)?;
-        let before = applied.len();
-        applied.retain(|a| !a.version.is_empty());
-        Ok(super::StartupRead {
-            unfinished: applied.len() != before,
-            applied,
-        })
+        // back, and `intact`), which must stop a start. Two typed queries,
+        // whose prepared statements the connection caches: one text query
+        // with a UNION was parsed and planned on every start, and cost
+        // more than the second round trip.
+        use __lback_attempts::dsl as a;
+        use diesel::{ExpressionMethods, QueryDsl};
+        let mut read = plain_startup_read(conn)?;
+        read.unfinished = diesel::select(diesel::dsl::exists(
+            a::__lback_attempts
+                .filter(a::state.ne("failed"))
+                .filter(a::state.ne("intact")),
+        ))
+        .get_result::<bool>(conn)?;
+        Ok(read)
     }
 
     fn column_count_sql(table: &str, column: &str) -> String {

@@ -311,10 +311,14 @@ macro_rules! shared_queries {
     };
 }
 
-/// The start's read where no attempt row can make the database dirty
-/// (SQLite, PostgreSQL: a failed run was rolled back): one table, a typed
-/// query whose prepared statement the connection caches.
-#[cfg_attr(not(feature = "sqlite"), allow(unused_macros))]
+/// The start's read of the applied versions: one table, a typed query
+/// whose prepared statement the connection caches (SQLite, where no
+/// attempt row can make the database dirty; PostgreSQL adds its own check
+/// of the attempts).
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(unused_macros)
+)]
 macro_rules! plain_startup_read {
     ($backend:ty) => {
         fn plain_startup_read<C: LoadConnection<Backend = $backend>>(
